@@ -1,0 +1,290 @@
+/// A resolved and checked model: every name replaced by an index, `per guest` regions and
+/// tables expanded into one copy per guest, `maps all` expanded.
+///
+/// Nothing after the resolver looks a name up; names are kept only for display.
+public struct Model: Sendable {
+    public var file: SourceFile
+    /// The `model "..."` title, if any.
+    public var title: String?
+    public var cores: [Core]
+    public var threads: [Thread]
+    /// Host domains (usually exactly one, `host host`).
+    public var hosts: [Host]
+    public var guests: [Guest]
+    /// Region declarations as written.
+    public var regionDecls: [RegionDecl]
+    /// Concrete regions: one per plain declaration, one per guest for a `per guest` one.
+    public var regions: [Region]
+    /// Table declarations as written; the first one is every thread's initial table.
+    public var tableDecls: [TableDecl]
+    /// Concrete tables: one per plain declaration, one per guest for a `per guest` one.
+    public var tables: [Table]
+    public var buffers: [Buffer]
+    public var onVMExit: Block
+    public var onVMEntry: Block
+    /// `nil` when the model has no `on fault` block: every page fault is then a crash.
+    public var onFault: Block?
+    /// Every exit reason, including `kick` (declared, or implicit with an empty body).
+    public var exits: [Exit]
+    /// Index into `exits` of the `kick` exit forced by a pending kick.
+    public var kickExit: Int
+    public var interrupts: [Interrupt]
+    /// The checks the model names, in source order (never empty after resolution).
+    public var checks: [Check]
+    public var bound: Bound?
+    public var expect: Expectation?
+
+    public init(file: SourceFile, title: String?, cores: [Core], threads: [Thread], hosts: [Host],
+                guests: [Guest], regionDecls: [RegionDecl], regions: [Region], tableDecls: [TableDecl],
+                tables: [Table], buffers: [Buffer], onVMExit: Block, onVMEntry: Block, onFault: Block?,
+                exits: [Exit], kickExit: Int, interrupts: [Interrupt], checks: [Check], bound: Bound?,
+                expect: Expectation?) {
+        self.file = file; self.title = title; self.cores = cores; self.threads = threads
+        self.hosts = hosts; self.guests = guests; self.regionDecls = regionDecls; self.regions = regions
+        self.tableDecls = tableDecls; self.tables = tables; self.buffers = buffers
+        self.onVMExit = onVMExit; self.onVMEntry = onVMEntry; self.onFault = onFault
+        self.exits = exits; self.kickExit = kickExit; self.interrupts = interrupts
+        self.checks = checks; self.bound = bound; self.expect = expect
+    }
+}
+
+extension Model {
+    public struct Core: Hashable, Sendable {
+        public var name: String
+        public var span: SourceSpan
+        /// Indices into `Model.threads`, in declaration order.
+        public var threads: [Int]
+        public init(name: String, span: SourceSpan, threads: [Int]) {
+            self.name = name; self.span = span; self.threads = threads
+        }
+    }
+
+    public struct Thread: Hashable, Sendable {
+        public var name: String
+        public var span: SourceSpan
+        /// Index into `Model.cores`.
+        public var core: Int
+        /// Guests that may run on this thread (indices into `Model.guests`, ascending, non-empty).
+        public var guests: [Int]
+        public init(name: String, span: SourceSpan, core: Int, guests: [Int]) {
+            self.name = name; self.span = span; self.core = core; self.guests = guests
+        }
+    }
+
+    public struct Host: Hashable, Sendable {
+        public var name: String
+        public var span: SourceSpan
+        public init(name: String, span: SourceSpan) { self.name = name; self.span = span }
+    }
+
+    public struct Guest: Hashable, Sendable {
+        public var name: String
+        public var span: SourceSpan
+        public init(name: String, span: SourceSpan) { self.name = name; self.span = span }
+    }
+
+    /// Who owns a region.
+    public enum Owner: Hashable, Sendable {
+        case `public`
+        case host(Int)
+        case guest(Int)
+    }
+
+    public struct RegionDecl: Hashable, Sendable {
+        public var name: String
+        public var span: SourceSpan
+        public var perGuest: Bool
+        /// Concrete regions of this declaration: one, or one per guest indexed by guest.
+        public var copies: [Int]
+        public init(name: String, span: SourceSpan, perGuest: Bool, copies: [Int]) {
+            self.name = name; self.span = span; self.perGuest = perGuest; self.copies = copies
+        }
+    }
+
+    public struct Region: Hashable, Sendable {
+        /// Display name: `percpu`, or `vcpu_state[vm1]` for a per-guest copy.
+        public var name: String
+        public var decl: Int
+        public var owner: Owner
+        public init(name: String, decl: Int, owner: Owner) {
+            self.name = name; self.decl = decl; self.owner = owner
+        }
+    }
+
+    public struct TableDecl: Hashable, Sendable {
+        public var name: String
+        public var span: SourceSpan
+        public var perGuest: Bool
+        /// Concrete tables of this declaration: one, or one per guest indexed by guest.
+        public var copies: [Int]
+        public init(name: String, span: SourceSpan, perGuest: Bool, copies: [Int]) {
+            self.name = name; self.span = span; self.perGuest = perGuest; self.copies = copies
+        }
+    }
+
+    public struct Table: Hashable, Sendable {
+        /// Display name: `kernel`, or `restricted[vm1]` for a per-guest copy.
+        public var name: String
+        public var decl: Int
+        /// Concrete regions this table maps. A per-guest copy for guest g maps g's copy of each
+        /// per-guest region it lists; a plain table listing a per-guest region maps every copy.
+        public var maps: RegionSet
+        public init(name: String, decl: Int, maps: RegionSet) {
+            self.name = name; self.decl = decl; self.maps = maps
+        }
+    }
+
+    public enum Fill: String, Hashable, Sendable { case mapped, touched }
+
+    public struct Buffer: Hashable, Sendable {
+        public var name: String
+        public var span: SourceSpan
+        public var fill: Fill
+        public init(name: String, span: SourceSpan, fill: Fill) {
+            self.name = name; self.span = span; self.fill = fill
+        }
+    }
+
+    public struct Block: Hashable, Sendable {
+        public var statements: [Statement]
+        /// The span of the whole block (or of its header for an empty one).
+        public var span: SourceSpan
+        public init(statements: [Statement], span: SourceSpan) {
+            self.statements = statements; self.span = span
+        }
+        public static let empty = Block(statements: [], span: .none)
+    }
+
+    public struct Exit: Hashable, Sendable {
+        public var name: String
+        public var span: SourceSpan
+        public var body: Block
+        /// True for the `kick` exit the model did not declare.
+        public var implicit: Bool
+        public init(name: String, span: SourceSpan, body: Block, implicit: Bool) {
+            self.name = name; self.span = span; self.body = body; self.implicit = implicit
+        }
+    }
+
+    public enum InterruptKind: String, Hashable, Sendable { case nmi, irq }
+
+    public struct Interrupt: Hashable, Sendable {
+        public var kind: InterruptKind
+        public var name: String
+        public var span: SourceSpan
+        public var body: Block
+        public init(kind: InterruptKind, name: String, span: SourceSpan, body: Block) {
+            self.kind = kind; self.name = name; self.span = span; self.body = body
+        }
+    }
+
+    /// A region named in a statement: fixed, or the copy of the guest the thread serves.
+    public enum RegionRef: Hashable, Sendable {
+        case region(Int)
+        case perGuest(decl: Int)
+    }
+
+    /// A table named in a statement: fixed, or the copy of the guest the thread serves.
+    public enum TableRef: Hashable, Sendable {
+        case table(Int)
+        case perGuest(decl: Int)
+    }
+
+    /// What a `wait until siblings ...` waits for. A per-guest table matches any of its copies.
+    public enum WaitCondition: Hashable, Sendable {
+        case outOfGuest
+        case notIn(tableDecl: Int)
+        case `in`(tableDecl: Int)
+    }
+
+    public struct Statement: Hashable, Sendable {
+        public indirect enum Kind: Hashable, Sendable {
+            case touch([RegionRef])
+            case switchTable(TableRef)
+            case kickSiblings
+            case holdSiblings
+            case releaseSiblings
+            case wait(WaitCondition)
+            case flush(buffer: Int)
+            case irqs(on: Bool)
+            /// Two or more branches; choosing one is not a step.
+            case either([Block])
+        }
+        public var kind: Kind
+        public var span: SourceSpan
+        public init(_ kind: Kind, span: SourceSpan) { self.kind = kind; self.span = span }
+    }
+
+    public enum Check: Hashable, Sendable {
+        case corun
+        case residue(buffer: Int)
+        case crash
+        case deadlock
+    }
+
+    public struct Bound: Hashable, Sendable {
+        public var value: Int
+        public var span: SourceSpan
+        public init(value: Int, span: SourceSpan) { self.value = value; self.span = span }
+    }
+
+    /// The verdict a model states with `expect`.
+    public enum ExpectedVerdict: String, Hashable, Sendable, CaseIterable {
+        case leak, safe, crash, deadlock
+    }
+
+    public struct Expectation: Hashable, Sendable {
+        public var verdict: ExpectedVerdict
+        public var span: SourceSpan
+        public init(verdict: ExpectedVerdict, span: SourceSpan) { self.verdict = verdict; self.span = span }
+    }
+}
+
+extension Model {
+    /// Regions secret to guest `g`: neither owned by g nor public.
+    public func secret(to g: Int) -> RegionSet {
+        var set = RegionSet(count: regions.count)
+        for (i, r) in regions.enumerated() {
+            switch r.owner {
+            case .public: break
+            case .guest(let o) where o == g: break
+            default: set.insert(i)
+            }
+        }
+        return set
+    }
+
+    /// Regions owned by guest `g` (what it fills buffers with, and what a thread running it exposes).
+    public func owned(by g: Int) -> RegionSet {
+        var set = RegionSet(count: regions.count)
+        for (i, r) in regions.enumerated() where r.owner == .guest(g) { set.insert(i) }
+        return set
+    }
+
+    /// The siblings of a thread: the other threads of its core.
+    public func siblings(of t: Int) -> [Int] {
+        cores[threads[t].core].threads.filter { $0 != t }
+    }
+
+    /// The concrete region a reference names for a thread serving guest `g`.
+    public func region(_ ref: RegionRef, servingGuest g: Int) -> Int {
+        switch ref {
+        case .region(let r): r
+        case .perGuest(let d): regionDecls[d].copies[g]
+        }
+    }
+
+    /// The concrete table a reference names for a thread serving guest `g`.
+    public func table(_ ref: TableRef, servingGuest g: Int) -> Int {
+        switch ref {
+        case .table(let t): t
+        case .perGuest(let d): tableDecls[d].copies[g]
+        }
+    }
+
+    /// The table every thread starts with: the first declared (its copy for the guest served).
+    public func initialTable(servingGuest g: Int) -> Int {
+        let d = tableDecls[0]
+        return d.perGuest ? d.copies[g] : d.copies[0]
+    }
+}

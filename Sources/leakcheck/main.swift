@@ -1,0 +1,2 @@
+import LeakModel
+print("leakcheck \(LeakModelVersion.string)")

@@ -1,0 +1,3 @@
+import Testing
+@testable import LeakModel
+@Test func versionIsSet() { #expect(!LeakModelVersion.string.isEmpty) }
