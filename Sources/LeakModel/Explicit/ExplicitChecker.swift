@@ -1,0 +1,91 @@
+/// Breadth-first search of the reachable states: the independent, Z3-free engine.
+///
+/// Layers are explored in order, so the first finding is at the shortest length; when every
+/// reachable state has been seen without a finding, that is a proof for all lengths.
+public struct ExplicitChecker: Sendable {
+    public let interpreter: Interpreter
+    /// The search gives up (unknown) after this many distinct states.
+    public var stateLimit: Int
+
+    public init(model: Model, stateLimit: Int = 2_000_000) {
+        self.interpreter = Interpreter(model: model)
+        self.stateLimit = stateLimit
+    }
+
+    /// Statistics of the last search.
+    public struct Statistics: Hashable, Sendable {
+        public var states = 0
+        public var depth = 0
+        /// Whether some reachable state has a thread in guest mode (a proof is vacuous otherwise).
+        public var guestRuns = false
+    }
+
+    /// Searches up to `bound` steps (nil: until the state space is exhausted).
+    public func check(bound: Int?, isCancelled: () -> Bool = { false }) -> (Outcome, Statistics) {
+        var stats = Statistics()
+        var states: [SystemState] = []
+        var parent: [(Int, Action)?] = []
+        var index: [SystemState: Int] = [:]
+        for s in interpreter.initialStates() where index[s] == nil {
+            index[s] = states.count
+            states.append(s)
+            parent.append(nil)
+        }
+        var layer = Array(states.indices)
+        var depth = 0
+        let priority = interpreter.model.checksByPriority
+        while true {
+            stats.depth = depth
+            stats.states = states.count
+            // Findings at this depth, by check priority, then by discovery order.
+            var successorsOf: [Int: [(Action, SystemState)]] = [:]
+            var best: (rank: Int, state: Int, finding: Finding)?
+            for i in layer {
+                let s = states[i]
+                if s.threads.contains(where: \.inGuest) { stats.guestRuns = true }
+                let succ = interpreter.successors(of: s)
+                successorsOf[i] = succ
+                for (rank, check) in priority.enumerated() where rank < (best?.rank ?? Int.max) {
+                    if let f = interpreter.finding(check, in: s, successors: succ) {
+                        best = (rank, i, f)
+                        break
+                    }
+                }
+            }
+            if let best {
+                return (.finding(trace(to: best.state, finding: best.finding, states: states, parent: parent)), stats)
+            }
+            if let bound, depth >= bound { return (.noFindingWithin(bound: bound), stats) }
+            if isCancelled() { return (.unknown(reason: "interrupted", completedBound: depth), stats) }
+            var next: [Int] = []
+            for i in layer {
+                for (action, s) in successorsOf[i]! where index[s] == nil {
+                    index[s] = states.count
+                    states.append(s)
+                    parent.append((i, action))
+                    next.append(states.count - 1)
+                    if states.count > stateLimit {
+                        stats.states = states.count
+                        return (.unknown(reason: "state limit of \(stateLimit) states reached",
+                                         completedBound: depth), stats)
+                    }
+                }
+            }
+            if next.isEmpty {
+                return (.proved(.init(summary: "all \(states.count) reachable states explored")), stats)
+            }
+            layer = next
+            depth += 1
+        }
+    }
+
+    private func trace(to i: Int, finding: Finding, states: [SystemState], parent: [(Int, Action)?]) -> Trace {
+        var steps: [Trace.Step] = []
+        var k = i
+        while let (p, action) = parent[k] {
+            steps.append(.init(action: action, state: states[k]))
+            k = p
+        }
+        return Trace(initial: states[k], steps: steps.reversed(), finding: finding)
+    }
+}

@@ -1,0 +1,358 @@
+/// The semantics of DESIGN.md section 3 on concrete states, in plain Swift (no Z3).
+///
+/// This is the reference the SMT encoding is tested against: the explicit checker explores
+/// it breadth-first, and every counterexample found by the solver is replayed through it.
+public struct Interpreter: Sendable {
+    public let model: Model
+    public let program: Program
+    private let siblings: [[Int]]
+    private let secret: [RegionSet]
+    private let owned: [RegionSet]
+    private let nmis: [Int]
+    private let irqs: [Int]
+
+    public init(model: Model, program: Program? = nil) {
+        self.model = model
+        self.program = program ?? Program(model)
+        siblings = model.threads.indices.map { model.siblings(of: $0) }
+        secret = model.guests.indices.map { model.secret(to: $0) }
+        owned = model.guests.indices.map { model.owned(by: $0) }
+        nmis = model.interrupts.indices.filter { model.interrupts[$0].kind == .nmi }
+        irqs = model.interrupts.indices.filter { model.interrupts[$0].kind == .irq }
+    }
+
+    // MARK: Initial states
+
+    /// Every initial state: each thread picks one of its guests and a first statement of
+    /// `on vmentry` (a branch of an `either` may be first).
+    public func initialStates() -> [SystemState] {
+        let empty = model.cores.map { _ in model.buffers.map { _ in RegionSet(count: model.regions.count) } }
+        var states = [SystemState(threads: [], buffers: empty)]
+        for ti in model.threads.indices {
+            var choices: [SystemState.ThreadState] = []
+            for g in model.threads[ti].guests {
+                let start = SystemState.ThreadState(
+                    served: g, table: model.initialTable(servingGuest: g),
+                    base: .init(position: .ready))
+                choices += advance(start, thread: ti, level: .base, block: .vmentry,
+                                   targets: program.vmentryEntry)
+            }
+            states = states.flatMap { s in
+                choices.map { c in var n = s; n.threads.append(c); return n }
+            }
+        }
+        return Self.unique(states)
+    }
+
+    // MARK: Steps
+
+    /// Every step of the system from `s`, thread by thread, in a fixed order.
+    public func successors(of s: SystemState) -> [(Action, SystemState)] {
+        model.threads.indices.flatMap { moves(of: $0, in: s) }
+    }
+
+    /// Every step thread `ti` can take from `s`.
+    public func moves(of ti: Int, in s: SystemState) -> [(Action, SystemState)] {
+        let t = s.threads[ti]
+        var out: [(Action, SystemState)] = []
+        if t.inGuest {
+            var filled = s
+            fillGuest(&filled, thread: ti)
+            let exits = t.kickPending ? [model.kickExit]
+                : model.exits.indices.filter { !model.exits[$0].implicit }
+            if !t.kickPending { out.append((.guestStep(thread: ti), filled)) }
+            for x in exits {
+                var nt = t
+                nt.kickPending = false
+                nt.exitReason = x
+                for r in advance(nt, thread: ti, level: .base, block: .vmexit, targets: program.vmexitEntry) {
+                    var n = filled
+                    n.threads[ti] = r
+                    out.append((.exit(thread: ti, exit: x), n))
+                }
+            }
+            return out
+        }
+
+        let level = t.activeLevel
+        // The main action of the active level.
+        switch t.frame(level)!.position {
+        case .guest:
+            preconditionFailure("a host-mode thread is never at the guest position")
+        case .ready:
+            if !isHeld(ti, in: s) {
+                var n = s
+                fillGuest(&n, thread: ti)
+                n.threads[ti].base = .init(position: .guest)
+                out.append((.entry(thread: ti), n))
+            }
+        case .instruction(let p):
+            out += mainMoves(of: ti, at: p, level: level, in: s)
+        }
+        // Interrupts: an nmi unless one runs; an irq only with interrupts on and none running.
+        var starts: [(Int, SystemState.Level)] = []
+        if t.nmi == nil { starts += nmis.map { ($0, .nmi) } }
+        if t.interruptsOn && t.irq == nil && t.nmi == nil { starts += irqs.map { ($0, .irq) } }
+        starts.sort { $0.0 < $1.0 }
+        for (i, k) in starts {
+            var filled = s
+            fillHost(&filled, thread: ti, touched: nil)
+            var nt = t
+            if k == .nmi { nt.nmiSavedInterrupts = nt.interruptsOn }
+            nt.interruptsOn = false
+            nt.setFrame(k, .init(position: .ready))
+            for r in advance(nt, thread: ti, level: k, block: .interrupt(i), targets: program.interruptEntry[i]) {
+                var n = filled
+                n.threads[ti] = r
+                out.append((.interrupt(thread: ti, interrupt: i), n))
+            }
+        }
+        return out
+    }
+
+    private func mainMoves(of ti: Int, at p: Int, level: SystemState.Level, in s: SystemState)
+        -> [(Action, SystemState)]
+    {
+        let t = s.threads[ti]
+        let frame = t.frame(level)!
+        guard case .touch(let refs) = program.instructions[p].op,
+              firstUnmapped(refs, thread: t) != nil
+        else {
+            if case .wait = program.instructions[p].op, level == .nmi { return [] }
+            return execute(p, thread: ti, level: level, threadState: t, faultedAt: nil, in: s)
+        }
+        // A page fault: straight to a first statement of `on fault`, unless that crashes.
+        if !program.hasFaultHandler || frame.retry || program.instructions[p].block == .fault {
+            return []
+        }
+        var out: [(Action, SystemState)] = []
+        for case .instruction(let q) in program.faultEntry where faultAlternativeCrash(q, level: level, thread: t) == nil {
+            var nt = t
+            var f = frame
+            f.faultReturn = p
+            nt.setFrame(level, f)
+            out += execute(q, thread: ti, level: level, threadState: nt, faultedAt: p, in: s)
+        }
+        return out
+    }
+
+    /// Runs instruction `q` as thread `ti`'s step at `level` (its frame already set up).
+    private func execute(_ q: Int, thread ti: Int, level: SystemState.Level,
+                         threadState t: SystemState.ThreadState, faultedAt: Int?,
+                         in s: SystemState) -> [(Action, SystemState)]
+    {
+        let instruction = program.instructions[q]
+        var n = s
+        var nt = t
+        switch instruction.op {
+        case .touch(let refs):
+            fillHost(&n, thread: ti, touched: refs.map { model.region($0, servingGuest: t.served) })
+        default:
+            fillHost(&n, thread: ti, touched: nil)
+        }
+        switch instruction.op {
+        case .touch:
+            break
+        case .switchTable(let ref):
+            nt.table = model.table(ref, servingGuest: t.served)
+        case .kick, .hold:
+            for u in siblings[ti] where n.threads[u].inGuest { n.threads[u].kickPending = true }
+            if instruction.op == .hold {
+                for u in siblings[ti] { nt.holds |= 1 << UInt64(u) }
+            }
+        case .release:
+            nt.holds = 0
+        case .wait(let condition):
+            guard waitHolds(condition, thread: ti, in: s) else { return [] }
+        case .flush(let b):
+            n.buffers[model.threads[ti].core][b].removeAll()
+        case .irqs(let on):
+            nt.interruptsOn = on
+        }
+        let action = Action.statement(thread: ti, instruction: q, faultedAt: faultedAt)
+        return advance(nt, thread: ti, level: level, block: instruction.block, targets: instruction.next)
+            .map { r in var m = n; m.threads[ti] = r; return (action, m) }
+    }
+
+    /// Moves a level of a thread to each of `targets` of `block`, following block ends.
+    func advance(_ t: SystemState.ThreadState, thread ti: Int, level: SystemState.Level,
+                 block: Program.BlockID, targets: [Program.Target]) -> [SystemState.ThreadState]
+    {
+        var out: [SystemState.ThreadState] = []
+        for target in targets {
+            var n = t
+            switch target {
+            case .instruction(let j):
+                var f = n.frame(level)!
+                f.position = .instruction(j)
+                f.retry = false
+                n.setFrame(level, f)
+                out.append(n)
+            case .end:
+                switch block {
+                case .fault:
+                    var f = n.frame(level)!
+                    f.position = .instruction(f.faultReturn!)
+                    f.faultReturn = nil
+                    f.retry = true
+                    n.setFrame(level, f)
+                    out.append(n)
+                case .interrupt:
+                    if level == .irq {
+                        n.irq = nil
+                        n.interruptsOn = true
+                    } else {
+                        n.nmi = nil
+                        n.interruptsOn = n.nmiSavedInterrupts
+                        n.nmiSavedInterrupts = false
+                    }
+                    out.append(n)
+                case .vmexit:
+                    let x = n.exitReason!
+                    n.exitReason = nil
+                    out += advance(n, thread: ti, level: .base, block: .exit(x), targets: program.exitEntry[x])
+                case .exit:
+                    // The host's scheduler may switch the thread to another of its guests here.
+                    for g in model.threads[ti].guests {
+                        var m = n
+                        m.served = g
+                        out += advance(m, thread: ti, level: .base, block: .vmentry, targets: program.vmentryEntry)
+                    }
+                case .vmentry:
+                    n.base = .init(position: .ready)
+                    out.append(n)
+                }
+            }
+        }
+        return out
+    }
+
+    // MARK: Fills, conditions
+
+    private func fillGuest(_ s: inout SystemState, thread ti: Int) {
+        let core = model.threads[ti].core
+        let regions = owned[s.threads[ti].served]
+        for b in model.buffers.indices { s.buffers[core][b].formUnion(regions) }
+    }
+
+    private func fillHost(_ s: inout SystemState, thread ti: Int, touched: [Int]?) {
+        let core = model.threads[ti].core
+        let maps = model.tables[s.threads[ti].table].maps
+        for (b, buffer) in model.buffers.enumerated() {
+            switch buffer.fill {
+            case .mapped: s.buffers[core][b].formUnion(maps)
+            case .touched: for r in touched ?? [] { s.buffers[core][b].insert(r) }
+            }
+        }
+    }
+
+    /// Whether any sibling holds thread `ti`.
+    public func isHeld(_ ti: Int, in s: SystemState) -> Bool {
+        siblings[ti].contains { s.threads[$0].holds & (1 << UInt64(ti)) != 0 }
+    }
+
+    private func waitHolds(_ condition: Model.WaitCondition, thread ti: Int, in s: SystemState) -> Bool {
+        siblings[ti].allSatisfy { u in
+            let other = s.threads[u]
+            switch condition {
+            case .outOfGuest: return !other.inGuest
+            case .notIn(let d): return other.inGuest || model.tables[other.table].decl != d
+            case .in(let d): return !other.inGuest && model.tables[other.table].decl == d
+            }
+        }
+    }
+
+    private func firstUnmapped(_ refs: [Model.RegionRef], thread t: SystemState.ThreadState) -> Int? {
+        let maps = model.tables[t.table].maps
+        return refs.lazy.map { model.region($0, servingGuest: t.served) }.first { !maps.contains($0) }
+    }
+
+    // MARK: Findings
+
+    /// Why thread `ti`'s next action crashes, if it does.
+    public func crash(of ti: Int, in s: SystemState) -> CrashReason? {
+        let t = s.threads[ti]
+        guard !t.inGuest else { return nil }
+        let level = t.activeLevel
+        let frame = t.frame(level)!
+        guard case .instruction(let p) = frame.position else { return nil }
+        let instruction = program.instructions[p]
+        if case .wait = instruction.op, level == .nmi { return .waitInNMI(instruction: p) }
+        guard case .touch(let refs) = instruction.op, let r = firstUnmapped(refs, thread: t) else { return nil }
+        if !program.hasFaultHandler { return .noFaultHandler(instruction: p, region: r) }
+        if frame.retry { return .stillUnmapped(instruction: p, region: r) }
+        if instruction.block == .fault { return .faultInFaultHandler(instruction: p, region: r) }
+        for target in program.faultEntry {
+            switch target {
+            case .end: return .stillUnmapped(instruction: p, region: r)
+            case .instruction(let q):
+                if let reason = faultAlternativeCrash(q, level: level, thread: t) { return reason }
+            }
+        }
+        return nil
+    }
+
+    /// Whether going straight to instruction `q` of `on fault` crashes at once.
+    private func faultAlternativeCrash(_ q: Int, level: SystemState.Level, thread t: SystemState.ThreadState)
+        -> CrashReason?
+    {
+        switch program.instructions[q].op {
+        case .wait where level == .nmi: return .waitInNMI(instruction: q)
+        case .touch(let refs):
+            if let r = firstUnmapped(refs, thread: t) { return .faultInFaultHandler(instruction: q, region: r) }
+            return nil
+        default: return nil
+        }
+    }
+
+    /// What thread `ti` is exposed to: its table's regions in host mode, its guest's own in guest mode.
+    public func exposure(of ti: Int, in s: SystemState) -> RegionSet {
+        let t = s.threads[ti]
+        return t.inGuest ? owned[t.served] : model.tables[t.table].maps
+    }
+
+    /// The first finding of `check` in `s` (threads, siblings and regions in index order).
+    /// Deadlock needs the state's successors: pass them when known.
+    public func finding(_ check: Model.Check, in s: SystemState,
+                        successors: [(Action, SystemState)]? = nil) -> Finding? {
+        switch check {
+        case .corun:
+            for (ti, t) in s.threads.enumerated() where t.inGuest {
+                for u in siblings[ti] {
+                    if let r = exposure(of: u, in: s).intersection(secret[t.served]).first(where: { _ in true }) {
+                        return .corun(thread: ti, guest: t.served, sibling: u, region: r)
+                    }
+                }
+            }
+            return nil
+        case .residue(let b):
+            for (ti, t) in s.threads.enumerated() where t.inGuest {
+                let held = s.buffers[model.threads[ti].core][b]
+                if let r = held.intersection(secret[t.served]).first(where: { _ in true }) {
+                    return .residue(thread: ti, guest: t.served, buffer: b, region: r)
+                }
+            }
+            return nil
+        case .crash:
+            for ti in s.threads.indices {
+                if let reason = crash(of: ti, in: s) { return .crash(thread: ti, reason: reason) }
+            }
+            return nil
+        case .deadlock:
+            return (successors ?? self.successors(of: s)).isEmpty ? .deadlock : nil
+        }
+    }
+
+    /// The finding a state shows for the model's checks, by priority (leak, crash, deadlock).
+    public func finding(in s: SystemState, successors: [(Action, SystemState)]? = nil) -> Finding? {
+        for check in model.checksByPriority {
+            if let f = finding(check, in: s, successors: successors) { return f }
+        }
+        return nil
+    }
+
+    static func unique(_ states: [SystemState]) -> [SystemState] {
+        var seen = Set<SystemState>()
+        return states.filter { seen.insert($0).inserted }
+    }
+}

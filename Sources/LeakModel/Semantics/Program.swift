@@ -1,0 +1,133 @@
+/// The handlers of a model lowered to one flat instruction graph: what both engines execute.
+///
+/// Every atomic statement becomes an instruction with the set of its possible successors;
+/// `either` disappears (choosing a branch is not a step, so the choice is folded into the
+/// successor sets of the statements before it). A successor `.end` leaves the block, and what
+/// follows a block depends on the block (see `BlockID`).
+public struct Program: Sendable {
+    /// Which handler an instruction belongs to.
+    public enum BlockID: Hashable, Sendable {
+        case vmexit
+        case exit(Int)
+        case vmentry
+        case fault
+        case interrupt(Int)
+    }
+
+    /// What an instruction does: the atomic statements of the language.
+    public enum Op: Hashable, Sendable {
+        case touch([Model.RegionRef])
+        case switchTable(Model.TableRef)
+        case kick
+        case hold
+        case release
+        case wait(Model.WaitCondition)
+        case flush(buffer: Int)
+        case irqs(on: Bool)
+    }
+
+    /// Where control goes after an instruction or at the start of a block.
+    public enum Target: Hashable, Sendable {
+        case instruction(Int)
+        /// The end of the enclosing block.
+        case end
+    }
+
+    public struct Instruction: Hashable, Sendable {
+        public var op: Op
+        public var span: SourceSpan
+        public var block: BlockID
+        /// Possible successors, in source order, without duplicates.
+        public var next: [Target]
+    }
+
+    public private(set) var instructions: [Instruction] = []
+    public private(set) var vmexitEntry: [Target] = []
+    public private(set) var exitEntry: [[Target]] = []
+    public private(set) var vmentryEntry: [Target] = []
+    /// Empty when the model has no `on fault` block.
+    public private(set) var faultEntry: [Target] = []
+    public let hasFaultHandler: Bool
+    public private(set) var interruptEntry: [[Target]] = []
+
+    public init(_ model: Model) {
+        hasFaultHandler = model.onFault != nil
+        vmexitEntry = lower(model.onVMExit, in: .vmexit)
+        exitEntry = model.exits.indices.map { lower(model.exits[$0].body, in: .exit($0)) }
+        vmentryEntry = lower(model.onVMEntry, in: .vmentry)
+        if let fault = model.onFault { faultEntry = lower(fault, in: .fault) }
+        interruptEntry = model.interrupts.indices.map { lower(model.interrupts[$0].body, in: .interrupt($0)) }
+    }
+
+    /// The entry set of a block.
+    public func entry(of block: BlockID) -> [Target] {
+        switch block {
+        case .vmexit: vmexitEntry
+        case .exit(let x): exitEntry[x]
+        case .vmentry: vmentryEntry
+        case .fault: faultEntry
+        case .interrupt(let i): interruptEntry[i]
+        }
+    }
+
+    /// Lowers a block; returns its entry set (with `.end` when some path through it is empty).
+    private mutating func lower(_ block: Model.Block, in id: BlockID) -> [Target] {
+        let (entry, dangling, passes) = lower(block.statements, in: id)
+        for i in dangling { Self.add([.end], to: &instructions[i].next) }
+        return passes ? Self.union(entry, [.end]) : entry
+    }
+
+    /// Lowers a statement list: its entry set, the instructions whose successors still have to
+    /// be linked to what follows, and whether some path through the list runs no statement.
+    private mutating func lower(_ statements: [Model.Statement], in id: BlockID)
+        -> (entry: [Target], dangling: [Int], passes: Bool)
+    {
+        var entry: [Target] = [], dangling: [Int] = [], passes = true
+        for statement in statements {
+            let (e, d, p) = lower(statement, in: id)
+            for i in dangling { Self.add(e, to: &instructions[i].next) }
+            if passes { entry = Self.union(entry, e) }
+            dangling = p ? dangling + d : d
+            passes = passes && p
+        }
+        return (entry, dangling, passes)
+    }
+
+    private mutating func lower(_ statement: Model.Statement, in id: BlockID)
+        -> (entry: [Target], dangling: [Int], passes: Bool)
+    {
+        let op: Op
+        switch statement.kind {
+        case .either(let branches):
+            var entry: [Target] = [], dangling: [Int] = [], passes = false
+            for branch in branches {
+                let (e, d, p) = lower(branch.statements, in: id)
+                entry = Self.union(entry, e)
+                dangling += d
+                passes = passes || p
+            }
+            return (entry, dangling, passes)
+        case .touch(let refs): op = .touch(refs)
+        case .switchTable(let t): op = .switchTable(t)
+        case .kickSiblings: op = .kick
+        case .holdSiblings: op = .hold
+        case .releaseSiblings: op = .release
+        case .wait(let c): op = .wait(c)
+        case .flush(let b): op = .flush(buffer: b)
+        case .irqs(let on): op = .irqs(on: on)
+        }
+        instructions.append(Instruction(op: op, span: statement.span, block: id, next: []))
+        let i = instructions.count - 1
+        return ([.instruction(i)], [i], false)
+    }
+
+    private static func add(_ targets: [Target], to next: inout [Target]) {
+        next = union(next, targets)
+    }
+
+    private static func union(_ a: [Target], _ b: [Target]) -> [Target] {
+        var out = a
+        for t in b where !out.contains(t) { out.append(t) }
+        return out
+    }
+}
