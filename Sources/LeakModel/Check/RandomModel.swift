@@ -1,0 +1,106 @@
+/// Seeded random models (as source text) for differential testing of the engines.
+///
+/// Every model is valid by construction: each guest runs somewhere, each thread serves a
+/// guest, and every statement names declared things. Sizes stay small so that the explicit
+/// engine can explore them.
+public struct RandomModel: Sendable {
+    /// SplitMix64: small, fast, and identical on every platform for a seed.
+    struct Generator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func int(_ range: ClosedRange<Int>) -> Int {
+            range.lowerBound + Int(next() % UInt64(range.count))
+        }
+        mutating func chance(_ percent: Int) -> Bool { int(0...99) < percent }
+        mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
+    }
+
+    public let seed: UInt64
+    public let bound: Int
+
+    public init(seed: UInt64, bound: Int = 8) { self.seed = seed; self.bound = bound }
+
+    /// The model's source text.
+    public func source() -> String {
+        var rng = Generator(state: seed)
+        var lines: [String] = ["# random model, seed \(seed)"]
+        let coreCount = rng.int(1...2)
+        var threads: [String] = []
+        for c in 0..<coreCount {
+            let n = coreCount == 1 ? rng.int(1...3) : rng.int(1...2)
+            let names = (0..<n).map { "t\(c)_\($0)" }
+            threads += names
+            lines.append("core c\(c) { \(names.joined(separator: " ")) }")
+        }
+        lines.append("host host")
+        let guests = (1...rng.int(1...2)).map { "vm\($0)" }
+        for g in guests { lines.append("guest \(g)") }
+        var regions = ["text"]
+        lines.append("region text public")
+        for i in 0..<rng.int(1...2) { regions.append("heap\(i)"); lines.append("region heap\(i) owner host") }
+        regions.append("vcpu"); lines.append("region vcpu per guest")
+        if guests.count > 1, rng.chance(30) { regions.append("mem1"); lines.append("region mem1 owner vm1") }
+        lines.append("table kernel maps all")
+        var tables = ["kernel"]
+        if rng.chance(85) {
+            let mapped = regions.filter { _ in rng.chance(40) }
+            lines.append("table restricted per guest maps " + (mapped.isEmpty ? ["text"] : mapped).joined(separator: ", "))
+            tables.append("restricted")
+        }
+        if rng.chance(25) {
+            lines.append("table small maps text")
+            tables.append("small")
+        }
+        var buffers = ["l1d"]
+        lines.append("buffer l1d fill mapped")
+        if rng.chance(40) { buffers.append("fb"); lines.append("buffer fb fill touched") }
+
+        // Placement: every thread serves at least one guest, every guest runs somewhere.
+        var placement = threads.map { _ in [String]() }
+        for (i, g) in guests.enumerated() { placement[i % threads.count].append(g) }
+        for i in threads.indices where placement[i].isEmpty || rng.chance(30) {
+            let g = rng.pick(guests)
+            if !placement[i].contains(g) { placement[i].append(g) }
+        }
+        for (i, t) in threads.enumerated() { lines.append("run \(placement[i].joined(separator: ", ")) on \(t)") }
+
+        func statement(_ depth: Int) -> String {
+            switch rng.int(0...12) {
+            case 0, 1: return "touch " + rng.pick(regions)
+            case 2, 3: return "switch " + rng.pick(tables)
+            case 4: return "kick siblings"
+            case 5: return "hold siblings"
+            case 6: return "release siblings"
+            case 7: return "wait until siblings out of guest"
+            case 8: return "wait until siblings " + rng.pick(["not in ", "in "]) + rng.pick(tables)
+            case 9: return "flush " + rng.pick(buffers)
+            case 10: return "irqs " + rng.pick(["on", "off"])
+            default:
+                if depth >= 2 { return "touch " + rng.pick(regions) }
+                return "either { \(block(depth + 1, max: 2)) } or { \(block(depth + 1, max: 2)) }"
+            }
+        }
+        func block(_ depth: Int, max: Int) -> String {
+            (0..<rng.int(0...max)).map { _ in statement(depth) }.joined(separator: "; ")
+        }
+        lines.append("on vmexit { \(block(0, max: 2)) }")
+        lines.append("on vmentry { \(block(0, max: 4)) }")
+        if rng.chance(70) { lines.append("on fault { \(block(0, max: 3)) }") }
+        for x in 0..<rng.int(1...2) { lines.append("exit x\(x) { \(block(0, max: 3)) }") }
+        if rng.chance(30) { lines.append("exit kick { \(block(0, max: 2)) }") }
+        if rng.chance(35) { lines.append("interrupt nmi nmi0 { \(block(0, max: 2)) }") }
+        if rng.chance(35) { lines.append("interrupt irq irq0 { \(block(0, max: 2)) }") }
+        lines.append("check corun")
+        for b in buffers { lines.append("check residue \(b)") }
+        lines.append("check crash")
+        lines.append("check deadlock")
+        lines.append("bound \(bound)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,151 @@
+/// Bounded model checking on one incremental solver: bound 0, 1, 2, ... so the first
+/// schedule found is a shortest one.
+///
+/// Every schedule Z3 returns is decoded into a `Trace` and replayed step by step through the
+/// explicit `Interpreter` before it is reported; a failed replay is an internal error.
+public final class BMCChecker: @unchecked Sendable {
+    public let model: Model
+    let program: Program
+    let context: Z3Context
+
+    /// An encoding or replay failure: a bug in leakcheck, never a verdict.
+    public struct InternalError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public struct Statistics: Hashable, Sendable {
+        /// The deepest bound fully searched without a finding (-1: none).
+        public var completedBound = -1
+        public var commandsPerStep = 0
+        public var solverChecks = 0
+    }
+
+    public init(model: Model) throws {
+        self.model = model
+        self.program = Program(model)
+        self.context = try Z3Context()
+    }
+
+    /// Stops a running check from another thread; it ends with `unknown` ("interrupted").
+    public func interrupt() { context.interrupt() }
+
+    /// Searches bounds `0...bound`; `timeoutMilliseconds` applies to each solver call.
+    public func check(bound: Int, timeoutMilliseconds: Int? = nil) throws -> (Outcome, Statistics) {
+        guard model.threads.count <= 64 else {
+            throw InternalError(description: "models with more than 64 threads are not supported")
+        }
+        var stats = Statistics()
+        let ctx = context
+        let encoder = try Encoder(context: ctx, model: model, program: program)
+        let solver = try Z3Solver(ctx)
+        if let ms = timeoutMilliseconds { try solver.setTimeout(milliseconds: max(1, ms)) }
+        let priority = model.checksByPriority
+
+        var states = [try SymbolicState(step: 0, model: model, layout: encoder.layout, context: ctx)]
+        var commandsAt: [[Encoder.Command]] = []
+        var selectors: [Z3Expr] = []
+        try solver.assert(encoder.initial(states[0]))
+        commandsAt.append(try encoder.commands(at: states[0]))
+        stats.commandsPerStep = commandsAt[0].count
+        let selectorWidth = StateLayout.bits(commandsAt[0].count)
+
+        for k in 0...bound {
+            if k > 0 {
+                let next = try SymbolicState(step: k, model: model, layout: encoder.layout, context: ctx)
+                let selector = try ctx.bitVectorConstant("step@\(k - 1)", width: selectorWidth)
+                selectors.append(selector)
+                try solver.assert(encoder.transition(from: states[k - 1], commands: commandsAt[k - 1],
+                                                     to: next, selector: selector))
+                states.append(next)
+                commandsAt.append(try encoder.commands(at: next))
+            }
+            let properties = try priority.map { try encoder.property($0, at: states[k], commands: commandsAt[k]) }
+            let any = try ctx.boolConstant("finding@\(k)")
+            try solver.assert(ctx.implies(any, ctx.or(properties)))
+            stats.solverChecks += 1
+            switch try solver.check(assumptions: [any]) {
+            case .unsat:
+                stats.completedBound = k
+                continue
+            case .unknown(let reason):
+                return (.unknown(reason: reason, completedBound: k - 1), stats)
+            case .sat:
+                break
+            }
+            // Some check fails at this bound: take the first by priority.
+            for (i, check) in priority.enumerated() {
+                let literal = try ctx.boolConstant("finding.\(i)@\(k)")
+                try solver.assert(ctx.implies(literal, properties[i]))
+                stats.solverChecks += 1
+                switch try solver.check(assumptions: [literal]) {
+                case .unsat:
+                    continue
+                case .unknown(let reason):
+                    return (.unknown(reason: reason, completedBound: k - 1), stats)
+                case .sat:
+                    let trace = try decode(try solver.model(), states: states, selectors: selectors,
+                                           descriptors: encoder.descriptors, layout: encoder.layout, check: check)
+                    return (.finding(trace), stats)
+                }
+            }
+            throw InternalError(description: "bound \(k) has a finding but no single check is satisfiable")
+        }
+        return (.noFindingWithin(bound: bound), stats)
+    }
+
+    // MARK: Decoding
+
+    private func decode(_ m: Z3Model, states: [SymbolicState], selectors: [Z3Expr], descriptors: [Action],
+                        layout: StateLayout, check: Model.Check) throws -> Trace {
+        let concrete = try states.map { try decodeState(m, $0) }
+        var steps: [Trace.Step] = []
+        for (k, selector) in selectors.enumerated() {
+            let c = Int(try m.uint(selector))
+            guard c < descriptors.count else {
+                throw InternalError(description: "step \(k + 1): selector \(c) is out of range")
+            }
+            steps.append(.init(action: descriptors[c], state: concrete[k + 1]))
+        }
+        let interpreter = Interpreter(model: model, program: program)
+        let finding = try Replay(interpreter: interpreter).validate(initial: concrete[0], steps: steps, check: check)
+        return Trace(initial: concrete[0], steps: steps, finding: finding)
+    }
+
+    private func decodeState(_ m: Z3Model, _ s: SymbolicState) throws -> SystemState {
+        var threads: [SystemState.ThreadState] = []
+        for v in s.threads {
+            var frames: [SystemState.Frame?] = []
+            for l in 0..<3 {
+                let code = try m.uint(v.pc[l])
+                let fret = try m.uint(v.faultReturn[l])
+                let frame = SystemState.Frame(
+                    position: StateLayout.position(code),
+                    faultReturn: fret == 0 ? nil : Int(fret) - 2,
+                    retry: try m.bool(v.retry[l]))
+                frames.append(l > 0 && code == 0 ? nil : frame)
+            }
+            let exit = try m.uint(v.exitReason)
+            threads.append(SystemState.ThreadState(
+                served: Int(try m.uint(v.served)), table: Int(try m.uint(v.table)),
+                base: frames[0]!, irq: frames[1], nmi: frames[2],
+                exitReason: exit == 0 ? nil : Int(exit) - 1,
+                interruptsOn: try m.bool(v.interruptsOn), nmiSavedInterrupts: try m.bool(v.nmiSaved),
+                holds: try m.uint(v.holds), kickPending: try m.bool(v.kickPending)))
+        }
+        let buffers = try s.buffers.map { core in try core.map { try decodeRegions(m, $0) } }
+        return SystemState(threads: threads, buffers: buffers)
+    }
+
+    private func decodeRegions(_ m: Z3Model, _ e: Z3Expr) throws -> RegionSet {
+        var set = RegionSet(count: model.regions.count)
+        if model.regions.count <= 64 {
+            let bits = try m.uint(e)
+            for r in model.regions.indices where bits & (1 << UInt64(r)) != 0 { set.insert(r) }
+        } else {
+            for r in model.regions.indices where try m.uint(context.extract(e, high: r, low: r)) == 1 {
+                set.insert(r)
+            }
+        }
+        return set
+    }
+}

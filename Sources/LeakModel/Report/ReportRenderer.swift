@@ -1,0 +1,65 @@
+import Foundation
+
+/// Renders a `Checker.Report` as text: a verdict line, then the schedule or the proof.
+public struct ReportRenderer: Sendable {
+    public init() {}
+
+    /// `Models/asi.leak: leak (corun) in 9 steps [bmc, 0.12 s]: as expected`.
+    public func headline(_ report: Checker.Report) -> String {
+        let path = report.model.file.path
+        let timing = "[\(report.engine), \(Self.seconds(report.seconds))]"
+        return "\(path): \(verdictPhrase(report)) \(timing): \(expectationPhrase(report))"
+    }
+
+    /// The verdict in words, e.g. "leak (corun) in 9 steps" or "safe: proved for all schedules (...)".
+    public func verdictPhrase(_ report: Checker.Report) -> String {
+        switch report.outcome {
+        case .finding(let trace):
+            let kind = trace.finding.check.verdictKind.rawValue
+            let detail: String
+            switch trace.finding.check {
+            case .corun: detail = " (corun)"
+            case .residue(let b): detail = " (residue \(report.model.buffers[b].name))"
+            case .crash, .deadlock: detail = ""
+            }
+            var text = "\(kind)\(detail) in \(trace.length) step\(trace.length == 1 ? "" : "s")"
+            if trace.length > report.bound { text += " (beyond the bound of \(report.bound))" }
+            return text
+        case .proved(let proof):
+            if report.guestRuns == false {
+                return "vacuous: no finding, but no guest ever runs (\(proof.summary))"
+            }
+            return "safe: proved for all schedules (\(proof.summary))"
+        case .noFindingWithin(let bound):
+            return "no finding within \(bound) steps; not proved for longer schedules"
+        case .unknown(let reason, let completed):
+            let reached = completed.map { $0 >= 0 ? "no finding within \($0) steps" : "no bound completed" } ?? "no bound completed"
+            return "unknown: \(reached); stopped: \(reason)"
+        }
+    }
+
+    public func expectationPhrase(_ report: Checker.Report) -> String {
+        let expected = report.model.expect?.verdict.rawValue
+        switch report.expectation {
+        case .met: return "as expected"
+        case .mismatch: return "MISMATCH: the model expects \(expected ?? "?")"
+        case .noExpectation: return "no expect line"
+        case .unexpectedFinding: return "FINDING: the model has no expect line"
+        case .undecided: return "UNDECIDED: the model expects \(expected ?? "a verdict"), which was not established"
+        }
+    }
+
+    /// The headline, then the schedule (for a finding).
+    public func render(_ report: Checker.Report) -> String {
+        var out = headline(report) + "\n"
+        if case .finding(let trace) = report.outcome {
+            out += "\n" + TraceRenderer(model: report.model).render(trace)
+        }
+        return out
+    }
+
+    static func seconds(_ s: Double) -> String {
+        let ms = Int((s * 1000).rounded())
+        return ms < 1000 ? "\(ms) ms" : "\(ms / 1000).\(String(format: "%02d", (ms % 1000) / 10)) s"
+    }
+}

@@ -1,0 +1,213 @@
+/// Renders a schedule as a table a reviewer can follow: one row per step, one column per
+/// thread (mode and table), what the step put into or took out of the buffers, and the
+/// statement with its line; then the finding in one sentence.
+public struct TraceRenderer: Sendable {
+    public let model: Model
+    public let program: Program
+
+    public init(model: Model) {
+        self.model = model
+        self.program = Program(model)
+    }
+
+    public func render(_ trace: Trace) -> String {
+        var rows: [[String]] = [["step", "thread", "action"] + model.threads.map(\.name) + ["buffers"]]
+        rows.append(["0", "", "initial state"] + model.threads.indices.map { cell(trace.initial, $0) } + [""])
+        for (k, step) in trace.steps.enumerated() {
+            let before = trace.state(after: k)
+            rows.append(["\(k + 1)", model.threads[step.action.thread].name, describe(step.action, before)]
+                        + model.threads.indices.map { cell(step.state, $0) }
+                        + [bufferDelta(before, step.state)])
+        }
+        var out = table(rows)
+        out += "\n" + explain(trace) + "\n"
+        return out
+    }
+
+    // MARK: Cells
+
+    /// A thread's mode and table, with what else matters right now.
+    func cell(_ s: SystemState, _ t: Int) -> String {
+        let ts = s.threads[t]
+        var words: [String] = []
+        if ts.inGuest {
+            words.append("guest \(model.guests[ts.served].name)")
+        } else {
+            words.append("host \(model.tables[ts.table].name)")
+            if ts.nmi != nil { words.append("[nmi]") } else if ts.irq != nil { words.append("[irq]") }
+            if ts.base.position == .ready { words.append("ready") }
+        }
+        if isHeld(t, s) { words.append("held") }
+        if ts.kickPending { words.append("kicked") }
+        return words.joined(separator: " ")
+    }
+
+    private func isHeld(_ t: Int, _ s: SystemState) -> Bool {
+        model.siblings(of: t).contains { s.threads[$0].holds & (1 << UInt64(t)) != 0 }
+    }
+
+    /// What an action did, with the statement's line.
+    public func describe(_ action: Action, _ before: SystemState) -> String {
+        switch action {
+        case .guestStep(let t):
+            return "runs \(model.guests[before.threads[t].served].name)"
+        case .exit(let t, let x):
+            return "exits \(model.guests[before.threads[t].served].name): \(model.exits[x].name)"
+        case .entry(let t):
+            return "enters \(model.guests[before.threads[t].served].name)"
+        case .interrupt(_, let i):
+            let interrupt = model.interrupts[i]
+            return "\(interrupt.kind.rawValue) '\(interrupt.name)' starts"
+        case .statement(_, let q, let faultedAt):
+            var text = "\(statementText(q)) (\(where_(q)))"
+            if let p = faultedAt {
+                text = "page fault at \(statementText(p)) (line \(line(p))); \(text)"
+            }
+            return text
+        }
+    }
+
+    /// The statement's source text, on one line.
+    public func statementText(_ q: Int) -> String {
+        let raw = model.file.text(of: program.instructions[q].span)
+        return raw.split(whereSeparator: \.isNewline).first.map { String($0).trimmingCharacters() } ?? raw
+    }
+
+    public func line(_ q: Int) -> Int { model.file.position(of: program.instructions[q].span.start).line }
+
+    /// "line 12, exit ept" / "line 4, on fault".
+    private func where_(_ q: Int) -> String {
+        let block: String
+        switch program.instructions[q].block {
+        case .vmexit: block = "on vmexit"
+        case .vmentry: block = "on vmentry"
+        case .fault: block = "on fault"
+        case .exit(let x): block = "exit \(model.exits[x].name)"
+        case .interrupt(let i): block = "\(model.interrupts[i].kind.rawValue) \(model.interrupts[i].name)"
+        }
+        return "line \(line(q)), \(block)"
+    }
+
+    private func bufferDelta(_ before: SystemState, _ after: SystemState) -> String {
+        var parts: [String] = []
+        for (c, core) in model.cores.enumerated() {
+            for (b, buffer) in model.buffers.enumerated() {
+                let old = before.buffers[c][b], new = after.buffers[c][b]
+                guard old != new else { continue }
+                let added = new.filter { !old.contains($0) }.map { model.regions[$0].name }
+                let removed = old.filter { !new.contains($0) }
+                let label = model.cores.count > 1 ? "\(core.name).\(buffer.name)" : buffer.name
+                if new.isEmpty {
+                    parts.append("\(label) flushed")
+                } else {
+                    var text = "\(label) +" + added.joined(separator: " +")
+                    if !removed.isEmpty { text += " -" + removed.map { model.regions[$0].name }.joined(separator: " -") }
+                    parts.append(text)
+                }
+            }
+        }
+        return parts.joined(separator: "; ")
+    }
+
+    // MARK: The finding
+
+    private func owner(_ r: Int) -> String {
+        switch model.regions[r].owner {
+        case .public: "public"
+        case .host(let h): "owned by \(model.hosts[h].name)"
+        case .guest(let g): "owned by \(model.guests[g].name)"
+        }
+    }
+
+    /// The finding in one sentence that names the guest, the threads, and the secret region.
+    public func explain(_ trace: Trace) -> String {
+        let s = trace.final
+        let k = trace.length
+        let name = { (t: Int) in self.model.threads[t].name }
+        switch trace.finding {
+        case .corun(let t, let g, let u, let r):
+            let sib = s.threads[u]
+            let exposure = sib.inGuest
+                ? "runs \(model.guests[sib.served].name), whose own region \(model.regions[r].name) (\(owner(r))) it exposes"
+                : "has table \(model.tables[sib.table].name) loaded, which maps \(model.regions[r].name) (\(owner(r)))"
+            return "step \(k): \(name(t)) runs \(model.guests[g].name) while its sibling \(name(u)) \(exposure)"
+        case .residue(let t, let g, let b, let r):
+            let core = model.cores[model.threads[t].core]
+            var text = "step \(k): \(name(t)) runs \(model.guests[g].name) while \(model.buffers[b].name) of core \(core.name) holds \(model.regions[r].name) (\(owner(r)))"
+            if let (when, action) = entered(r, buffer: b, core: model.threads[t].core, trace) {
+                text += "; it entered at step \(when) (\(name(action.thread)): \(describe(action, trace.state(after: when - 1))))"
+            }
+            return text
+        case .crash(let t, let reason):
+            let ts = s.threads[t]
+            let level = ts.nmi != nil ? "in an nmi handler" : ts.irq != nil ? "in an irq handler" : "in its \(ts.base.position == .ready ? "entry path" : "handler")"
+            let table = model.tables[ts.table].name
+            switch reason {
+            case .noFaultHandler(let q, let r):
+                return "after step \(k): \(name(t)) \(level) is at \(statementText(q)) (line \(line(q))); table \(table) does not map \(model.regions[r].name) and the model has no on fault block: crash"
+            case .faultInFaultHandler(let q, let r):
+                return "after step \(k): \(name(t)) \(level) faults inside on fault at \(statementText(q)) (line \(line(q))): table \(table) does not map \(model.regions[r].name): crash"
+            case .stillUnmapped(let q, let r):
+                return "after step \(k): \(name(t)) \(level) retries \(statementText(q)) (line \(line(q))) after on fault, and table \(table) still does not map \(model.regions[r].name): crash"
+            case .waitInNMI(let q):
+                return "after step \(k): \(name(t)) reaches \(statementText(q)) (line \(line(q))) inside an nmi handler, where it can never wait: crash"
+            }
+        case .deadlock:
+            let why = model.threads.indices.map { "\(name($0)) \(stuck($0, s))" }.joined(separator: ", ")
+            return "after step \(k) no thread can move: \(why)"
+        }
+    }
+
+    /// The last step at which region `r` entered the buffer and stayed.
+    private func entered(_ r: Int, buffer b: Int, core c: Int, _ trace: Trace) -> (Int, Action)? {
+        var k = trace.length
+        while k > 0 {
+            if !trace.state(after: k - 1).buffers[c][b].contains(r) { return (k, trace.steps[k - 1].action) }
+            k -= 1
+        }
+        return nil
+    }
+
+    private func stuck(_ t: Int, _ s: SystemState) -> String {
+        let ts = s.threads[t]
+        let frame = ts.frame(ts.activeLevel)!
+        switch frame.position {
+        case .guest: return "runs its guest"
+        case .ready: return isHeld(t, s) ? "is held before VM entry" : "is ready to enter"
+        case .instruction(let q): return "waits at \(statementText(q)) (line \(line(q)))"
+        }
+    }
+
+    // MARK: Layout
+
+    private func table(_ rows: [[String]]) -> String {
+        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
+        var out = ""
+        for (i, row) in rows.enumerated() {
+            let line = row.enumerated().map { c, text in
+                c == 0 ? String(repeating: " ", count: widths[c] - text.count) + text
+                       : text + String(repeating: " ", count: widths[c] - text.count)
+            }.joined(separator: "  ")
+            out += line.trimmingTrailingSpaces() + "\n"
+            if i == 0 {
+                out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
+            }
+        }
+        return out
+    }
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        var s = Substring(self)
+        while let f = s.first, f.isWhitespace { s.removeFirst() }
+        while let l = s.last, l.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+
+    func trimmingTrailingSpaces() -> String {
+        var s = Substring(self)
+        while s.last == " " { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import LeakModel
+
+/// The `leakcheck` command line: a thin layer over the LeakModel library.
+@main
+struct LeakCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leakcheck",
+        abstract: "Search every schedule of a hypervisor host model for speculative leaks.",
+        discussion: """
+            A model file (.leak) describes cores and hyperthreads, guests, data regions, page
+            tables, core-shared buffers, exit handlers, interrupts and the mitigation protocol
+            (see docs/LANGUAGE.md). leakcheck asks Z3 for any schedule in which a guest runs
+            while a sibling thread, or a buffer of its core, exposes data secret to it. It
+            answers with the shortest such schedule, step by step, or a proof that none exists.
+
+            Start with:
+              leakcheck check Models/asi.leak
+              leakcheck check Models/            (every .leak file in the folder)
+              leakcheck parse Models/asi.leak    (what the model declares, resolved)
+
+            \(ExitStatus.table)
+            """,
+        version: LeakModelVersion.string,
+        subcommands: [Check.self, Parse.self],
+        defaultSubcommand: nil
+    )
+}
+
+/// The process exit statuses, documented in `--help` and the README.
+enum ExitStatus: Int32 {
+    /// Every verdict as expected (or no `expect` line and no finding).
+    case ok = 0
+    /// A finding in a model without `expect`, or a verdict other than the expected one.
+    case mismatch = 1
+    /// A model error (syntax, names, types) or a usage error.
+    case modelError = 2
+    /// Undecided: the solver gave up or timed out, or `expect safe` could not be proved.
+    case unknown = 3
+    /// An internal error: an engine produced a schedule the semantics does not allow.
+    case internalError = 4
+
+    static let table = """
+        EXIT STATUS
+          0  every verdict is as expected (or: no expect line and no finding)
+          1  a finding in a model without an expect line, or a verdict other than expected
+          2  a model error or a usage error (diagnostics on stderr)
+          3  undecided: the solver gave up or timed out, or expect safe was not proved
+          4  internal error in leakcheck (please report it with the model)
+        With several files the status is the most serious one: 4, then 2, then 1, then 3.
+        """
+
+    /// The most serious of two statuses.
+    func combined(with other: ExitStatus) -> ExitStatus {
+        let rank: [ExitStatus: Int] = [.ok: 0, .unknown: 1, .mismatch: 2, .modelError: 3, .internalError: 4]
+        return rank[self]! >= rank[other]! ? self : other
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import LeakModel
+
+/// Finding model files on the command line and loading them with their diagnostics.
+enum ModelFiles {
+    /// Files as given; a folder stands for its `.leak` files, sorted by name.
+    static func expand(_ paths: [String]) throws -> [String] {
+        var out: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                let entries = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+                let models = entries.filter { $0.hasSuffix(".leak") }.sorted()
+                if models.isEmpty {
+                    Output.error("leakcheck: error: folder '\(path)' has no .leak files")
+                    throw ExitCode(ExitStatus.modelError.rawValue)
+                }
+                let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+                out += models.map { "\(base)/\($0)" }
+            } else {
+                out.append(path)
+            }
+        }
+        return out
+    }
+
+    /// Loads a model, printing its diagnostics on stderr; nil when it has errors.
+    static func load(_ path: String) -> Model? {
+        let result = Frontend.load(path: path)
+        if !result.diagnostics.isEmpty {
+            Output.error(Output.render(result))
+        }
+        return result.model
+    }
+}
+
+/// Where output goes: stdout for results, stderr for diagnostics.
+enum Output {
+    static func error(_ text: String) {
+        var line = text
+        if !line.hasSuffix("\n") { line += "\n" }
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// Colour only when stderr is a terminal.
+    static var colored: Bool { isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
+
+    static func render(_ result: FrontendResult) -> String {
+        DiagnosticRenderer.render(result.diagnostics, file: result.file, colored: colored)
+    }
+}

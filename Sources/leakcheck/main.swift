@@ -1,2 +1,0 @@
-import LeakModel
-print("leakcheck \(LeakModelVersion.string)")
