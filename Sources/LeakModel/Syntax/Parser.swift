@@ -327,7 +327,7 @@ struct Parser {
         }
         guard let open = expectOpenBrace(after: "core name") else {
             skipToEnd(stopAtClosingBrace: false)
-            return .core(name: name, threads: [], span: SourceSpan(start: start, end: lastEnd))
+            return .core(name: name, threads: nil, span: SourceSpan(start: start, end: lastEnd))
         }
         var threads: [Identifier] = []
         loop: while true {
@@ -681,7 +681,7 @@ struct Parser {
         guard current.kind == .identifier else {
             expected("'corun', 'residue BUFFER', 'crash' or 'deadlock'", after: "'check'")
             skipToEnd(stopAtClosingBrace: false)
-            return nil
+            return .check(nil, span: SourceSpan(start: start, end: lastEnd))
         }
         let word = identifier()
         let check: CheckSyntax
@@ -692,7 +692,7 @@ struct Parser {
         case "residue":
             guard let buffer = expectName("a buffer name", after: "'residue'") else {
                 skipToEnd(stopAtClosingBrace: false)
-                return nil
+                return .check(nil, span: SourceSpan(start: start, end: lastEnd))
             }
             check = .residue(buffer)
         default:
@@ -700,7 +700,7 @@ struct Parser {
                        help: Spelling.help(word.text, among: choices)
                            ?? "the checks are 'corun', 'residue BUFFER', 'crash' and 'deadlock'")
             skipToEnd(stopAtClosingBrace: false)
-            return nil
+            return .check(nil, span: SourceSpan(start: start, end: lastEnd))
         }
         let span = SourceSpan(start: start, end: lastEnd)
         finishDeclaration("the check")

@@ -7,19 +7,20 @@ enum Spelling {
     /// The closest candidate to `word`, if one is close enough to be a plausible typo.
     ///
     /// Close enough: an optimal-string-alignment distance (insertions, deletions, substitutions,
-    /// adjacent transpositions) of at most 1 for words up to 4 characters, 2 up to 8, 3 beyond;
-    /// a case-only difference always counts. Ties go to the earliest candidate, so the result
-    /// is deterministic.
+    /// adjacent transpositions) of at most 1 when the longer of the two words has up to 4
+    /// characters, 2 up to 8, 3 beyond; a case-only difference always counts. Ties go to the
+    /// earliest candidate, so the result is deterministic.
     static func suggest(_ word: String, among candidates: [String]) -> String? {
         guard !word.isEmpty, candidates.count <= maxCandidates else { return nil }
         let w = Array(word.lowercased().utf8)
-        let limit = w.count <= 4 ? 1 : (w.count <= 8 ? 2 : 3)
         var best: (distance: Int, name: String)? = nil
         for c in candidates where c != word {
             let cb = Array(c.lowercased().utf8)
+            let longer = max(cb.count, w.count)
+            let limit = longer <= 4 ? 1 : (longer <= 8 ? 2 : 3)
             if abs(cb.count - w.count) > limit { continue }
             let d = distance(w, cb)
-            if d <= limit, best == nil || d < best!.distance { best = (d, c) }
+            if d <= limit, d < longer, best == nil || d < best!.distance { best = (d, c) }
         }
         return best?.name
     }

@@ -56,8 +56,8 @@ enum HookKind: String, CaseIterable {
 enum DeclarationSyntax {
     /// `model "title"`.
     case model(title: String, span: SourceSpan)
-    /// `core NAME { THREAD ... }`.
-    case core(name: Identifier, threads: [Identifier], span: SourceSpan)
+    /// `core NAME { THREAD ... }`; `threads` is nil when the block could not be read (reported).
+    case core(name: Identifier, threads: [Identifier]?, span: SourceSpan)
     /// `host NAME[, NAME...]`.
     case hosts([Identifier], span: SourceSpan)
     /// `guest NAME[, NAME...]`.
@@ -75,7 +75,9 @@ enum DeclarationSyntax {
     case exit(name: Identifier, body: BlockSyntax, span: SourceSpan)
     /// `interrupt nmi|irq NAME { ... }`.
     case interrupt(kind: Model.InterruptKind, name: Identifier, body: BlockSyntax, span: SourceSpan)
-    case check(CheckSyntax, span: SourceSpan)
+    /// `check ...`; nil after an error already reported (the model still names a check, so
+    /// "model has no check" would be a cascade).
+    case check(CheckSyntax?, span: SourceSpan)
     /// `bound N`; `value` is nil when the number did not fit (already reported).
     case bound(value: Int?, valueSpan: SourceSpan, span: SourceSpan)
     /// `expect VERDICT`.
