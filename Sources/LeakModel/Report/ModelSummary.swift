@@ -1,0 +1,213 @@
+/// A readable summary of a resolved model, for `leakcheck parse FILE`.
+///
+/// It shows what the resolver made of the file, so a reader can check the expansion: threads
+/// by core, guests and where they run, every concrete region with its owner, every concrete
+/// table with the regions it maps and, per guest, which of those are secret to that guest
+/// (the regions a sibling in that table could leak to the guest), then buffers, handlers with
+/// their resolved statements, checks, bound and expectation. The output depends only on the
+/// model, so it can be compared against a golden file.
+public enum ModelSummary {
+    /// Handlers longer than this on one line are shown one statement per line.
+    static let maxInlineWidth = 100
+
+    public static func render(_ model: Model) -> String {
+        var rows: [Row] = []
+
+        rows.append(.text(model.title.map { "model \"\($0)\"" } ?? "model (untitled)"))
+        rows.append(.blank)
+
+        rows.append(.heading("cores"))
+        for core in model.cores {
+            rows.append(.item(core.name, "threads " + core.threads.map { model.threads[$0].name }.joined(separator: " ")))
+        }
+        rows.append(.heading("threads"))
+        for thread in model.threads {
+            let guests = thread.guests.map { model.guests[$0].name }.joined(separator: " ")
+            rows.append(.item(thread.name, "core \(model.cores[thread.core].name), serves \(guests)"))
+        }
+        rows.append(.field("hosts", model.hosts.isEmpty ? "none" : model.hosts.map(\.name).joined(separator: " ")))
+        rows.append(.heading("guests"))
+        for (g, guest) in model.guests.enumerated() {
+            let on = model.threads.filter { $0.guests.contains(g) }.map(\.name).joined(separator: " ")
+            rows.append(.item(guest.name, "runs on \(on)"))
+        }
+
+        rows.append(.heading("regions"))
+        for region in model.regions {
+            var owner: String
+            switch region.owner {
+            case .public: owner = "public"
+            case .host(let h): owner = "owner \(model.hosts[h].name)"
+            case .guest(let g): owner = "owner \(model.guests[g].name)"
+            }
+            if model.regionDecls[region.decl].perGuest { owner += " (per guest)" }
+            rows.append(.item(region.name, owner))
+        }
+
+        rows.append(.heading("tables (every thread starts in \(model.tableDecls.first.map { $0.perGuest ? $0.name + "[*]" : $0.name } ?? "none"))"))
+        for table in model.tables {
+            let maps = table.maps.map { model.regions[$0].name }
+            rows.append(.item(table.name, "maps " + (maps.isEmpty ? "nothing" : maps.joined(separator: " "))))
+            for (g, guest) in model.guests.enumerated() {
+                let secret = table.maps.intersection(model.secret(to: g)).map { model.regions[$0].name }
+                rows.append(.item("", "secret to \(guest.name): " + (secret.isEmpty ? "none" : secret.joined(separator: " "))))
+            }
+        }
+
+        rows.append(.heading("buffers"))
+        if model.buffers.isEmpty { rows.append(.item("none", "")) }
+        for buffer in model.buffers { rows.append(.item(buffer.name, "fill \(buffer.fill.rawValue)")) }
+
+        rows.append(.heading("hooks"))
+        rows.append(contentsOf: blockRows("on vmexit", model.onVMExit, model))
+        rows.append(contentsOf: blockRows("on vmentry", model.onVMEntry, model))
+        if let fault = model.onFault {
+            rows.append(contentsOf: blockRows("on fault", fault, model))
+        } else {
+            rows.append(.item("on fault", "none: every page fault is a crash"))
+        }
+
+        rows.append(.heading("exits"))
+        for exit in model.exits {
+            if exit.implicit {
+                rows.append(.item(exit.name, "(implicit, empty: taken on a pending kick)"))
+            } else {
+                rows.append(contentsOf: blockRows(exit.name, exit.body, model))
+            }
+        }
+
+        rows.append(.heading("interrupts"))
+        if model.interrupts.isEmpty { rows.append(.item("none", "")) }
+        for interrupt in model.interrupts {
+            rows.append(contentsOf: blockRows("\(interrupt.kind.rawValue) \(interrupt.name)", interrupt.body, model))
+        }
+
+        rows.append(.blank)
+        rows.append(.field("checks", model.checks.map { describe($0, model) }.joined(separator: ", ")))
+        rows.append(.field("bound", model.bound.map { String($0.value) } ?? "20 (default)"))
+        rows.append(.field("expect", model.expect?.verdict.rawValue ?? "none"))
+
+        var text = layout(rows)
+        var legend: [String] = []
+        if text.contains("[*]") { legend.append("[*]: the copy of the guest the thread serves") }
+        if text.contains("[any]") { legend.append("[any]: any copy of a per-guest table") }
+        if !legend.isEmpty { text += "\n" + legend.joined(separator: "; ") + "\n" }
+        return text
+    }
+
+    // MARK: - Layout
+
+    private enum Row {
+        case text(String)
+        case blank
+        case heading(String)
+        /// An indented name and what is said about it, in aligned columns.
+        case item(String, String)
+        /// A top-level name and its value, aligned with the items.
+        case field(String, String)
+    }
+
+    private static func layout(_ rows: [Row]) -> String {
+        var width = 16
+        for row in rows {
+            switch row {
+            case .item(let name, _): width = max(width, name.count + 4)
+            case .field(let name, _): width = max(width, name.count + 2)
+            default: break
+            }
+        }
+        var out = ""
+        var afterItem = false
+        func separate() { if !out.isEmpty && !out.hasSuffix("\n\n") { out += "\n" } }
+        for row in rows {
+            switch row {
+            case .text(let s):
+                out += s + "\n"
+                afterItem = false
+            case .blank:
+                separate()
+                afterItem = false
+            case .heading(let s):
+                // Each group of items stands apart from what precedes it.
+                separate()
+                out += s + "\n"
+                afterItem = false
+            case .item(let name, let value):
+                out += trimmed("  " + name.padding(to: width - 2) + value) + "\n"
+                afterItem = true
+            case .field(let name, let value):
+                if afterItem { separate() }
+                out += trimmed(name.padding(to: width) + value) + "\n"
+                afterItem = false
+            }
+        }
+        return out
+    }
+
+    private static func trimmed(_ s: String) -> String {
+        var s = s
+        while s.hasSuffix(" ") { s.removeLast() }
+        return s
+    }
+
+    /// One row for a short block, or one row per statement for a long one.
+    private static func blockRows(_ name: String, _ block: Model.Block, _ model: Model) -> [Row] {
+        let inline = describe(block, model)
+        if inline.count <= maxInlineWidth { return [.item(name, inline)] }
+        var rows: [Row] = [.item(name, "{")]
+        for s in block.statements { rows.append(.item("", "  " + describe(s, model))) }
+        rows.append(.item("", "}"))
+        return rows
+    }
+
+    // MARK: - Statements
+
+    private static func describe(_ block: Model.Block, _ model: Model) -> String {
+        block.statements.isEmpty ? "{ }" : "{ " + block.statements.map { describe($0, model) }.joined(separator: "; ") + " }"
+    }
+
+    private static func describe(_ s: Model.Statement, _ model: Model) -> String {
+        switch s.kind {
+        case .touch(let refs):
+            return "touch " + refs.map { ref in
+                switch ref {
+                case .region(let r): model.regions[r].name
+                case .perGuest(let d): model.regionDecls[d].name + "[*]"
+                }
+            }.joined(separator: ", ")
+        case .switchTable(.table(let t)): return "switch \(model.tables[t].name)"
+        case .switchTable(.perGuest(let d)): return "switch \(model.tableDecls[d].name)[*]"
+        case .kickSiblings: return "kick siblings"
+        case .holdSiblings: return "hold siblings"
+        case .releaseSiblings: return "release siblings"
+        case .wait(.outOfGuest): return "wait until siblings out of guest"
+        case .wait(.notIn(let d)): return "wait until siblings not in \(tableDeclName(d, model))"
+        case .wait(.in(let d)): return "wait until siblings in \(tableDeclName(d, model))"
+        case .flush(let b): return "flush \(model.buffers[b].name)"
+        case .irqs(let on): return on ? "irqs on" : "irqs off"
+        case .either(let branches):
+            return "either " + branches.map { describe($0, model) }.joined(separator: " or ")
+        }
+    }
+
+    /// A table declaration in a `wait`: a per-guest one matches any of its copies.
+    private static func tableDeclName(_ d: Int, _ model: Model) -> String {
+        model.tableDecls[d].perGuest ? model.tableDecls[d].name + "[any]" : model.tableDecls[d].name
+    }
+
+    private static func describe(_ check: Model.Check, _ model: Model) -> String {
+        switch check {
+        case .corun: "corun"
+        case .residue(let b): "residue \(model.buffers[b].name)"
+        case .crash: "crash"
+        case .deadlock: "deadlock"
+        }
+    }
+}
+
+private extension String {
+    /// The string padded with spaces to `width` characters, plus one space if already longer.
+    func padding(to width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+}

@@ -1,0 +1,542 @@
+/// Turns a `SyntaxTree` into a checked `Model`: resolves every name, expands `per guest`
+/// regions and tables and `maps all`, and reports what is wrong or unused.
+///
+/// Expansion follows the doc comments of `Model` exactly: concrete regions and tables are
+/// ordered by declaration, then by guest; a per-guest table copy for guest g maps the plain
+/// regions it lists and g's copy of each per-guest region it lists; a plain table listing a
+/// per-guest region maps every copy; `maps all` maps every concrete region.
+///
+/// All names (cores, threads, hosts, guests, regions, tables, buffers, exits, interrupts) share
+/// one namespace, so a name always means one thing in messages and traces. A declaration that
+/// reuses a name is reported and dropped; references resolve to the first one, so they do not
+/// cascade. The model is built only when no error at all was reported (by any phase).
+struct Resolver {
+    /// More concrete regions or tables than this is refused: the checker's state grows with
+    /// them, and a model that large is generated garbage rather than a design.
+    static let maxConcrete = 4096
+
+    enum NameKind: String {
+        case core, thread, host, guest, region, table, buffer, exit, interrupt
+
+        /// "a region", "an exit".
+        var withArticle: String {
+            switch self {
+            case .exit, .interrupt: "an \(rawValue)"
+            default: "a \(rawValue)"
+            }
+        }
+    }
+
+    private struct Entry {
+        var kind: NameKind
+        var index: Int
+        var span: SourceSpan
+    }
+
+    private let file: SourceFile
+    private let sink: DiagnosticSink
+
+    private var names: [String: Entry] = [:]
+    /// Names per kind in declaration order (the candidates of "did you mean").
+    private var namesByKind: [NameKind: [String]] = [:]
+
+    private var title: (String, SourceSpan)?
+    private var cores: [Model.Core] = []
+    private var threads: [Model.Thread] = []
+    private var hosts: [Model.Host] = []
+    private var guests: [Model.Guest] = []
+    private var regionSyntax: [RegionSyntax] = []
+    private var tableSyntax: [TableSyntax] = []
+    private var buffers: [Model.Buffer] = []
+    private var exitSyntax: [(name: Identifier, body: BlockSyntax)] = []
+    private var interruptSyntax: [(kind: Model.InterruptKind, name: Identifier, body: BlockSyntax)] = []
+    private var runs: [(guests: [Identifier], threads: [Identifier])] = []
+    private var hooks: [HookKind: (body: BlockSyntax, span: SourceSpan)] = [:]
+    private var unknownHookBodies: [BlockSyntax] = []
+    private var checkSyntax: [(check: CheckSyntax, span: SourceSpan)] = []
+    private var sawCheck = false
+    private var bound: Model.Bound?
+    private var boundSpan: SourceSpan?
+    private var expect: Model.Expectation?
+
+    // Resolved along the way.
+    private var regionDecls: [Model.RegionDecl] = []
+    private var regions: [Model.Region] = []
+    private var tableDecls: [Model.TableDecl] = []
+    private var tables: [Model.Table] = []
+
+    // Uses, for the "never used" warnings.
+    private var regionMapped: [Bool] = []
+    private var regionTouched: [Bool] = []
+    private var anyMapsAll = false
+    private var tableUsed: [Bool] = []
+    private var bufferUsed: [Bool] = []
+    private var kicksOrHolds = false
+
+    init(file: SourceFile, sink: DiagnosticSink) {
+        self.file = file
+        self.sink = sink
+    }
+
+    // MARK: - Driver
+
+    mutating func resolve(_ tree: SyntaxTree) -> Model? {
+        for declaration in tree.declarations { collect(declaration) }
+        if !checkPresence() { return nil }
+        resolveRegions()
+        resolveTables()
+        resolvePlacement()
+        let onVMExit = hooks[.vmexit].map { resolveBlock($0.body) } ?? .empty
+        let onVMEntry = hooks[.vmentry].map { resolveBlock($0.body) } ?? .empty
+        let onFault = hooks[.fault].map { resolveBlock($0.body) }
+        for body in unknownHookBodies { _ = resolveBlock(body) }
+        var exits = exitSyntax.map {
+            Model.Exit(name: $0.name.text, span: $0.name.span, body: resolveBlock($0.body), implicit: false)
+        }
+        let declaredKick = exits.firstIndex { $0.name == "kick" }
+        if declaredKick == nil {
+            exits.append(Model.Exit(name: "kick", span: .none, body: .empty, implicit: true))
+        }
+        let interrupts = interruptSyntax.map {
+            Model.Interrupt(kind: $0.kind, name: $0.name.text, span: $0.name.span, body: resolveBlock($0.body))
+        }
+        let checks = resolveChecks()
+        warnUnused(declaredKick: declaredKick.map { exits[$0] })
+
+        guard !sink.hasErrors else { return nil }
+        return Model(file: file, title: title?.0, cores: cores, threads: threads, hosts: hosts, guests: guests,
+                     regionDecls: regionDecls, regions: regions, tableDecls: tableDecls, tables: tables,
+                     buffers: buffers, onVMExit: onVMExit, onVMEntry: onVMEntry, onFault: onFault,
+                     exits: exits, kickExit: declaredKick ?? exits.count - 1, interrupts: interrupts,
+                     checks: checks, bound: bound, expect: expect)
+    }
+
+    // MARK: - Declarations
+
+    /// Enters a name into the namespace; reports and refuses a name already taken.
+    private mutating func declare(_ name: Identifier, as kind: NameKind, index: Int) -> Bool {
+        if let first = names[name.text] {
+            let message = first.kind == kind
+                ? "\(kind.rawValue) '\(name.text)' is declared twice"
+                : "\(kind.rawValue) '\(name.text)' has the same name as \(first.kind.rawValue) '\(name.text)'"
+            sink.error(DiagnosticCode.duplicateName, message, at: name.span,
+                       notes: [.init("\(first.kind.rawValue) '\(name.text)' is first declared here", at: first.span)],
+                       help: first.kind == kind ? nil : "all names share one namespace: rename one of them")
+            return false
+        }
+        names[name.text] = Entry(kind: kind, index: index, span: name.span)
+        namesByKind[kind, default: []].append(name.text)
+        return true
+    }
+
+    private mutating func collect(_ declaration: DeclarationSyntax) {
+        switch declaration {
+        case .model(let text, let span):
+            if let first = title {
+                sink.error(DiagnosticCode.duplicateSetting, "the model title is given twice", at: span,
+                           notes: [.init("the first title is here", at: first.1)])
+            } else {
+                title = (text, span)
+            }
+        case .core(let name, let threadNames, _):
+            // A core whose name is taken is still kept with its threads (the model will not be
+            // built anyway), so that references to those threads do not cascade.
+            _ = declare(name, as: .core, index: cores.count)
+            let coreIndex = cores.count
+            cores.append(Model.Core(name: name.text, span: name.span, threads: []))
+            if threadNames?.isEmpty == true {
+                sink.error(DiagnosticCode.emptyCore, "core '\(name.text)' has no threads", at: name.span,
+                           help: "list its hardware threads: 'core \(name.text) { t0 t1 }'")
+            }
+            for t in threadNames ?? [] {
+                if let first = names[t.text], first.kind == .thread {
+                    let firstCore = threads[first.index].core
+                    if firstCore == coreIndex {
+                        sink.error(DiagnosticCode.duplicateName,
+                                   "thread '\(t.text)' is listed twice in core '\(name.text)'", at: t.span,
+                                   notes: [.init("thread '\(t.text)' is first listed here", at: first.span)])
+                    } else {
+                        sink.error(DiagnosticCode.threadInTwoCores,
+                                   "thread '\(t.text)' is in two cores, '\(cores[firstCore].name)' and '\(name.text)'",
+                                   at: t.span,
+                                   notes: [.init("thread '\(t.text)' is first listed in core '\(cores[firstCore].name)' here",
+                                                 at: first.span)],
+                                   help: "a hardware thread belongs to exactly one core")
+                    }
+                    continue
+                }
+                if declare(t, as: .thread, index: threads.count) {
+                    cores[coreIndex].threads.append(threads.count)
+                    threads.append(Model.Thread(name: t.text, span: t.span, core: coreIndex, guests: []))
+                }
+            }
+        case .hosts(let list, _):
+            for h in list where declare(h, as: .host, index: hosts.count) {
+                hosts.append(Model.Host(name: h.text, span: h.span))
+            }
+        case .guests(let list, _):
+            for g in list where declare(g, as: .guest, index: guests.count) {
+                guests.append(Model.Guest(name: g.text, span: g.span))
+            }
+        case .region(let r):
+            if declare(r.name, as: .region, index: regionSyntax.count) { regionSyntax.append(r) }
+        case .table(let t):
+            if declare(t.name, as: .table, index: tableSyntax.count) { tableSyntax.append(t) }
+        case .buffer(let name, let fill, _):
+            if declare(name, as: .buffer, index: buffers.count) {
+                buffers.append(Model.Buffer(name: name.text, span: name.span, fill: fill ?? .mapped))
+            }
+        case .run(let g, let t, _):
+            runs.append((g, t))
+        case .hook(let kind, let kindSpan, let body, let span):
+            guard let kind else {
+                unknownHookBodies.append(body)
+                return
+            }
+            if let first = hooks[kind] {
+                sink.error(DiagnosticCode.duplicateHook, "two 'on \(kind.rawValue)' blocks", at: kindSpan,
+                           notes: [.init("the first 'on \(kind.rawValue)' block is here", at: first.span)],
+                           help: "merge them into one block")
+                unknownHookBodies.append(body)  // still resolved, for the errors inside
+            } else {
+                hooks[kind] = (body, span)
+            }
+        case .exit(let name, let body, _):
+            if declare(name, as: .exit, index: exitSyntax.count) { exitSyntax.append((name, body)) }
+        case .interrupt(let kind, let name, let body, _):
+            if declare(name, as: .interrupt, index: interruptSyntax.count) {
+                interruptSyntax.append((kind, name, body))
+            }
+        case .check(let check, let span):
+            sawCheck = true
+            if let check { checkSyntax.append((check, span)) }
+        case .bound(let value, let valueSpan, let span):
+            if let first = boundSpan {
+                sink.error(DiagnosticCode.duplicateSetting, "'bound' is given twice", at: span,
+                           notes: [.init("the first 'bound' is here", at: first)])
+                return
+            }
+            boundSpan = span
+            guard let value else { return }
+            if value < 1 {
+                sink.error(DiagnosticCode.badBound, "bound must be at least 1, found \(value)", at: valueSpan,
+                           help: "the bound is the longest schedule explored, in steps")
+            } else if value > 1000 {
+                sink.error(DiagnosticCode.badBound, "bound \(value) is too large (at most 1000)", at: valueSpan)
+            } else {
+                bound = Model.Bound(value: value, span: span)
+            }
+        case .expect(let verdict, let span):
+            if let first = expect {
+                sink.error(DiagnosticCode.duplicateSetting, "'expect' is given twice", at: span,
+                           notes: [.init("the first 'expect' is here", at: first.span)])
+            } else {
+                expect = Model.Expectation(verdict: verdict, span: span)
+            }
+        }
+    }
+
+    /// Reports a model without core, guest, table or check, or too large to expand. Returns
+    /// false when expansion must not be attempted.
+    private mutating func checkPresence() -> Bool {
+        let at = title?.1 ?? SourceSpan(start: 0, end: 0)
+        if cores.isEmpty {
+            sink.error(DiagnosticCode.missingDeclaration, "model declares no core", at: at,
+                       help: "declare the hardware, e.g. 'core c0 { t0 t1 }'")
+        }
+        if guests.isEmpty {
+            sink.error(DiagnosticCode.missingDeclaration, "model declares no guest", at: at,
+                       help: "declare one, e.g. 'guest vm1'")
+        }
+        if tableSyntax.isEmpty {
+            sink.error(DiagnosticCode.missingDeclaration, "model declares no table", at: at,
+                       help: "declare one, e.g. 'table kernel maps all'")
+        }
+        if !sawCheck {
+            sink.error(DiagnosticCode.missingCheck, "model has no check", at: at,
+                       help: "add 'check corun', 'check residue BUFFER', 'check crash' or 'check deadlock'")
+        }
+        let copies = max(guests.count, 1)
+        let regionCount = regionSyntax.reduce(0) { $0 + ($1.ownership.isPerGuest ? copies : 1) }
+        let tableCount = tableSyntax.reduce(0) { $0 + ($1.perGuest ? copies : 1) }
+        var ok = true
+        if regionCount > Resolver.maxConcrete {
+            sink.error(DiagnosticCode.modelTooLarge,
+                       "model is too large: \(regionCount) concrete regions (at most \(Resolver.maxConcrete))",
+                       at: regionSyntax[0].name.span)
+            ok = false
+        }
+        if tableCount > Resolver.maxConcrete {
+            sink.error(DiagnosticCode.modelTooLarge,
+                       "model is too large: \(tableCount) concrete tables (at most \(Resolver.maxConcrete))",
+                       at: tableSyntax[0].name.span)
+            ok = false
+        }
+        return ok
+    }
+
+    // MARK: - Names
+
+    /// The declaration `id` names, if it is of one of `kinds`; otherwise reports "unknown WHAT"
+    /// (with a suggestion among the names of those kinds) or "'x' is a K, not WHAT".
+    private func lookup(_ id: Identifier, as kinds: [NameKind], what: String, whatWithArticle: String,
+                        unknownHelp: String? = nil) -> Entry? {
+        if let e = names[id.text] {
+            if kinds.contains(e.kind) { return e }
+            sink.error(DiagnosticCode.wrongKind, "'\(id.text)' is \(e.kind.withArticle), not \(whatWithArticle)",
+                       at: id.span, notes: [.init("\(e.kind.rawValue) '\(id.text)' is declared here", at: e.span)])
+            return nil
+        }
+        let candidates = kinds.flatMap { namesByKind[$0] ?? [] }
+        sink.error(DiagnosticCode.unknownName, "unknown \(what) '\(id.text)'", at: id.span,
+                   help: Spelling.help(id.text, among: candidates) ?? unknownHelp)
+        return nil
+    }
+
+    private func lookup(_ id: Identifier, as kind: NameKind) -> Int? {
+        lookup(id, as: [kind], what: kind.rawValue, whatWithArticle: kind.withArticle)?.index
+    }
+
+    // MARK: - Regions and tables
+
+    private mutating func resolveRegions() {
+        regionMapped = Array(repeating: false, count: regionSyntax.count)
+        regionTouched = regionMapped
+        for (d, r) in regionSyntax.enumerated() {
+            switch r.ownership {
+            case .perGuest?:
+                var copies: [Int] = []
+                for (g, guest) in guests.enumerated() {
+                    copies.append(regions.count)
+                    regions.append(Model.Region(name: "\(r.name.text)[\(guest.name)]", decl: d, owner: .guest(g)))
+                }
+                regionDecls.append(Model.RegionDecl(name: r.name.text, span: r.name.span, perGuest: true, copies: copies))
+            case .owner(let domain)?:
+                var owner = Model.Owner.public
+                if let e = lookup(domain, as: [.host, .guest], what: "domain",
+                                  whatWithArticle: "a domain (a host or a guest)",
+                                  unknownHelp: "domains are declared with 'host NAME' and 'guest NAME'") {
+                    owner = e.kind == .host ? .host(e.index) : .guest(e.index)
+                }
+                appendPlainRegion(r, owner: owner, decl: d)
+            case .public?, nil:
+                appendPlainRegion(r, owner: .public, decl: d)
+            }
+        }
+    }
+
+    private mutating func appendPlainRegion(_ r: RegionSyntax, owner: Model.Owner, decl d: Int) {
+        regionDecls.append(Model.RegionDecl(name: r.name.text, span: r.name.span, perGuest: false,
+                                            copies: [regions.count]))
+        regions.append(Model.Region(name: r.name.text, decl: d, owner: owner))
+    }
+
+    private mutating func resolveTables() {
+        tableUsed = Array(repeating: false, count: tableSyntax.count)
+        if !tableUsed.isEmpty { tableUsed[0] = true }  // every thread starts in the first table
+        bufferUsed = Array(repeating: false, count: buffers.count)
+        for (d, t) in tableSyntax.enumerated() {
+            // The region declarations listed, resolved once for all copies.
+            var listed: [Int] = []
+            var mapsAll = false
+            switch t.maps {
+            case .all?:
+                mapsAll = true
+                anyMapsAll = true
+            case .regions(let ids)?:
+                var seen: [Int: SourceSpan] = [:]
+                for id in ids {
+                    guard let r = lookup(id, as: .region) else { continue }
+                    if let first = seen[r] {
+                        sink.warning(DiagnosticCode.redundant, "region '\(id.text)' is listed twice in table '\(t.name.text)'",
+                                     at: id.span, notes: [.init("first listed here", at: first)])
+                        continue
+                    }
+                    seen[r] = id.span
+                    listed.append(r)
+                    regionMapped[r] = true
+                }
+            case nil:
+                break
+            }
+            func maps(forGuest g: Int?) -> RegionSet {
+                if mapsAll { return RegionSet(count: regions.count, regions.indices) }
+                var set = RegionSet(count: regions.count)
+                for r in listed {
+                    let decl = regionDecls[r]
+                    if !decl.perGuest {
+                        set.insert(decl.copies[0])
+                    } else if let g {
+                        set.insert(decl.copies[g])
+                    } else {
+                        for c in decl.copies { set.insert(c) }
+                    }
+                }
+                return set
+            }
+            if t.perGuest {
+                var copies: [Int] = []
+                for (g, guest) in guests.enumerated() {
+                    copies.append(tables.count)
+                    tables.append(Model.Table(name: "\(t.name.text)[\(guest.name)]", decl: d, maps: maps(forGuest: g)))
+                }
+                tableDecls.append(Model.TableDecl(name: t.name.text, span: t.name.span, perGuest: true, copies: copies))
+            } else {
+                tableDecls.append(Model.TableDecl(name: t.name.text, span: t.name.span, perGuest: false,
+                                                  copies: [tables.count]))
+                tables.append(Model.Table(name: t.name.text, decl: d, maps: maps(forGuest: nil)))
+            }
+        }
+    }
+
+    // MARK: - Placement
+
+    private mutating func resolvePlacement() {
+        var placedAt: [[Int: SourceSpan]] = Array(repeating: [:], count: threads.count)
+        var guestPlaced = Array(repeating: false, count: guests.count)
+        for run in runs {
+            let gs = run.guests.compactMap { id in lookup(id, as: .guest).map { ($0, id) } }
+            let ts = run.threads.compactMap { id in lookup(id, as: .thread).map { ($0, id) } }
+            for (g, gid) in gs {
+                for (t, tid) in ts {
+                    let span = gid.span.union(tid.span)
+                    if let first = placedAt[t][g] {
+                        sink.warning(DiagnosticCode.redundant,
+                                     "guest '\(gid.text)' is already placed on thread '\(tid.text)'", at: tid.span,
+                                     notes: [.init("first placed here", at: first)])
+                        continue
+                    }
+                    placedAt[t][g] = span
+                    guestPlaced[g] = true
+                }
+            }
+        }
+        for t in threads.indices { threads[t].guests = placedAt[t].keys.sorted() }
+        if !threads.isEmpty {
+            for (g, guest) in guests.enumerated() where !guestPlaced[g] {
+                sink.error(DiagnosticCode.unplacedGuest, "guest '\(guest.name)' runs on no thread", at: guest.span,
+                           help: "place it with 'run \(guest.name) on THREAD'")
+            }
+        }
+        if !guests.isEmpty {
+            for thread in threads where thread.guests.isEmpty {
+                sink.error(DiagnosticCode.idleThread, "thread '\(thread.name)' serves no guest", at: thread.span,
+                           help: "every thread must serve at least one guest: add 'run GUEST on \(thread.name)'")
+            }
+        }
+    }
+
+    // MARK: - Statements
+
+    private mutating func resolveBlock(_ block: BlockSyntax) -> Model.Block {
+        Model.Block(statements: block.statements.compactMap { resolveStatement($0) }, span: block.span)
+    }
+
+    private mutating func resolveStatement(_ s: StatementSyntax) -> Model.Statement? {
+        let kind: Model.Statement.Kind
+        switch s.kind {
+        case .touch(let ids):
+            var refs: [Model.RegionRef] = []
+            var seen: [Int: SourceSpan] = [:]
+            for id in ids {
+                guard let d = lookup(id, as: .region) else { continue }
+                if let first = seen[d] {
+                    sink.warning(DiagnosticCode.redundant, "region '\(id.text)' is touched twice in one statement",
+                                 at: id.span, notes: [.init("first named here", at: first)])
+                    continue
+                }
+                seen[d] = id.span
+                regionTouched[d] = true
+                refs.append(regionDecls[d].perGuest ? .perGuest(decl: d) : .region(regionDecls[d].copies[0]))
+            }
+            guard !refs.isEmpty else { return nil }
+            kind = .touch(refs)
+        case .switchTable(let id):
+            guard let d = lookup(id, as: .table) else { return nil }
+            tableUsed[d] = true
+            kind = .switchTable(tableDecls[d].perGuest ? .perGuest(decl: d) : .table(tableDecls[d].copies[0]))
+        case .kickSiblings:
+            kicksOrHolds = true
+            kind = .kickSiblings
+        case .holdSiblings:
+            kicksOrHolds = true
+            kind = .holdSiblings
+        case .releaseSiblings:
+            kind = .releaseSiblings
+        case .wait(.outOfGuest):
+            kind = .wait(.outOfGuest)
+        case .wait(.notIn(let id)):
+            guard let d = lookup(id, as: .table) else { return nil }
+            tableUsed[d] = true
+            kind = .wait(.notIn(tableDecl: d))
+        case .wait(.in(let id)):
+            guard let d = lookup(id, as: .table) else { return nil }
+            tableUsed[d] = true
+            kind = .wait(.in(tableDecl: d))
+        case .flush(let id):
+            guard let b = lookup(id, as: .buffer) else { return nil }
+            bufferUsed[b] = true
+            kind = .flush(buffer: b)
+        case .irqs(let on):
+            kind = .irqs(on: on)
+        case .either(let branches):
+            kind = .either(branches.map { resolveBlock($0) })
+        }
+        return Model.Statement(kind, span: s.span)
+    }
+
+    // MARK: - Checks and warnings
+
+    private mutating func resolveChecks() -> [Model.Check] {
+        var checks: [Model.Check] = []
+        var firstSpan: [Model.Check: SourceSpan] = [:]
+        for (syntax, span) in checkSyntax {
+            let check: Model.Check
+            let label: String
+            switch syntax {
+            case .corun: (check, label) = (.corun, "corun")
+            case .crash: (check, label) = (.crash, "crash")
+            case .deadlock: (check, label) = (.deadlock, "deadlock")
+            case .residue(let id):
+                guard let b = lookup(id, as: .buffer) else { continue }
+                bufferUsed[b] = true
+                (check, label) = (.residue(buffer: b), "residue \(id.text)")
+            }
+            if let first = firstSpan[check] {
+                sink.warning(DiagnosticCode.duplicateCheck, "check '\(label)' is given twice", at: span,
+                             notes: [.init("first given here", at: first)])
+                continue
+            }
+            firstSpan[check] = span
+            checks.append(check)
+        }
+        return checks
+    }
+
+    private func warnUnused(declaredKick: Model.Exit?) {
+        for (d, r) in regionSyntax.enumerated() {
+            if r.ownership.isPerGuest || anyMapsAll || regionMapped[d] || regionTouched[d] { continue }
+            if case .owner(let o)? = r.ownership, names[o.text]?.kind == .guest { continue }
+            sink.warning(DiagnosticCode.unusedRegion, "region '\(r.name.text)' is never used", at: r.name.span,
+                         help: "no table maps it and no statement touches it")
+        }
+        for (d, t) in tableSyntax.enumerated() where !tableUsed[d] {
+            sink.warning(DiagnosticCode.unusedTable, "table '\(t.name.text)' is never used", at: t.name.span,
+                         help: "no statement switches to it or waits on it, and it is not the first table")
+        }
+        for (b, buffer) in buffers.enumerated() where !bufferUsed[b] {
+            sink.warning(DiagnosticCode.unusedBuffer, "buffer '\(buffer.name)' is never used", at: buffer.span,
+                         help: "no statement flushes it and no 'check residue' names it")
+        }
+        if let kick = declaredKick, !kicksOrHolds {
+            sink.warning(DiagnosticCode.unreachableKickExit, "exit 'kick' is never taken", at: kick.span,
+                         help: "it runs only on a pending kick, and no statement kicks or holds siblings")
+        }
+    }
+}
+
+private extension Optional where Wrapped == RegionSyntax.Ownership {
+    var isPerGuest: Bool {
+        if case .perGuest? = self { true } else { false }
+    }
+}

@@ -1,0 +1,64 @@
+/// Collects the diagnostics of one frontend run, caps them, and sorts them by position.
+///
+/// A reference type because the lexer, the parser and the resolver all report into the same
+/// sink. The cap keeps a garbage or huge input from producing millions of diagnostics: once
+/// `limit` errors are recorded the sink is *saturated*, the parser stops at the next
+/// declaration and the resolver is skipped, like a compiler's "too many errors" stop.
+final class DiagnosticSink {
+    /// How many errors (and, separately, warnings) are kept.
+    let limit: Int
+    private var recorded: [Diagnostic] = []
+    private(set) var errorCount = 0
+    private var warningCount = 0
+    private var droppedWarnings = 0
+
+    init(limit: Int = 100) { self.limit = limit }
+
+    /// True once `limit` errors were reported: further work would only produce dropped errors.
+    var isSaturated: Bool { errorCount >= limit }
+    var hasErrors: Bool { errorCount > 0 }
+
+    func emit(_ diagnostic: Diagnostic) {
+        switch diagnostic.severity {
+        case .error:
+            errorCount += 1
+            if errorCount <= limit { recorded.append(diagnostic) }
+        case .warning:
+            warningCount += 1
+            if warningCount <= limit { recorded.append(diagnostic) } else { droppedWarnings += 1 }
+        case .note:
+            recorded.append(diagnostic)
+        }
+    }
+
+    func error(_ code: String, _ message: String, at span: SourceSpan,
+               notes: [Diagnostic.Note] = [], help: String? = nil) {
+        emit(Diagnostic(code: code, severity: .error, message: message, span: span, notes: notes, help: help))
+    }
+
+    func warning(_ code: String, _ message: String, at span: SourceSpan,
+                 notes: [Diagnostic.Note] = [], help: String? = nil) {
+        emit(Diagnostic(code: code, severity: .warning, message: message, span: span, notes: notes, help: help))
+    }
+
+    /// The diagnostics sorted by start offset (stable: equal offsets keep the order they were
+    /// reported in), followed by a note when some were dropped.
+    func finish(endOfFile: Int) -> [Diagnostic] {
+        // Sort indices with the index as tie-breaker: `sort` is not documented as stable.
+        let order = recorded.indices.sorted {
+            (recorded[$0].span.start, $0) < (recorded[$1].span.start, $1)
+        }
+        var result = order.map { recorded[$0] }
+        let end = SourceSpan(start: endOfFile, end: endOfFile)
+        if errorCount >= limit {
+            result.append(Diagnostic(code: DiagnosticCode.none, severity: .note,
+                                     message: "too many errors; stopped after the first \(limit)", span: end))
+        }
+        if droppedWarnings > 0 {
+            let s = droppedWarnings == 1 ? "" : "s"
+            result.append(Diagnostic(code: DiagnosticCode.none, severity: .note,
+                                     message: "\(droppedWarnings) more warning\(s) not shown", span: end))
+        }
+        return result
+    }
+}

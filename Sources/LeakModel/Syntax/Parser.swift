@@ -1,0 +1,917 @@
+/// Recursive-descent parser from tokens to a `SyntaxTree`, with error recovery.
+///
+/// Goals, in order: never crash or hang on any input; report every independent error of a
+/// file in one run; keep each error to one message (no cascades).
+///
+/// - Recovery: a broken declaration is skipped to the end of its line (`skipToEnd`), a broken
+///   statement to the next `;`, newline or closing `}`. Braces met while skipping are skipped
+///   with their contents, so a misspelled `exti cpuid { ... }` does not leave a stray block.
+/// - Missing `}`: a line inside a block that starts with a declaration keyword (`exit`,
+///   `check`, ...) is taken as the end of a block whose `}` was forgotten.
+/// - Depth: only `either` nests. Its depth is checked *before* recursing, and a too-deep
+///   `either` is skipped with an iterative brace counter, so 10,000 nested blocks cost one
+///   error and linear time, and the stack never grows past `maxDepth` levels.
+/// - Linear time: every recovery path consumes the tokens it looks at; lookahead (past blank
+///   lines, for `{` on the next line and `or`) only buffers tokens, never re-lexes them.
+struct Parser {
+    /// The deepest block nesting accepted (`exit { either { either { ... } } }` counts each `{`).
+    static let maxDepth = 64
+
+    /// Words that start a declaration.
+    static let declarationKeywords = ["model", "core", "host", "guest", "region", "table", "buffer", "run",
+                                      "on", "exit", "interrupt", "check", "bound", "expect"]
+    /// Words that start a statement.
+    static let statementKeywords = ["touch", "switch", "kick", "hold", "release", "wait", "flush", "irqs", "either"]
+    private static let declarationKeywordSet = Set(declarationKeywords)
+    private static let statementKeywordSet = Set(statementKeywords)
+
+    private var lexer: Lexer
+    private let sink: DiagnosticSink
+    /// Tokens lexed but not yet consumed start at `head`.
+    private var buffer: [Token] = []
+    private var head = 0
+    /// End offset of the last consumed token (statement and declaration spans end there).
+    private var lastEnd = 0
+    /// How many blocks are open.
+    private var depth = 0
+    /// Only the innermost of several blocks left open at end of file is reported.
+    private var reportedUnclosedAtEndOfFile = false
+
+    init(file: SourceFile, sink: DiagnosticSink) {
+        self.lexer = Lexer(file: file, sink: sink)
+        self.sink = sink
+    }
+
+    // MARK: - Tokens
+
+    private mutating func peek(_ k: Int = 0) -> Token {
+        while buffer.count - head <= k { buffer.append(lexer.next()) }
+        return buffer[head + k]
+    }
+
+    private var current: Token { mutating get { peek() } }
+
+    @discardableResult
+    private mutating func advance() -> Token {
+        let t = peek()
+        if t.kind != .endOfFile {
+            head += 1
+            lastEnd = t.span.end
+        }
+        // Drop consumed tokens now and then; amortised linear.
+        if head >= 1024 {
+            buffer.removeFirst(head)
+            head = 0
+        }
+        return t
+    }
+
+    private mutating func isWord(_ word: String, at k: Int = 0) -> Bool {
+        let t = peek(k)
+        return t.kind == .identifier && t.text == word
+    }
+
+    /// The first token after any newlines, and how many newlines precede it (not consumed).
+    private mutating func peekPastNewlines() -> (skipped: Int, token: Token) {
+        var k = 0
+        while peek(k).kind == .newline { k += 1 }
+        return (k, peek(k))
+    }
+
+    private mutating func skipSeparators() {
+        while current.isSeparator { advance() }
+    }
+
+    private mutating func skipNewlines() {
+        while current.kind == .newline { advance() }
+    }
+
+    private mutating func atEndOfLine() -> Bool {
+        current.isSeparator || current.kind == .endOfFile
+    }
+
+    private mutating func identifier() -> Identifier {
+        let t = advance()
+        return Identifier(text: t.text, span: t.span)
+    }
+
+    // MARK: - Errors and recovery
+
+    /// Reports "expected WHAT after CONTEXT, found ..." at the current token (unless the lexer
+    /// already reported that token), with a suggestion when the token is a near miss.
+    private mutating func expected(_ what: String, after context: String, suggestions: [String] = []) {
+        let t = current
+        guard t.kind != .invalid else { return }
+        var help: String? = nil
+        if t.kind == .identifier { help = Spelling.help(t.text, among: suggestions) }
+        sink.error(DiagnosticCode.expectedToken, "expected \(what) after \(context), found \(t.description)",
+                   at: t.span, help: help)
+    }
+
+    /// Skips the rest of a broken declaration or statement: up to (not including) the next
+    /// newline or `;` outside braces, or end of file. Braces met on the way are skipped with
+    /// their contents. With `stopAtClosingBrace`, a `}` closing the enclosing block ends the skip
+    /// (not consumed). A group left open when a new line starts with a declaration keyword is
+    /// abandoned there: its `}` was most likely forgotten.
+    private mutating func skipToEnd(stopAtClosingBrace: Bool) {
+        var level = 0
+        while true {
+            let t = current
+            switch t.kind {
+            case .endOfFile:
+                return
+            case .newline, .semicolon:
+                if level == 0 { return }
+                advance()
+                if t.kind == .newline, startsDeclarationLine() { return }
+            case .leftBrace:
+                level += 1
+                advance()
+            case .rightBrace:
+                if level == 0 {
+                    if stopAtClosingBrace { return }
+                    advance()
+                } else {
+                    level -= 1
+                    advance()
+                }
+            default:
+                advance()
+            }
+        }
+    }
+
+    /// Skips a `{ ... }` group (the current token is `{`) with an iterative counter.
+    private mutating func skipBalancedGroup() {
+        var level = 0
+        repeat {
+            let t = advance()
+            switch t.kind {
+            case .leftBrace: level += 1
+            case .rightBrace: level -= 1
+            case .endOfFile: return
+            default: break
+            }
+        } while level > 0
+    }
+
+    /// True when the current token, at the start of a line, is a declaration keyword.
+    private mutating func startsDeclarationLine() -> Bool {
+        let t = current
+        return t.kind == .identifier && Parser.declarationKeywordSet.contains(t.text)
+    }
+
+    private mutating func reportUnclosed(open: SourceSpan, of what: String) {
+        if current.kind == .endOfFile {
+            if reportedUnclosedAtEndOfFile { return }
+            reportedUnclosedAtEndOfFile = true
+        }
+        sink.error(DiagnosticCode.expectedToken,
+                   "expected '}' to close \(what), found \(current.description)", at: current.span,
+                   notes: [.init("the block starts here", at: open)])
+    }
+
+    /// Checks that a declaration ends here; otherwise reports and skips the rest of the line.
+    private mutating func finishDeclaration(_ what: String) {
+        if atEndOfLine() { return }
+        if current.kind != .invalid {
+            sink.error(DiagnosticCode.expectedToken,
+                       "expected ';' or a new line after \(what), found \(current.description)", at: current.span)
+        }
+        skipToEnd(stopAtClosingBrace: false)
+    }
+
+    /// Checks that a statement ends here (`;`, newline, `}`); otherwise reports and skips it.
+    private mutating func finishStatement() {
+        if atEndOfLine() || current.kind == .rightBrace { return }
+        if current.kind != .invalid {
+            sink.error(DiagnosticCode.expectedToken,
+                       "expected ';' or a new line after statement, found \(current.description)", at: current.span)
+        }
+        skipToEnd(stopAtClosingBrace: true)
+    }
+
+    /// Consumes an identifier, or reports "expected WHAT after CONTEXT".
+    private mutating func expectName(_ what: String, after context: String) -> Identifier? {
+        guard current.kind == .identifier else {
+            expected(what, after: context)
+            return nil
+        }
+        return identifier()
+    }
+
+    /// Consumes the keyword `word`, or reports "expected 'WORD' after CONTEXT".
+    private mutating func expectWord(_ word: String, after context: String) -> Bool {
+        if isWord(word) {
+            advance()
+            return true
+        }
+        expected("'\(word)'", after: context, suggestions: [word])
+        return false
+    }
+
+    /// Consumes a `{`, which may follow on a later line; or reports "expected '{' after CONTEXT"
+    /// at the token right after the header (usually the end of its line).
+    private mutating func expectOpenBrace(after context: String) -> SourceSpan? {
+        let (skipped, t) = peekPastNewlines()
+        guard t.kind == .leftBrace else {
+            expected("'{'", after: context)
+            return nil
+        }
+        for _ in 0..<skipped { advance() }
+        return advance().span
+    }
+
+    /// A list of names. `allowWhitespace`: names may also be separated by blanks only (`core`,
+    /// `guest`, `run`); otherwise commas are required and a name right after a name is an error.
+    /// A newline may follow a comma. Returns nil after an error (reported), [] if no name starts here.
+    private mutating func parseNameList(of what: String, allowWhitespace: Bool,
+                                        stopWords: Set<String> = []) -> [Identifier]? {
+        var names: [Identifier] = []
+        func startsName(_ t: Token) -> Bool { t.kind == .identifier && !stopWords.contains(t.text) }
+        guard startsName(current) else { return [] }
+        while true {
+            names.append(identifier())
+            if current.kind == .comma {
+                advance()
+                skipNewlines()
+                guard startsName(current) else {
+                    expected("a \(what) name", after: "','")
+                    return nil
+                }
+            } else if startsName(current) {
+                if allowWhitespace { continue }
+                sink.error(DiagnosticCode.expectedToken,
+                           "expected ',' between \(what) names, found \(current.description)", at: current.span)
+                return nil
+            } else {
+                return names
+            }
+        }
+    }
+
+    // MARK: - File
+
+    mutating func parseFile() -> SyntaxTree {
+        var declarations: [DeclarationSyntax] = []
+        while true {
+            skipSeparators()
+            if current.kind == .endOfFile || sink.isSaturated { break }
+            if let d = parseDeclaration() { declarations.append(d) }
+        }
+        return SyntaxTree(declarations: declarations)
+    }
+
+    private mutating func parseDeclaration() -> DeclarationSyntax? {
+        let t = current
+        guard t.kind == .identifier else {
+            if t.kind == .rightBrace {
+                sink.error(DiagnosticCode.expectedToken, "unexpected '}' with no open block", at: t.span)
+                advance()
+                return nil
+            }
+            if t.kind != .invalid {
+                sink.error(DiagnosticCode.expectedToken, "expected a declaration, found \(t.description)", at: t.span)
+            }
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        switch t.text {
+        case "model": return parseModel()
+        case "core": return parseCore()
+        case "host": return parseDomains(host: true)
+        case "guest": return parseDomains(host: false)
+        case "region": return parseRegion()
+        case "table": return parseTable()
+        case "buffer": return parseBuffer()
+        case "run": return parseRun()
+        case "on": return parseHook()
+        case "exit": return parseExit()
+        case "interrupt": return parseInterrupt()
+        case "check": return parseCheck()
+        case "bound": return parseBound()
+        case "expect": return parseExpect()
+        default:
+            if Parser.statementKeywordSet.contains(t.text) {
+                sink.error(DiagnosticCode.unknownDeclaration, "statement '\(t.text)' outside of a block", at: t.span,
+                           help: "statements belong in a block: 'exit NAME { ... }', 'on vmexit { ... }', 'interrupt nmi NAME { ... }'")
+            } else {
+                sink.error(DiagnosticCode.unknownDeclaration, "unknown declaration '\(t.text)'", at: t.span,
+                           help: Spelling.help(t.text, among: Parser.declarationKeywords))
+            }
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+    }
+
+    // MARK: - Declarations
+
+    private mutating func parseModel() -> DeclarationSyntax? {
+        let start = advance().span.start
+        guard current.kind == .string else {
+            expected("a title string", after: "'model'")
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        let title = advance().text
+        let span = SourceSpan(start: start, end: lastEnd)
+        finishDeclaration("the model title")
+        return .model(title: title, span: span)
+    }
+
+    private mutating func parseCore() -> DeclarationSyntax? {
+        let start = advance().span.start
+        guard let name = expectName("a core name", after: "'core'") else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        guard let open = expectOpenBrace(after: "core name") else {
+            skipToEnd(stopAtClosingBrace: false)
+            return .core(name: name, threads: nil, span: SourceSpan(start: start, end: lastEnd))
+        }
+        var threads: [Identifier] = []
+        loop: while true {
+            var newLine = false
+            while current.kind == .newline || current.kind == .comma {
+                if current.kind == .newline { newLine = true }
+                advance()
+            }
+            let t = current
+            switch t.kind {
+            case .rightBrace:
+                advance()
+                break loop
+            case .identifier:
+                if newLine, startsDeclarationLine() {
+                    reportUnclosed(open: open, of: "the threads of core '\(name.text)'")
+                    return .core(name: name, threads: threads, span: SourceSpan(start: start, end: lastEnd))
+                }
+                threads.append(identifier())
+            case .endOfFile:
+                reportUnclosed(open: open, of: "the threads of core '\(name.text)'")
+                break loop
+            case .invalid:
+                advance()
+            case .leftBrace:
+                sink.error(DiagnosticCode.expectedToken, "expected a thread name, found '{'", at: t.span)
+                skipBalancedGroup()
+            default:
+                sink.error(DiagnosticCode.expectedToken, "expected a thread name, found \(t.description)", at: t.span)
+                advance()
+            }
+        }
+        let span = SourceSpan(start: start, end: lastEnd)
+        finishDeclaration("core '\(name.text)'")
+        return .core(name: name, threads: threads, span: span)
+    }
+
+    private mutating func parseDomains(host: Bool) -> DeclarationSyntax? {
+        let keyword = advance()
+        let kind = host ? "host" : "guest"
+        guard let names = parseNameList(of: kind, allowWhitespace: true, stopWords: ["per"]) else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        if names.isEmpty {
+            expected("a \(kind) name", after: "'\(kind)'")
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        let span = SourceSpan(start: keyword.span.start, end: lastEnd)
+        if isWord("per") {
+            let per = advance()
+            if isWord("guest") {
+                let guest = advance()
+                sink.error(DiagnosticCode.misplacedPerGuest, "a \(kind) cannot be 'per guest'",
+                           at: per.span.union(guest.span),
+                           help: host ? nil : "each guest is one domain; declare several with 'guest vm1, vm2'")
+            } else {
+                expected("'guest'", after: "'per'", suggestions: ["guest"])
+            }
+            skipToEnd(stopAtClosingBrace: false)
+        } else {
+            finishDeclaration("the \(kind) names")
+        }
+        return host ? .hosts(names, span: span) : .guests(names, span: span)
+    }
+
+    /// `per guest` at the current token (`per` already checked); nil after an error.
+    private mutating func parsePerGuest() -> SourceSpan? {
+        let per = advance()
+        guard isWord("guest") else {
+            expected("'guest'", after: "'per'", suggestions: ["guest"])
+            return nil
+        }
+        return per.span.union(advance().span)
+    }
+
+    private mutating func parseRegion() -> DeclarationSyntax? {
+        let start = advance().span.start
+        guard let name = expectName("a region name", after: "'region'") else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        if name.text == "all" {
+            sink.error(DiagnosticCode.reservedName, "'all' cannot name a region", at: name.span,
+                       help: "'maps all' means every region; choose another name")
+        }
+        enum Modifier { case `public`, owner(Identifier), perGuest }
+        var modifiers: [(Modifier, SourceSpan)] = []
+        var failed = false
+        while !atEndOfLine() {
+            if isWord("public") {
+                modifiers.append((.public, advance().span))
+            } else if isWord("owner") {
+                let kw = advance()
+                guard let owner = expectName("a domain name", after: "'owner'") else { failed = true; break }
+                modifiers.append((.owner(owner), kw.span.union(owner.span)))
+            } else if isWord("per") {
+                guard let span = parsePerGuest() else { failed = true; break }
+                modifiers.append((.perGuest, span))
+            } else {
+                expected("'public', 'owner DOMAIN' or 'per guest'", after: "region name",
+                         suggestions: ["public", "owner", "per"])
+                failed = true
+                break
+            }
+        }
+        let span = SourceSpan(start: start, end: lastEnd)
+        if failed {
+            skipToEnd(stopAtClosingBrace: false)
+            return .region(RegionSyntax(name: name, ownership: nil, span: span))
+        }
+        func isPublic(_ m: Modifier) -> Bool { if case .public = m { true } else { false } }
+        guard let first = modifiers.first?.0 else {
+            sink.error(DiagnosticCode.badOwnership, "region '\(name.text)' has no owner", at: name.span,
+                       help: "add 'public', 'owner DOMAIN' or 'per guest'")
+            return .region(RegionSyntax(name: name, ownership: nil, span: span))
+        }
+        var ok = true
+        for (m, mSpan) in modifiers.dropFirst() {
+            switch (first, m) {
+            case (.public, .public):
+                sink.error(DiagnosticCode.duplicateSetting, "'public' is given twice", at: mSpan)
+            case (.perGuest, .perGuest):
+                sink.error(DiagnosticCode.duplicateSetting, "'per guest' is given twice", at: mSpan)
+            case (.perGuest, _), (_, .perGuest):
+                sink.error(DiagnosticCode.misplacedPerGuest,
+                           "region '\(name.text)' cannot be both 'per guest' and \(isPublic(first) || isPublic(m) ? "public" : "owned by one domain")",
+                           at: mSpan, help: "each copy of a 'per guest' region is owned by its guest")
+            default:
+                sink.error(DiagnosticCode.badOwnership, "region '\(name.text)' has more than one owner", at: mSpan)
+            }
+            ok = false
+        }
+        let ownership: RegionSyntax.Ownership? = switch first {
+        case .public: .public
+        case .owner(let d): .owner(d)
+        case .perGuest: .perGuest
+        }
+        return .region(RegionSyntax(name: name, ownership: ok ? ownership : nil, span: span))
+    }
+
+    private mutating func parseTable() -> DeclarationSyntax? {
+        let start = advance().span.start
+        guard let name = expectName("a table name", after: "'table'") else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        var perGuest: [SourceSpan] = []
+        var maps: [(TableSyntax.Maps, SourceSpan)] = []
+        var failed = false
+        while !atEndOfLine() {
+            if isWord("per") {
+                guard let span = parsePerGuest() else { failed = true; break }
+                perGuest.append(span)
+            } else if isWord("maps") {
+                let kw = advance()
+                if isWord("all") {
+                    let all = advance()
+                    maps.append((.all(all.span), kw.span.union(all.span)))
+                } else {
+                    guard let list = parseNameList(of: "region", allowWhitespace: false, stopWords: ["per"]) else {
+                        failed = true
+                        break
+                    }
+                    if list.isEmpty {
+                        expected("'all' or a region name", after: "'maps'")
+                        failed = true
+                        break
+                    }
+                    maps.append((.regions(list), kw.span.union(list.last!.span)))
+                }
+            } else {
+                expected("'per guest' or 'maps'", after: maps.isEmpty ? "table name" : "the regions of table '\(name.text)'",
+                         suggestions: ["per", "maps"])
+                failed = true
+                break
+            }
+        }
+        let span = SourceSpan(start: start, end: lastEnd)
+        if failed {
+            skipToEnd(stopAtClosingBrace: false)
+            return .table(TableSyntax(name: name, perGuest: !perGuest.isEmpty, maps: nil, span: span))
+        }
+        for extra in perGuest.dropFirst() {
+            sink.error(DiagnosticCode.duplicateSetting, "'per guest' is given twice", at: extra)
+        }
+        if maps.isEmpty {
+            sink.error(DiagnosticCode.missingClause, "table '\(name.text)' has no 'maps' clause", at: name.span,
+                       help: "add 'maps all' or 'maps REGION, ...'")
+        }
+        for (_, extra) in maps.dropFirst() {
+            sink.error(DiagnosticCode.duplicateSetting, "table '\(name.text)' has two 'maps' clauses", at: extra,
+                       notes: [.init("the first 'maps' clause is here", at: maps[0].1)],
+                       help: "list every region in one clause: 'maps A, B, C'")
+        }
+        return .table(TableSyntax(name: name, perGuest: !perGuest.isEmpty,
+                                  maps: maps.count == 1 ? maps[0].0 : nil, span: span))
+    }
+
+    private mutating func parseBuffer() -> DeclarationSyntax? {
+        let start = advance().span.start
+        guard let name = expectName("a buffer name", after: "'buffer'") else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        var fills: [(Model.Fill, SourceSpan)] = []
+        var failed = false
+        while !atEndOfLine() {
+            if isWord("fill") {
+                let kw = advance()
+                guard current.kind == .identifier else {
+                    expected("'mapped' or 'touched'", after: "'fill'")
+                    failed = true
+                    break
+                }
+                let word = identifier()
+                guard let fill = Model.Fill(rawValue: word.text) else {
+                    sink.error(DiagnosticCode.unknownKeyword, "unknown fill kind '\(word.text)'", at: word.span,
+                               help: Spelling.help(word.text, among: ["mapped", "touched"])
+                                   ?? "a buffer fills with what is 'mapped' or what is 'touched'")
+                    failed = true
+                    break
+                }
+                fills.append((fill, kw.span.union(word.span)))
+            } else if isWord("per") {
+                guard let span = parsePerGuest() else { failed = true; break }
+                sink.error(DiagnosticCode.misplacedPerGuest, "a buffer cannot be 'per guest'", at: span,
+                           help: "a buffer belongs to a core and is shared by all its threads, whatever guest they serve")
+            } else {
+                expected("'fill mapped' or 'fill touched'", after: "buffer name", suggestions: ["fill"])
+                failed = true
+                break
+            }
+        }
+        let span = SourceSpan(start: start, end: lastEnd)
+        if failed {
+            skipToEnd(stopAtClosingBrace: false)
+            return .buffer(name: name, fill: nil, span: span)
+        }
+        if fills.isEmpty {
+            sink.error(DiagnosticCode.missingClause, "buffer '\(name.text)' has no fill kind", at: name.span,
+                       help: "add 'fill mapped' or 'fill touched'")
+        }
+        for (_, extra) in fills.dropFirst() {
+            sink.error(DiagnosticCode.duplicateSetting, "buffer '\(name.text)' has two 'fill' clauses", at: extra,
+                       notes: [.init("the first 'fill' clause is here", at: fills[0].1)])
+        }
+        return .buffer(name: name, fill: fills.count == 1 ? fills[0].0 : nil, span: span)
+    }
+
+    private mutating func parseRun() -> DeclarationSyntax? {
+        let start = advance().span.start
+        guard let guests = parseNameList(of: "guest", allowWhitespace: true, stopWords: ["on"]) else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        if guests.isEmpty {
+            expected("a guest name", after: "'run'")
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        guard expectWord("on", after: "the guests of 'run'") else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        guard let threads = parseNameList(of: "thread", allowWhitespace: true) else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        if threads.isEmpty {
+            expected("a thread name", after: "'on'")
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        let span = SourceSpan(start: start, end: lastEnd)
+        finishDeclaration("the threads of 'run'")
+        return .run(guests: guests, threads: threads, span: span)
+    }
+
+    private mutating func parseHook() -> DeclarationSyntax? {
+        let start = advance().span.start
+        let choices = HookKind.allCases.map(\.rawValue)
+        guard current.kind == .identifier else {
+            expected("'vmexit', 'vmentry' or 'fault'", after: "'on'")
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        let word = identifier()
+        let kind = HookKind(rawValue: word.text)
+        if kind == nil {
+            sink.error(DiagnosticCode.unknownKeyword, "unknown hook '\(word.text)'", at: word.span,
+                       help: Spelling.help(word.text, among: choices) ?? "the hooks are 'on vmexit', 'on vmentry' and 'on fault'")
+        }
+        guard let body = parseBlock(after: "'on \(word.text)'", of: "the 'on \(word.text)' block") else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        let span = SourceSpan(start: start, end: lastEnd)
+        finishDeclaration("the 'on \(word.text)' block")
+        return .hook(kind: kind, kindSpan: word.span, body: body, span: span)
+    }
+
+    private mutating func parseExit() -> DeclarationSyntax? {
+        let start = advance().span.start
+        guard let name = expectName("an exit name", after: "'exit'") else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        guard let body = parseBlock(after: "exit name", of: "exit '\(name.text)'") else {
+            skipToEnd(stopAtClosingBrace: false)
+            // Still declared, so that its name is known.
+            return .exit(name: name, body: .empty, span: SourceSpan(start: start, end: lastEnd))
+        }
+        let span = SourceSpan(start: start, end: lastEnd)
+        finishDeclaration("exit '\(name.text)'")
+        return .exit(name: name, body: body, span: span)
+    }
+
+    private mutating func parseInterrupt() -> DeclarationSyntax? {
+        let start = advance().span.start
+        guard current.kind == .identifier else {
+            expected("'nmi' or 'irq'", after: "'interrupt'")
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        let word = identifier()
+        guard let kind = Model.InterruptKind(rawValue: word.text) else {
+            sink.error(DiagnosticCode.unknownKeyword, "unknown interrupt kind '\(word.text)'", at: word.span,
+                       help: Spelling.help(word.text, among: ["nmi", "irq"])
+                           ?? "write 'interrupt nmi NAME { ... }' or 'interrupt irq NAME { ... }'")
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        guard let name = expectName("an interrupt name", after: "'\(word.text)'") else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        guard let body = parseBlock(after: "interrupt name", of: "interrupt '\(name.text)'") else {
+            skipToEnd(stopAtClosingBrace: false)
+            return .interrupt(kind: kind, name: name, body: .empty, span: SourceSpan(start: start, end: lastEnd))
+        }
+        let span = SourceSpan(start: start, end: lastEnd)
+        finishDeclaration("interrupt '\(name.text)'")
+        return .interrupt(kind: kind, name: name, body: body, span: span)
+    }
+
+    private mutating func parseCheck() -> DeclarationSyntax? {
+        let start = advance().span.start
+        let choices = ["corun", "residue", "crash", "deadlock"]
+        guard current.kind == .identifier else {
+            expected("'corun', 'residue BUFFER', 'crash' or 'deadlock'", after: "'check'")
+            skipToEnd(stopAtClosingBrace: false)
+            return .check(nil, span: SourceSpan(start: start, end: lastEnd))
+        }
+        let word = identifier()
+        let check: CheckSyntax
+        switch word.text {
+        case "corun": check = .corun
+        case "crash": check = .crash
+        case "deadlock": check = .deadlock
+        case "residue":
+            guard let buffer = expectName("a buffer name", after: "'residue'") else {
+                skipToEnd(stopAtClosingBrace: false)
+                return .check(nil, span: SourceSpan(start: start, end: lastEnd))
+            }
+            check = .residue(buffer)
+        default:
+            sink.error(DiagnosticCode.unknownKeyword, "unknown check '\(word.text)'", at: word.span,
+                       help: Spelling.help(word.text, among: choices)
+                           ?? "the checks are 'corun', 'residue BUFFER', 'crash' and 'deadlock'")
+            skipToEnd(stopAtClosingBrace: false)
+            return .check(nil, span: SourceSpan(start: start, end: lastEnd))
+        }
+        let span = SourceSpan(start: start, end: lastEnd)
+        finishDeclaration("the check")
+        return .check(check, span: span)
+    }
+
+    private mutating func parseBound() -> DeclarationSyntax? {
+        let start = advance().span.start
+        guard current.kind == .number else {
+            expected("a number", after: "'bound'")
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        let number = advance()
+        let value = Int(number.text)
+        if value == nil {
+            sink.error(DiagnosticCode.numberTooLarge, "number \(number.text) is too large", at: number.span)
+        }
+        let span = SourceSpan(start: start, end: lastEnd)
+        finishDeclaration("the bound")
+        return .bound(value: value, valueSpan: number.span, span: span)
+    }
+
+    private mutating func parseExpect() -> DeclarationSyntax? {
+        let start = advance().span.start
+        let choices = Model.ExpectedVerdict.allCases.map(\.rawValue)
+        guard current.kind == .identifier else {
+            expected("'leak', 'safe', 'crash' or 'deadlock'", after: "'expect'")
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        let word = identifier()
+        guard let verdict = Model.ExpectedVerdict(rawValue: word.text) else {
+            sink.error(DiagnosticCode.unknownKeyword, "unknown verdict '\(word.text)'", at: word.span,
+                       help: Spelling.help(word.text, among: choices)
+                           ?? "a model expects 'leak', 'safe', 'crash' or 'deadlock'")
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        let span = SourceSpan(start: start, end: lastEnd)
+        finishDeclaration("the expected verdict")
+        return .expect(verdict, span: span)
+    }
+
+    // MARK: - Blocks and statements
+
+    /// `{ statements }`. Returns nil when there is no `{` (reported); an unclosed block is
+    /// returned with what was read, `closed` false.
+    private mutating func parseBlock(after context: String, of what: String) -> BlockSyntax? {
+        parseBlockReportingClosure(after: context, of: what)?.block
+    }
+
+    private mutating func parseBlockReportingClosure(after context: String, of what: String)
+        -> (block: BlockSyntax, closed: Bool)? {
+        guard let open = expectOpenBrace(after: context) else { return nil }
+        depth += 1
+        defer { depth -= 1 }
+        var statements: [StatementSyntax] = []
+        while true {
+            skipSeparators()
+            let t = current
+            switch t.kind {
+            case .rightBrace:
+                advance()
+                return (BlockSyntax(statements: statements, span: open.union(t.span)), true)
+            case .endOfFile:
+                reportUnclosed(open: open, of: what)
+                return (BlockSyntax(statements: statements, span: SourceSpan(start: open.start, end: lastEnd)), false)
+            case .identifier:
+                if Parser.statementKeywordSet.contains(t.text) {
+                    if let s = parseStatement() { statements.append(s) }
+                } else if Parser.declarationKeywordSet.contains(t.text) {
+                    reportUnclosed(open: open, of: what)
+                    return (BlockSyntax(statements: statements, span: SourceSpan(start: open.start, end: lastEnd)), false)
+                } else {
+                    sink.error(DiagnosticCode.unknownStatement, "unknown statement '\(t.text)'", at: t.span,
+                               help: Spelling.help(t.text, among: Parser.statementKeywords))
+                    skipToEnd(stopAtClosingBrace: true)
+                }
+            case .invalid:
+                skipToEnd(stopAtClosingBrace: true)
+            default:
+                sink.error(DiagnosticCode.expectedToken, "expected a statement, found \(t.description)", at: t.span)
+                skipToEnd(stopAtClosingBrace: true)
+            }
+            if sink.isSaturated {
+                return (BlockSyntax(statements: statements, span: SourceSpan(start: open.start, end: lastEnd)), false)
+            }
+        }
+    }
+
+    /// One statement (the current token is a statement keyword), checked to end properly.
+    private mutating func parseStatement() -> StatementSyntax? {
+        let keyword = advance()
+        let kind: StatementSyntax.Kind?
+        switch keyword.text {
+        case "touch":
+            if let names = parseNameList(of: "region", allowWhitespace: false) {
+                if names.isEmpty { expected("a region name", after: "'touch'") }
+                kind = names.isEmpty ? nil : .touch(names)
+            } else {
+                kind = nil
+            }
+        case "switch":
+            kind = expectName("a table name", after: "'switch'").map { .switchTable($0) }
+        case "kick":
+            kind = expectWord("siblings", after: "'kick'") ? .kickSiblings : nil
+        case "hold":
+            kind = expectWord("siblings", after: "'hold'") ? .holdSiblings : nil
+        case "release":
+            kind = expectWord("siblings", after: "'release'") ? .releaseSiblings : nil
+        case "wait":
+            kind = parseWait().map { .wait($0) }
+        case "flush":
+            kind = expectName("a buffer name", after: "'flush'").map { .flush($0) }
+        case "irqs":
+            if isWord("on") || isWord("off") {
+                kind = .irqs(on: advance().text == "on")
+            } else {
+                expected("'on' or 'off'", after: "'irqs'", suggestions: ["on", "off"])
+                kind = nil
+            }
+        case "either":
+            return parseEither(keyword)
+        default:
+            preconditionFailure("parseStatement called on '\(keyword.text)'")
+        }
+        guard let kind else {
+            skipToEnd(stopAtClosingBrace: true)
+            return nil
+        }
+        let span = SourceSpan(start: keyword.span.start, end: lastEnd)
+        finishStatement()
+        return StatementSyntax(kind: kind, span: span)
+    }
+
+    private mutating func parseWait() -> WaitConditionSyntax? {
+        guard expectWord("until", after: "'wait'"), expectWord("siblings", after: "'wait until'") else { return nil }
+        if isWord("out") {
+            advance()
+            guard expectWord("of", after: "'out'"), expectWord("guest", after: "'out of'") else { return nil }
+            return .outOfGuest
+        }
+        if isWord("not") {
+            advance()
+            guard expectWord("in", after: "'not'"),
+                  let table = expectName("a table name", after: "'not in'") else { return nil }
+            return .notIn(table)
+        }
+        if isWord("in") {
+            advance()
+            return expectName("a table name", after: "'in'").map { .in($0) }
+        }
+        expected("'out of guest', 'not in TABLE' or 'in TABLE'", after: "'wait until siblings'",
+                 suggestions: ["out", "not", "in"])
+        return nil
+    }
+
+    /// `either { ... } or { ... } [or { ... }]...`; `or` may start a new line.
+    private mutating func parseEither(_ keyword: Token) -> StatementSyntax? {
+        // Check the depth before recursing: this is what bounds the stack.
+        guard depth < Parser.maxDepth else {
+            sink.error(DiagnosticCode.nestingTooDeep,
+                       "blocks are nested too deeply (at most \(Parser.maxDepth) levels)", at: keyword.span,
+                       help: "split the choice into several exits or hooks")
+            skipEitherBranches()
+            finishStatement()
+            return nil
+        }
+        var branches: [BlockSyntax] = []
+        guard let first = parseBlockReportingClosure(after: "'either'", of: "an 'either' branch") else {
+            skipToEnd(stopAtClosingBrace: true)
+            return nil
+        }
+        branches.append(first.block)
+        var closed = first.closed
+        while closed {
+            let (skipped, t) = peekPastNewlines()
+            guard t.kind == .identifier, t.text == "or" else { break }
+            for _ in 0...skipped { advance() }
+            guard let branch = parseBlockReportingClosure(after: "'or'", of: "an 'or' branch") else {
+                skipToEnd(stopAtClosingBrace: true)
+                return nil
+            }
+            branches.append(branch.block)
+            closed = branch.closed
+        }
+        // An unclosed branch was reported already; saying it has one branch would be a cascade.
+        if branches.count < 2 && closed {
+            sink.error(DiagnosticCode.singleBranchEither, "'either' needs at least two branches", at: keyword.span,
+                       help: "add 'or { ... }' after the block")
+        }
+        let span = SourceSpan(start: keyword.span.start, end: lastEnd)
+        finishStatement()
+        return StatementSyntax(kind: .either(branches), span: span)
+    }
+
+    /// Skips the blocks of a too-deep `either` without recursing.
+    private mutating func skipEitherBranches() {
+        var (skipped, t) = peekPastNewlines()
+        guard t.kind == .leftBrace else { return }
+        for _ in 0..<skipped { advance() }
+        skipBalancedGroup()
+        while true {
+            (skipped, t) = peekPastNewlines()
+            guard t.kind == .identifier, t.text == "or" else { return }
+            for _ in 0...skipped { advance() }
+            (skipped, t) = peekPastNewlines()
+            guard t.kind == .leftBrace else { return }
+            for _ in 0..<skipped { advance() }
+            skipBalancedGroup()
+        }
+    }
+}
