@@ -47,6 +47,6 @@ enum Output {
     static var colored: Bool { isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
 
     static func render(_ result: FrontendResult) -> String {
-        DiagnosticRenderer.render(result.diagnostics, file: result.file, colored: colored)
+        DiagnosticRenderer(file: result.file, colored: colored).render(result.diagnostics)
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 func loadModel(_ source: String, path: String = "test.leak") throws -> Model {
     let result = Frontend.load(file: SourceFile(path: path, text: source))
     guard let model = result.model else {
-        throw ModelLoadError(text: DiagnosticRenderer.render(result.diagnostics, file: result.file, colored: false))
+        throw ModelLoadError(text: DiagnosticRenderer(file: result.file, colored: false).render(result.diagnostics))
     }
     return model
 }

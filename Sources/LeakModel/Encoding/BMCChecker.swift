@@ -47,7 +47,7 @@ public final class BMCChecker: @unchecked Sendable {
         try solver.assert(encoder.initial(states[0]))
         commandsAt.append(try encoder.commands(at: states[0]))
         stats.commandsPerStep = commandsAt[0].count
-        let selectorWidth = StateLayout.bits(commandsAt[0].count)
+        let selectorWidth = StateLayout.bits(commandsAt[0].count + 1)
 
         for k in 0...bound {
             if k > 0 {
