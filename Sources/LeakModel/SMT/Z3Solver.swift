@@ -132,13 +132,27 @@ public final class Z3Solver: CustomStringConvertible {
         return try context.exprs(of: v)
     }
 
-    /// Applies a parameter set (`Z3_solver_set_params`); parameters accumulate.
+    /// Applies a parameter set (`Z3_solver_set_params`); parameters accumulate. Throws for a
+    /// parameter the solver does not know or a value of the wrong type.
     public func setParams(_ params: Z3Params) throws {
         guard params.context === context else {
             throw Z3Error(.mixedContexts, "parameters of another context were passed")
         }
-        withExtendedLifetime(params) { Z3_solver_set_params(context.raw, raw, params.raw) }
-        try context.checkError()
+        try withExtendedLifetime(params) {
+            // Z3_solver_set_params ignores unknown names: validate first, so a misspelled
+            // parameter is an error instead of a silent no-op.
+            let descriptions = Z3_solver_get_param_descrs(context.raw, raw)
+            try context.checkError()
+            guard let descriptions else {
+                throw Z3Error(.nullHandle, "Z3_solver_get_param_descrs returned NULL")
+            }
+            Z3_param_descrs_inc_ref(context.raw, descriptions)
+            defer { Z3_param_descrs_dec_ref(context.raw, descriptions) }
+            Z3_params_validate(context.raw, params.raw, descriptions)
+            try context.checkError()
+            Z3_solver_set_params(context.raw, raw, params.raw)
+            try context.checkError()
+        }
     }
 
     /// Makes each later check give up after `milliseconds` with `.unknown(reason: "timeout")`.
