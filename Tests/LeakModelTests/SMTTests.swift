@@ -97,12 +97,15 @@ struct SMTTests {
 
         let andError = #expect(throws: Z3Error.self) { try ctx.and([bv, p]) }
         #expect(andError?.code == .exception || andError?.code == .sortError)
-        #expect(andError?.message.isEmpty == false)
+        #expect(andError?.message.lowercased().contains("sort mismatch") == true)
 
         let eqError = #expect(throws: Z3Error.self) { try ctx.eq(p, bv) }
         #expect(eqError?.code == .exception || eqError?.code == .sortError)
-        #expect(throws: Z3Error.self) { try ctx.bvAnd(bv, ctx.bitVectorConstant("w", width: 16)) }
-        #expect(throws: Z3Error.self) { try ctx.extract(bv, high: 9, low: 0) }
+        // The error comes from Z3 (not a NULL result), also when a temporary is released at once.
+        let widthError = #expect(throws: Z3Error.self) { try ctx.bvAnd(bv, ctx.bitVectorConstant("w", width: 16)) }
+        #expect(widthError?.code != .nullHandle)
+        let extractError = #expect(throws: Z3Error.self) { try ctx.extract(bv, high: 9, low: 0) }
+        #expect(extractError?.code != .nullHandle)
         #expect(throws: Z3Error.self) { try ctx.bitVectorSort(width: 0) }
         #expect(throws: Z3Error.self) { try ctx.bitVectorSort(width: -1) }
         #expect(throws: Z3Error.self) { try ctx.bitVector(256, width: 8) }
@@ -122,6 +125,8 @@ struct SMTTests {
         let mixed = #expect(throws: Z3Error.self) { try ctx.and([p, foreign]) }
         #expect(mixed?.code == .mixedContexts)
 
+        #expect(throws: Z3Error.self) { try solver.check(assumptions: [bv]) }
+
         // After all those errors the context still answers correctly.
         try solver.assert(ctx.eq(bv, ctx.bitVector(7, width: 8)))
         try solver.assert(p)
@@ -129,6 +134,11 @@ struct SMTTests {
         let model = try solver.model()
         #expect(try model.uint(bv) == 7)
         #expect(try model.bool(p))
+        // Reading a value of the wrong sort is an error too.
+        #expect(throws: Z3Error.self) { try model.uint(p) }
+        #expect(throws: Z3Error.self) { try model.bool(bv) }
+        let wide = try ctx.bitVectorConstant("wide", width: 65)
+        #expect(throws: Z3Error.self) { try model.uint(wide) }
     }
 
     @Test func popDropsConstraints() throws {

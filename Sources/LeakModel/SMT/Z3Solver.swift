@@ -45,8 +45,10 @@ public final class Z3Solver: CustomStringConvertible {
     /// Adds a Boolean constraint.
     public func assert(_ e: Z3Expr) throws {
         try context.requireOwned(e)
-        withExtendedLifetime(e) { Z3_solver_assert(context.raw, raw, e.raw) }
-        try context.checkError()
+        try withExtendedLifetime(e) {
+            Z3_solver_assert(context.raw, raw, e.raw)
+            try context.checkError()
+        }
     }
 
     /// Opens a backtracking scope.
@@ -91,12 +93,12 @@ public final class Z3Solver: CustomStringConvertible {
             try context.checkError()
             return .unsat
         default:
-            // A cancelled search (timeout, interrupt) is an answer, not an error; read the
-            // reason first, since it is the best description of what happened.
+            // The error code first: the next call (get_reason_unknown) resets it. A cancelled
+            // search (timeout, interrupt, resource limit) is an answer, not an error.
+            let error = context.pendingError()
             let reason = Z3_solver_get_reason_unknown(context.raw, raw).map { String(cString: $0) }
-            let code = Z3_get_error_code(context.raw)
-            if code != Z3_OK, !Self.isCancellation(reason) {
-                try context.checkError()
+            if let error, !Self.isCancellation(reason) {
+                throw error
             }
             return .unknown(reason: reason ?? "unknown")
         }
