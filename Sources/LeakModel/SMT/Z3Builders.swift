@@ -1,4 +1,4 @@
-import CZ3
+internal import CZ3
 
 /// Builders for sorts and expressions. Every builder throws `Z3Error` on a Z3 error (for
 /// example a sort mismatch) or when handles of another context are passed.

@@ -1,4 +1,4 @@
-import CZ3
+internal import CZ3
 import Synchronization
 
 /// A Z3 context with reference-counted handles (`Z3_mk_context_rc`).

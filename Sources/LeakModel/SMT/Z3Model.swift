@@ -1,4 +1,4 @@
-import CZ3
+internal import CZ3
 
 /// A model (satisfying assignment) returned by `Z3Solver.model()`.
 public final class Z3Model: CustomStringConvertible {

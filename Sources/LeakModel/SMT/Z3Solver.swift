@@ -1,4 +1,4 @@
-import CZ3
+internal import CZ3
 
 /// The answer of a satisfiability check.
 public enum SolverResult: Sendable, Equatable, CustomStringConvertible {
