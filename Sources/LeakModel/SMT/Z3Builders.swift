@@ -1,4 +1,4 @@
-import CZ3
+internal import CZ3
 
 /// Builders for sorts and expressions. Every builder throws `Z3Error` on a Z3 error (for
 /// example a sort mismatch) or when handles of another context are passed.
@@ -25,7 +25,7 @@ extension Z3Context {
             throw Z3Error(.mixedContexts, "a sort of another context was passed")
         }
         let sym = try symbol(name)
-        return try expr(withExtendedLifetime(sort) { Z3_mk_const(raw, sym, sort.raw) }, "Z3_mk_const")
+        return try withExtendedLifetime(sort) { try expr(Z3_mk_const(raw, sym, sort.raw), "Z3_mk_const") }
     }
 
     /// A named Boolean constant.
@@ -49,8 +49,9 @@ extension Z3Context {
         if width < 64, value >> UInt64(width) != 0 {
             throw Z3Error(.badArgument, "\(value) does not fit in \(width) bits")
         }
-        return try expr(withExtendedLifetime(s) { Z3_mk_unsigned_int64(raw, value, s.raw) },
-                        "Z3_mk_unsigned_int64")
+        return try withExtendedLifetime(s) {
+            try expr(Z3_mk_unsigned_int64(raw, value, s.raw), "Z3_mk_unsigned_int64")
+        }
     }
 
     // MARK: - Boolean connectives
@@ -63,13 +64,13 @@ extension Z3Context {
     /// Conjunction; `and([])` is `true`.
     public func and(_ args: [Z3Expr]) throws -> Z3Expr {
         if args.isEmpty { return try bool(true) }
-        return try expr(withRaw(args) { Z3_mk_and(raw, $0, $1) }, "Z3_mk_and")
+        return try withRaw(args) { try expr(Z3_mk_and(raw, $0, $1), "Z3_mk_and") }
     }
 
     /// Disjunction; `or([])` is `false`.
     public func or(_ args: [Z3Expr]) throws -> Z3Expr {
         if args.isEmpty { return try bool(false) }
-        return try expr(withRaw(args) { Z3_mk_or(raw, $0, $1) }, "Z3_mk_or")
+        return try withRaw(args) { try expr(Z3_mk_or(raw, $0, $1), "Z3_mk_or") }
     }
 
     /// Implication `a => b`.
@@ -93,16 +94,15 @@ extension Z3Context {
             try requireOwned(args)
             return try bool(true)
         }
-        return try expr(withRaw(args) { Z3_mk_distinct(raw, $0, $1) }, "Z3_mk_distinct")
+        return try withRaw(args) { try expr(Z3_mk_distinct(raw, $0, $1), "Z3_mk_distinct") }
     }
 
     /// If-then-else: `condition ? then : else`.
     public func ite(_ condition: Z3Expr, _ then: Z3Expr, _ otherwise: Z3Expr) throws -> Z3Expr {
         try requireOwned(condition, then, otherwise)
-        let r = withExtendedLifetime((condition, then, otherwise)) {
-            Z3_mk_ite(raw, condition.raw, then.raw, otherwise.raw)
+        return try withExtendedLifetime((condition, then, otherwise)) {
+            try expr(Z3_mk_ite(raw, condition.raw, then.raw, otherwise.raw), "Z3_mk_ite")
         }
-        return try expr(r, "Z3_mk_ite")
     }
 
     // MARK: - Bit-vectors
@@ -152,7 +152,7 @@ extension Z3Context {
         try requireOwned(a)
         let h = try unsigned(high, "extract high bit")
         let l = try unsigned(low, "extract low bit")
-        return try expr(withExtendedLifetime(a) { Z3_mk_extract(raw, h, l, a.raw) }, "Z3_mk_extract")
+        return try withExtendedLifetime(a) { try expr(Z3_mk_extract(raw, h, l, a.raw), "Z3_mk_extract") }
     }
 
     /// Concatenation; `high` gives the most significant bits.
@@ -164,7 +164,7 @@ extension Z3Context {
     public func zeroExtend(_ a: Z3Expr, by extraBits: Int) throws -> Z3Expr {
         try requireOwned(a)
         let n = try unsigned(extraBits, "zero-extension")
-        return try expr(withExtendedLifetime(a) { Z3_mk_zero_ext(raw, n, a.raw) }, "Z3_mk_zero_ext")
+        return try withExtendedLifetime(a) { try expr(Z3_mk_zero_ext(raw, n, a.raw), "Z3_mk_zero_ext") }
     }
 
     // MARK: - Functions and simplification
@@ -177,12 +177,14 @@ extension Z3Context {
         let sym = try symbol(name)
         let count = try unsigned(domain.count, "domain size")
         let raws: [Z3_sort?] = domain.map { $0.raw }
-        let d = withExtendedLifetime((domain, range)) {
-            raws.withUnsafeBufferPointer { Z3_mk_func_decl(raw, sym, count, $0.baseAddress, range.raw) }
+        return try withExtendedLifetime((domain, range)) {
+            let d = raws.withUnsafeBufferPointer {
+                Z3_mk_func_decl(raw, sym, count, $0.baseAddress, range.raw)
+            }
+            try checkError()
+            guard let d else { throw Z3Error(.nullHandle, "Z3_mk_func_decl returned NULL") }
+            return Z3FuncDecl(self, d)
         }
-        try checkError()
-        guard let d else { throw Z3Error(.nullHandle, "Z3_mk_func_decl returned NULL") }
-        return Z3FuncDecl(self, d)
     }
 
     /// The application `f(args...)`.
@@ -190,10 +192,9 @@ extension Z3Context {
         guard f.context === self else {
             throw Z3Error(.mixedContexts, "a function of another context was passed")
         }
-        let r = try withExtendedLifetime(f) {
-            try withRaw(args) { Z3_mk_app(raw, f.raw, $0, $1) }
+        return try withExtendedLifetime(f) {
+            try withRaw(args) { try expr(Z3_mk_app(raw, f.raw, $0, $1), "Z3_mk_app") }
         }
-        return try expr(r, "Z3_mk_app")
     }
 
     /// Z3's simplification of `a` (folds constants: `and(true, false)` becomes `false`).
@@ -206,12 +207,12 @@ extension Z3Context {
     private func unary(_ a: Z3Expr, _ what: StaticString,
                        _ make: (Z3_context?, Z3_ast?) -> Z3_ast?) throws -> Z3Expr {
         try requireOwned(a)
-        return try expr(withExtendedLifetime(a) { make(raw, a.raw) }, what)
+        return try withExtendedLifetime(a) { try expr(make(raw, a.raw), what) }
     }
 
     private func binary(_ a: Z3Expr, _ b: Z3Expr, _ what: StaticString,
                         _ make: (Z3_context?, Z3_ast?, Z3_ast?) -> Z3_ast?) throws -> Z3Expr {
         try requireOwned(a, b)
-        return try expr(withExtendedLifetime((a, b)) { make(raw, a.raw, b.raw) }, what)
+        return try withExtendedLifetime((a, b)) { try expr(make(raw, a.raw, b.raw), what) }
     }
 }

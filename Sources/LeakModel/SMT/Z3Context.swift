@@ -1,4 +1,4 @@
-import CZ3
+internal import CZ3
 import Synchronization
 
 /// A Z3 context with reference-counted handles (`Z3_mk_context_rc`).
@@ -61,15 +61,21 @@ public final class Z3Context: @unchecked Sendable {
 
     /// Throws if the last Z3 call on this context set an error code.
     func checkError() throws {
+        if let error = pendingError() { throw error }
+    }
+
+    /// The error set by the last Z3 call on this context, if any. Read it before the next
+    /// Z3 call: most calls reset the error code.
+    func pendingError() -> Z3Error? {
         let code = Z3_get_error_code(raw)
-        guard code != Z3_OK else { return }
+        guard code != Z3_OK else { return nil }
         let message: String
         if let text = Z3_get_error_msg(raw, code) {
             message = String(cString: text)
         } else {
             message = "(no message)"
         }
-        throw Z3Error(Z3Error.Code(code), message)
+        return Z3Error(Z3Error.Code(code), message)
     }
 
     /// Checks for an error, then wraps a non-NULL AST result.

@@ -1,4 +1,4 @@
-import CZ3
+internal import CZ3
 
 /// An error reported by Z3 (or by the Swift layer around it) instead of aborting the process.
 public struct Z3Error: Error, Sendable, Equatable, CustomStringConvertible {

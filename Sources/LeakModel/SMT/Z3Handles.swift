@@ -1,4 +1,4 @@
-import CZ3
+internal import CZ3
 import Synchronization
 
 /// Process-wide debug counter of live Z3 wrapper objects (contexts, sorts, expressions,

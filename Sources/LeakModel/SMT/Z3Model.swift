@@ -1,4 +1,4 @@
-import CZ3
+internal import CZ3
 
 /// A model (satisfying assignment) returned by `Z3Solver.model()`.
 public final class Z3Model: CustomStringConvertible {
@@ -22,11 +22,13 @@ public final class Z3Model: CustomStringConvertible {
     /// default value, so the result is a literal.
     public func eval(_ e: Z3Expr, completion: Bool = true) throws -> Z3Expr {
         try context.requireOwned(e)
-        var out: Z3_ast? = nil
-        let ok = withExtendedLifetime(e) { Z3_model_eval(context.raw, raw, e.raw, completion, &out) }
-        try context.checkError()
-        guard ok else { throw Z3Error(.valueUnavailable, "could not evaluate \(e)") }
-        return try context.expr(out, "Z3_model_eval")
+        return try withExtendedLifetime(e) {
+            var out: Z3_ast? = nil
+            let ok = Z3_model_eval(context.raw, raw, e.raw, completion, &out)
+            try context.checkError()
+            guard ok else { throw Z3Error(.valueUnavailable, "could not evaluate \(e)") }
+            return try context.expr(out, "Z3_model_eval")
+        }
     }
 
     /// The Boolean value of `e` in the model.
@@ -44,11 +46,13 @@ public final class Z3Model: CustomStringConvertible {
             throw Z3Error(.valueUnavailable, "\(e) has \(width) bits; at most 64 can be read")
         }
         let v = try eval(e)
-        var value: UInt64 = 0
-        let ok = withExtendedLifetime(v) { Z3_get_numeral_uint64(context.raw, v.raw, &value) }
-        try context.checkError()
-        guard ok else { throw Z3Error(.valueUnavailable, "\(e) evaluates to \(v), not a numeral") }
-        return value
+        return try withExtendedLifetime(v) {
+            var value: UInt64 = 0
+            let ok = Z3_get_numeral_uint64(context.raw, v.raw, &value)
+            try context.checkError()
+            guard ok else { throw Z3Error(.valueUnavailable, "\(e) evaluates to \(v), not a numeral") }
+            return value
+        }
     }
 
     /// Z3's printed form of the model.

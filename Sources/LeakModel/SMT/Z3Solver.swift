@@ -1,4 +1,4 @@
-import CZ3
+internal import CZ3
 
 /// The answer of a satisfiability check.
 public enum SolverResult: Sendable, Equatable, CustomStringConvertible {
@@ -45,8 +45,10 @@ public final class Z3Solver: CustomStringConvertible {
     /// Adds a Boolean constraint.
     public func assert(_ e: Z3Expr) throws {
         try context.requireOwned(e)
-        withExtendedLifetime(e) { Z3_solver_assert(context.raw, raw, e.raw) }
-        try context.checkError()
+        try withExtendedLifetime(e) {
+            Z3_solver_assert(context.raw, raw, e.raw)
+            try context.checkError()
+        }
     }
 
     /// Opens a backtracking scope.
@@ -91,12 +93,12 @@ public final class Z3Solver: CustomStringConvertible {
             try context.checkError()
             return .unsat
         default:
-            // A cancelled search (timeout, interrupt) is an answer, not an error; read the
-            // reason first, since it is the best description of what happened.
+            // The error code first: the next call (get_reason_unknown) resets it. A cancelled
+            // search (timeout, interrupt, resource limit) is an answer, not an error.
+            let error = context.pendingError()
             let reason = Z3_solver_get_reason_unknown(context.raw, raw).map { String(cString: $0) }
-            let code = Z3_get_error_code(context.raw)
-            if code != Z3_OK, !Self.isCancellation(reason) {
-                try context.checkError()
+            if let error, !Self.isCancellation(reason) {
+                throw error
             }
             return .unknown(reason: reason ?? "unknown")
         }
@@ -132,13 +134,27 @@ public final class Z3Solver: CustomStringConvertible {
         return try context.exprs(of: v)
     }
 
-    /// Applies a parameter set (`Z3_solver_set_params`); parameters accumulate.
+    /// Applies a parameter set (`Z3_solver_set_params`); parameters accumulate. Throws for a
+    /// parameter the solver does not know or a value of the wrong type.
     public func setParams(_ params: Z3Params) throws {
         guard params.context === context else {
             throw Z3Error(.mixedContexts, "parameters of another context were passed")
         }
-        withExtendedLifetime(params) { Z3_solver_set_params(context.raw, raw, params.raw) }
-        try context.checkError()
+        try withExtendedLifetime(params) {
+            // Z3_solver_set_params ignores unknown names: validate first, so a misspelled
+            // parameter is an error instead of a silent no-op.
+            let descriptions = Z3_solver_get_param_descrs(context.raw, raw)
+            try context.checkError()
+            guard let descriptions else {
+                throw Z3Error(.nullHandle, "Z3_solver_get_param_descrs returned NULL")
+            }
+            Z3_param_descrs_inc_ref(context.raw, descriptions)
+            defer { Z3_param_descrs_dec_ref(context.raw, descriptions) }
+            Z3_params_validate(context.raw, params.raw, descriptions)
+            try context.checkError()
+            Z3_solver_set_params(context.raw, raw, params.raw)
+            try context.checkError()
+        }
     }
 
     /// Makes each later check give up after `milliseconds` with `.unknown(reason: "timeout")`.

@@ -1,4 +1,4 @@
-import CZ3
+internal import CZ3
 
 /// A Z3 sort (type): Boolean, bit-vector of some width, or another sort.
 public final class Z3Sort: Hashable, CustomStringConvertible {
