@@ -37,7 +37,9 @@ public final class BMCChecker: @unchecked Sendable {
         var stats = Statistics()
         let ctx = context
         let encoder = try Encoder(context: ctx, model: model, program: program)
-        let solver = try Z3Solver(ctx)
+        // The QF_BV solver bit-blasts into Z3's incremental SAT solver: on the shipped models it
+        // is 10-30x faster than the default SMT core (docs/PERFORMANCE.md).
+        let solver = try Z3Solver(ctx, kind: .logic("QF_BV"))
         if let ms = timeoutMilliseconds { try solver.setTimeout(milliseconds: max(1, ms)) }
         let priority = model.checksByPriority
 

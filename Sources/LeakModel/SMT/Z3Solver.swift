@@ -27,10 +27,47 @@ public final class Z3Solver: CustomStringConvertible {
     let raw: Z3_solver
 
     /// Creates a general-purpose incremental solver.
-    public init(_ context: Z3Context) throws {
-        let s = Z3_mk_solver(context.raw)
+    /// How the solver decides.
+    public enum Kind: Sendable {
+        /// Z3's default (incremental SMT core once push or assumptions are used).
+        case standard
+        /// A solver tuned for a logic, e.g. `QF_BV`.
+        case logic(String)
+        /// A solver built from a tactic, e.g. `(then simplify bit-blast sat)` as a list of names
+        /// applied in sequence.
+        case tactics([String])
+    }
+
+    public init(_ context: Z3Context, kind: Kind = .standard) throws {
+        let made: Z3_solver?
+        switch kind {
+        case .standard:
+            made = Z3_mk_solver(context.raw)
+        case .logic(let name):
+            made = Z3_mk_solver_for_logic(context.raw, try context.symbol(name))
+        case .tactics(let names):
+            var tactics: [Z3_tactic] = []
+            defer { for t in tactics { Z3_tactic_dec_ref(context.raw, t) } }
+            for name in names {
+                let t = Z3_mk_tactic(context.raw, name)
+                try context.checkError()
+                guard let t else { throw Z3Error(.nullHandle, "Z3_mk_tactic returned NULL") }
+                Z3_tactic_inc_ref(context.raw, t)
+                tactics.append(t)
+            }
+            guard var combined = tactics.first else { throw Z3Error(.badArgument, "no tactic given") }
+            for t in tactics.dropFirst() {
+                let next = Z3_tactic_and_then(context.raw, combined, t)
+                try context.checkError()
+                guard let next else { throw Z3Error(.nullHandle, "Z3_tactic_and_then returned NULL") }
+                Z3_tactic_inc_ref(context.raw, next)
+                tactics.append(next)
+                combined = next
+            }
+            made = Z3_mk_solver_from_tactic(context.raw, combined)
+        }
         try context.checkError()
-        guard let s else { throw Z3Error(.nullHandle, "Z3_mk_solver returned NULL") }
+        guard let s = made else { throw Z3Error(.nullHandle, "making a solver returned NULL") }
         self.context = context
         self.raw = s
         Z3_solver_inc_ref(context.raw, s)
