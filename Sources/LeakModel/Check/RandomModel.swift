@@ -46,13 +46,16 @@ public struct RandomModel: Sendable {
         for i in 0..<rng.int(1...2) { regions.append("heap\(i)"); lines.append("region heap\(i) owner host") }
         regions.append("vcpu"); lines.append("region vcpu per guest")
         if guests.count > 1, rng.chance(30) { regions.append("mem1"); lines.append("region mem1 owner vm1") }
-        lines.append("table kernel maps all")
+        // The first table is every thread's initial one: kernel (an easy leak) or restricted.
         var tables = ["kernel"]
+        var tableLines = ["table kernel maps all"]
         if rng.chance(85) {
             let mapped = regions.filter { _ in rng.chance(40) }
-            lines.append("table restricted per guest maps " + (mapped.isEmpty ? ["text"] : mapped).joined(separator: ", "))
+            let line = "table restricted per guest maps " + (mapped.isEmpty ? ["text"] : mapped).joined(separator: ", ")
+            if rng.chance(60) { tableLines.insert(line, at: 0) } else { tableLines.append(line) }
             tables.append("restricted")
         }
+        lines += tableLines
         if rng.chance(25) {
             lines.append("table small maps text")
             tables.append("small")
