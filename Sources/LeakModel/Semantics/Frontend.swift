@@ -45,8 +45,7 @@ public enum Frontend {
     /// Checks a file already in memory.
     public static func load(file: SourceFile) -> FrontendResult {
         let sink = DiagnosticSink()
-        var parser = Parser(file: file, sink: sink)
-        let tree = parser.parseFile()
+        let tree = Parser.parse(file, sink: sink)
         var model: Model? = nil
         // Past the error cap, resolving would only produce errors nobody sees.
         if !sink.isSaturated {

@@ -116,6 +116,8 @@ struct Resolver {
     /// Enters a name into the namespace; reports and refuses a name already taken.
     private mutating func declare(_ name: Identifier, as kind: NameKind, index: Int) -> Bool {
         if let first = names[name.text] {
+            // Past the error cap the message would be dropped: do not spend time building it.
+            if sink.isSaturated { return false }
             let message = first.kind == kind
                 ? "\(kind.rawValue) '\(name.text)' is declared twice"
                 : "\(kind.rawValue) '\(name.text)' has the same name as \(first.kind.rawValue) '\(name.text)'"
@@ -283,10 +285,12 @@ struct Resolver {
                         unknownHelp: String? = nil) -> Entry? {
         if let e = names[id.text] {
             if kinds.contains(e.kind) { return e }
+            if sink.isSaturated { return nil }
             sink.error(DiagnosticCode.wrongKind, "'\(id.text)' is \(e.kind.withArticle), not \(whatWithArticle)",
                        at: id.span, notes: [.init("\(e.kind.rawValue) '\(id.text)' is declared here", at: e.span)])
             return nil
         }
+        if sink.isSaturated { return nil }
         let candidates = kinds.flatMap { namesByKind[$0] ?? [] }
         sink.error(DiagnosticCode.unknownName, "unknown \(what) '\(id.text)'", at: id.span,
                    help: Spelling.help(id.text, among: candidates) ?? unknownHelp)
