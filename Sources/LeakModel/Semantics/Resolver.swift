@@ -48,10 +48,12 @@ struct Resolver {
     private var regionSyntax: [RegionSyntax] = []
     private var tableSyntax: [TableSyntax] = []
     private var buffers: [Model.Buffer] = []
+    /// Buffers whose `fill` had an error (not warned about when unused).
+    private var brokenBuffers: Set<Int> = []
     private var exitSyntax: [(name: Identifier, body: BlockSyntax)] = []
     private var interruptSyntax: [(kind: Model.InterruptKind, name: Identifier, body: BlockSyntax)] = []
     private var runs: [(guests: [Identifier], threads: [Identifier])] = []
-    private var hooks: [HookKind: (body: BlockSyntax, span: SourceSpan)] = [:]
+    private var hooks: [HookKind: (body: BlockSyntax, kindSpan: SourceSpan)] = [:]
     private var unknownHookBodies: [BlockSyntax] = []
     private var checkSyntax: [(check: CheckSyntax, span: SourceSpan)] = []
     private var sawCheck = false
@@ -186,22 +188,23 @@ struct Resolver {
             if declare(t.name, as: .table, index: tableSyntax.count) { tableSyntax.append(t) }
         case .buffer(let name, let fill, _):
             if declare(name, as: .buffer, index: buffers.count) {
+                if fill == nil { brokenBuffers.insert(buffers.count) }
                 buffers.append(Model.Buffer(name: name.text, span: name.span, fill: fill ?? .mapped))
             }
         case .run(let g, let t, _):
             runs.append((g, t))
-        case .hook(let kind, let kindSpan, let body, let span):
+        case .hook(let kind, let kindSpan, let body, _):
             guard let kind else {
                 unknownHookBodies.append(body)
                 return
             }
             if let first = hooks[kind] {
                 sink.error(DiagnosticCode.duplicateHook, "two 'on \(kind.rawValue)' blocks", at: kindSpan,
-                           notes: [.init("the first 'on \(kind.rawValue)' block is here", at: first.span)],
+                           notes: [.init("the first 'on \(kind.rawValue)' block is here", at: first.kindSpan)],
                            help: "merge them into one block")
                 unknownHookBodies.append(body)  // still resolved, for the errors inside
             } else {
-                hooks[kind] = (body, span)
+                hooks[kind] = (body, kindSpan)
             }
         case .exit(let name, let body, _):
             if declare(name, as: .exit, index: exitSyntax.count) { exitSyntax.append((name, body)) }
@@ -519,16 +522,17 @@ struct Resolver {
 
     private func warnUnused(declaredKick: Model.Exit?) {
         for (d, r) in regionSyntax.enumerated() {
-            if r.ownership.isPerGuest || anyMapsAll || regionMapped[d] || regionTouched[d] { continue }
+            if r.ownership == nil || r.ownership.isPerGuest || anyMapsAll || regionMapped[d] || regionTouched[d] { continue }
             if case .owner(let o)? = r.ownership, names[o.text]?.kind == .guest { continue }
             sink.warning(DiagnosticCode.unusedRegion, "region '\(r.name.text)' is never used", at: r.name.span,
                          help: "no table maps it and no statement touches it")
         }
-        for (d, t) in tableSyntax.enumerated() where !tableUsed[d] {
+        // Declarations with an error already reported (no maps, no fill) are not warned about.
+        for (d, t) in tableSyntax.enumerated() where !tableUsed[d] && t.maps != nil {
             sink.warning(DiagnosticCode.unusedTable, "table '\(t.name.text)' is never used", at: t.name.span,
                          help: "no statement switches to it or waits on it, and it is not the first table")
         }
-        for (b, buffer) in buffers.enumerated() where !bufferUsed[b] {
+        for (b, buffer) in buffers.enumerated() where !bufferUsed[b] && !brokenBuffers.contains(b) {
             sink.warning(DiagnosticCode.unusedBuffer, "buffer '\(buffer.name)' is never used", at: buffer.span,
                          help: "no statement flushes it and no 'check residue' names it")
         }

@@ -32,6 +32,9 @@ struct Parser {
     private var aheadHead = 0
     /// End offset of the last consumed token (statement and declaration spans end there).
     private var lastEnd = 0
+    /// Kind of the last consumed token: a separator already consumed (by a block that found its
+    /// `}` missing) still ends the declaration or statement around it.
+    private var lastKind = Token.Kind.newline
     /// How many blocks are open.
     private var depth = 0
     /// Only the innermost of several blocks left open at end of file is reported.
@@ -65,6 +68,7 @@ struct Parser {
         let t = tok
         if t.kind == .endOfFile { return t }
         lastEnd = t.span.end
+        lastKind = t.kind
         if aheadHead < ahead.count {
             tok = ahead[aheadHead]
             aheadHead += 1
@@ -185,7 +189,7 @@ struct Parser {
 
     /// Checks that a declaration ends here; otherwise reports and skips the rest of the line.
     private mutating func finishDeclaration(_ what: String) {
-        if atEndOfLine() { return }
+        if atEndOfLine() || lastKind == .newline || lastKind == .semicolon { return }
         if tok.kind != .invalid {
             sink.error(DiagnosticCode.expectedToken,
                        "expected ';' or a new line after \(what), found \(tok.description)", at: tok.span)
@@ -195,7 +199,7 @@ struct Parser {
 
     /// Checks that a statement ends here (`;`, newline, `}`); otherwise reports and skips it.
     private mutating func finishStatement() {
-        if atEndOfLine() || tok.kind == .rightBrace { return }
+        if atEndOfLine() || tok.kind == .rightBrace || lastKind == .newline || lastKind == .semicolon { return }
         if tok.kind != .invalid {
             sink.error(DiagnosticCode.expectedToken,
                        "expected ';' or a new line after statement, found \(tok.description)", at: tok.span)
@@ -238,9 +242,11 @@ struct Parser {
     /// `guest`, `run`); otherwise commas are required and a name right after a name is an error.
     /// A newline may follow a comma. Returns nil after an error (reported), [] if no name starts here.
     private mutating func parseNameList(of what: String, allowWhitespace: Bool,
-                                        stopWord: Keyword? = nil) -> [Identifier]? {
+                                        stopWords: [Keyword] = []) -> [Identifier]? {
         var names: [Identifier] = []
-        func startsName(_ t: Token) -> Bool { t.kind == .identifier && (stopWord == nil || t.keyword != stopWord) }
+        func startsName(_ t: Token) -> Bool {
+            t.kind == .identifier && (stopWords.isEmpty || t.keyword == nil || !stopWords.contains(t.keyword!))
+        }
         guard startsName(tok) else { return [] }
         while true {
             names.append(identifier())
@@ -380,7 +386,7 @@ struct Parser {
     private mutating func parseDomains(host: Bool) -> DeclarationSyntax? {
         let keyword = advance()
         let kind = host ? "host" : "guest"
-        guard let names = parseNameList(of: kind, allowWhitespace: true, stopWord: .per) else {
+        guard let names = parseNameList(of: kind, allowWhitespace: true, stopWords: [.per]) else {
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
@@ -501,7 +507,7 @@ struct Parser {
                     let all = advance()
                     maps.append((.all(all.span), kw.span.union(all.span)))
                 } else {
-                    guard let list = parseNameList(of: "region", allowWhitespace: false, stopWord: .per) else {
+                    guard let list = parseNameList(of: "region", allowWhitespace: false, stopWords: [.per, .maps]) else {
                         failed = true
                         break
                     }
@@ -593,7 +599,7 @@ struct Parser {
 
     private mutating func parseRun() -> DeclarationSyntax? {
         let start = advance().span.start
-        guard let guests = parseNameList(of: "guest", allowWhitespace: true, stopWord: .on) else {
+        guard let guests = parseNameList(of: "guest", allowWhitespace: true, stopWords: [.on]) else {
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
@@ -746,9 +752,15 @@ struct Parser {
         }
         let word = identifier()
         guard let verdict = Model.ExpectedVerdict(rawValue: word.text) else {
-            sink.error(DiagnosticCode.unknownKeyword, "unknown verdict '\(word.text)'", at: word.span,
-                       help: Spelling.help(word.text, among: choices)
-                           ?? "a model expects 'leak', 'safe', 'crash' or 'deadlock'")
+            // Words meaning the opposite of a close spelling ('unsafe' is one edit from 'safe')
+            // must not get that spelling as a suggestion.
+            let synonyms = ["unsafe": "leak", "leaks": "leak", "leaky": "leak", "insecure": "leak", "secure": "safe",
+                            "ok": "safe", "pass": "safe", "crashes": "crash", "oops": "crash", "panic": "crash",
+                            "hang": "deadlock", "deadlocks": "deadlock", "stuck": "deadlock"]
+            let help = synonyms[word.text].map { "did you mean '\($0)'?" }
+                ?? Spelling.help(word.text, among: choices)
+                ?? "a model expects 'leak', 'safe', 'crash' or 'deadlock'"
+            sink.error(DiagnosticCode.unknownKeyword, "unknown verdict '\(word.text)'", at: word.span, help: help)
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
