@@ -216,21 +216,25 @@ struct Resolver {
             sawCheck = true
             if let check { checkSyntax.append((check, span)) }
         case .bound(let value, let valueSpan, let span):
+            // The range is checked even on a second `bound`, so both mistakes show at once.
+            var valid = false
+            if let value {
+                if value < 1 {
+                    sink.error(DiagnosticCode.badBound, "bound must be at least 1, found \(value)", at: valueSpan,
+                               help: "the bound is the longest schedule explored, in steps")
+                } else if value > 1000 {
+                    sink.error(DiagnosticCode.badBound, "bound \(value) is too large (at most 1000)", at: valueSpan)
+                } else {
+                    valid = true
+                }
+            }
             if let first = boundSpan {
                 sink.error(DiagnosticCode.duplicateSetting, "'bound' is given twice", at: span,
                            notes: [.init("the first 'bound' is here", at: first)])
                 return
             }
             boundSpan = span
-            guard let value else { return }
-            if value < 1 {
-                sink.error(DiagnosticCode.badBound, "bound must be at least 1, found \(value)", at: valueSpan,
-                           help: "the bound is the longest schedule explored, in steps")
-            } else if value > 1000 {
-                sink.error(DiagnosticCode.badBound, "bound \(value) is too large (at most 1000)", at: valueSpan)
-            } else {
-                bound = Model.Bound(value: value, span: span)
-            }
+            if valid, let value { bound = Model.Bound(value: value, span: span) }
         case .expect(let verdict, let span):
             if let first = expect {
                 sink.error(DiagnosticCode.duplicateSetting, "'expect' is given twice", at: span,
