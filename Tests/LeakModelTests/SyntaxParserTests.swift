@@ -71,3 +71,18 @@ import Testing
         #expect(ds.last?.message == "too many errors; stopped after the first 100")
     }
 }
+
+@Suite struct SyntaxParserListTests {
+    @Test func listsMayContinueAfterACommaButNotIntoADeclaration() {
+        let (tree, ds) = SyntaxParserTests.parse("guest vm1,\n  vm2\nguest vm3,\nregion r public\n")
+        #expect(ds.map(\.message) == ["expected a guest name after ',', found 'region'"])
+        var guests: [String] = []
+        var regions = 0
+        for d in tree.declarations {
+            if case .guests(let names, _) = d { guests += names.map(\.text) }
+            if case .region = d { regions += 1 }
+        }
+        #expect(guests == ["vm1", "vm2"])
+        #expect(regions == 1)
+    }
+}

@@ -57,7 +57,7 @@ struct Parser {
 
     // MARK: - Tokens
 
-    /// The `k`-th token after the tok one (k >= 1), lexed if needed but not consumed.
+    /// The `k`-th token after the current one (k >= 1), lexed if needed but not consumed.
     private mutating func peek(_ k: Int) -> Token {
         while ahead.count - aheadHead < k { ahead.append(lexer.next()) }
         return ahead[aheadHead + k - 1]
@@ -86,7 +86,7 @@ struct Parser {
         tok.kind == .identifier && tok.keyword == word
     }
 
-    /// The first token from the tok one on that is not a newline, and how many newlines
+    /// The first token from the current one on that is not a newline, and how many newlines
     /// precede it (nothing consumed).
     private mutating func peekPastNewlines() -> (skipped: Int, token: Token) {
         if tok.kind != .newline { return (0, tok) }
@@ -103,7 +103,7 @@ struct Parser {
         while tok.kind == .newline { advance() }
     }
 
-    private mutating func atEndOfLine() -> Bool {
+    private func atEndOfLine() -> Bool {
         tok.isSeparator || tok.kind == .endOfFile
     }
 
@@ -131,6 +131,10 @@ struct Parser {
     /// (not consumed). A group left open when a new line starts with a declaration keyword is
     /// abandoned there: its `}` was most likely forgotten.
     private mutating func skipToEnd(stopAtClosingBrace: Bool) {
+        // Already at the start of a new declaration (a list wrapped after a comma into the next
+        // line): nothing of the broken construct is left to skip. The caller consumed at least
+        // its keyword, so the parser still moves on.
+        if lastKind == .newline, startsDeclarationLine() { return }
         var level = 0
         while true {
             let t = tok
@@ -252,8 +256,11 @@ struct Parser {
             names.append(identifier())
             if tok.kind == .comma {
                 advance()
+                let wrapped = tok.kind == .newline
                 skipNewlines()
-                guard startsName(tok) else {
+                // A declaration keyword starting the next line means a trailing comma, not a
+                // list continued on that line.
+                guard startsName(tok), !(wrapped && startsDeclarationLine()) else {
                     expected("a \(what) name", after: "','")
                     return nil
                 }
