@@ -104,9 +104,12 @@ public struct DiagnosticRenderer: Sendable {
         if lineEnd - lineStart > DiagnosticRenderer.maxLineBytes {
             from = max(lineStart, start - DiagnosticRenderer.windowLead)
             to = min(lineEnd, from + DiagnosticRenderer.maxLineBytes)
-            // Do not cut a UTF-8 sequence in two.
-            while from > lineStart, from < bytes.count, bytes[from] & 0xC0 == 0x80 { from -= 1 }
-            while to < lineEnd, bytes[to] & 0xC0 == 0x80 { to += 1 }
+            // Do not cut a UTF-8 sequence in two (a sequence has at most 3 continuation bytes;
+            // a longer run is invalid anyway and must not widen the window).
+            var steps = 0
+            while steps < 3, from > lineStart, bytes[from] & 0xC0 == 0x80 { from -= 1; steps += 1 }
+            steps = 0
+            while steps < 3, to < lineEnd, bytes[to] & 0xC0 == 0x80 { to += 1; steps += 1 }
         }
         let lead = from > lineStart ? "..." : ""
         let trail = to < lineEnd ? "..." : ""

@@ -45,8 +45,15 @@ public enum Frontend {
     /// Checks a file already in memory.
     public static func load(file: SourceFile) -> FrontendResult {
         let sink = DiagnosticSink()
-        var parser = Parser(file: file, sink: sink)
-        let tree = parser.parseFile()
+        // A NUL byte near the start means a binary file (the heuristic of git and grep): one
+        // error says so, instead of a hundred about its bytes.
+        if let nul = file.bytes.prefix(8192).firstIndex(of: 0) {
+            sink.error(DiagnosticCode.binaryFile, "'\(file.path)' looks like a binary file, not a model",
+                       at: SourceSpan(start: nul, end: nul + 1),
+                       help: "model files are UTF-8 text; this one has a NUL byte")
+            return FrontendResult(file: file, model: nil, diagnostics: sink.finish(endOfFile: file.bytes.count))
+        }
+        let tree = Parser.parse(file, sink: sink)
         var model: Model? = nil
         // Past the error cap, resolving would only produce errors nobody sees.
         if !sink.isSaturated {

@@ -48,10 +48,12 @@ struct Resolver {
     private var regionSyntax: [RegionSyntax] = []
     private var tableSyntax: [TableSyntax] = []
     private var buffers: [Model.Buffer] = []
+    /// Buffers whose `fill` had an error (not warned about when unused).
+    private var brokenBuffers: Set<Int> = []
     private var exitSyntax: [(name: Identifier, body: BlockSyntax)] = []
     private var interruptSyntax: [(kind: Model.InterruptKind, name: Identifier, body: BlockSyntax)] = []
     private var runs: [(guests: [Identifier], threads: [Identifier])] = []
-    private var hooks: [HookKind: (body: BlockSyntax, span: SourceSpan)] = [:]
+    private var hooks: [HookKind: (body: BlockSyntax, kindSpan: SourceSpan)] = [:]
     private var unknownHookBodies: [BlockSyntax] = []
     private var checkSyntax: [(check: CheckSyntax, span: SourceSpan)] = []
     private var sawCheck = false
@@ -116,6 +118,8 @@ struct Resolver {
     /// Enters a name into the namespace; reports and refuses a name already taken.
     private mutating func declare(_ name: Identifier, as kind: NameKind, index: Int) -> Bool {
         if let first = names[name.text] {
+            // Past the error cap the message would be dropped: do not spend time building it.
+            if sink.isSaturated { return false }
             let message = first.kind == kind
                 ? "\(kind.rawValue) '\(name.text)' is declared twice"
                 : "\(kind.rawValue) '\(name.text)' has the same name as \(first.kind.rawValue) '\(name.text)'"
@@ -184,22 +188,23 @@ struct Resolver {
             if declare(t.name, as: .table, index: tableSyntax.count) { tableSyntax.append(t) }
         case .buffer(let name, let fill, _):
             if declare(name, as: .buffer, index: buffers.count) {
+                if fill == nil { brokenBuffers.insert(buffers.count) }
                 buffers.append(Model.Buffer(name: name.text, span: name.span, fill: fill ?? .mapped))
             }
         case .run(let g, let t, _):
             runs.append((g, t))
-        case .hook(let kind, let kindSpan, let body, let span):
+        case .hook(let kind, let kindSpan, let body, _):
             guard let kind else {
                 unknownHookBodies.append(body)
                 return
             }
             if let first = hooks[kind] {
                 sink.error(DiagnosticCode.duplicateHook, "two 'on \(kind.rawValue)' blocks", at: kindSpan,
-                           notes: [.init("the first 'on \(kind.rawValue)' block is here", at: first.span)],
+                           notes: [.init("the first 'on \(kind.rawValue)' block is here", at: first.kindSpan)],
                            help: "merge them into one block")
                 unknownHookBodies.append(body)  // still resolved, for the errors inside
             } else {
-                hooks[kind] = (body, span)
+                hooks[kind] = (body, kindSpan)
             }
         case .exit(let name, let body, _):
             if declare(name, as: .exit, index: exitSyntax.count) { exitSyntax.append((name, body)) }
@@ -211,21 +216,25 @@ struct Resolver {
             sawCheck = true
             if let check { checkSyntax.append((check, span)) }
         case .bound(let value, let valueSpan, let span):
+            // The range is checked even on a second `bound`, so both mistakes show at once.
+            var valid = false
+            if let value {
+                if value < 1 {
+                    sink.error(DiagnosticCode.badBound, "bound must be at least 1, found \(value)", at: valueSpan,
+                               help: "the bound is the longest schedule explored, in steps")
+                } else if value > 1000 {
+                    sink.error(DiagnosticCode.badBound, "bound \(value) is too large (at most 1000)", at: valueSpan)
+                } else {
+                    valid = true
+                }
+            }
             if let first = boundSpan {
                 sink.error(DiagnosticCode.duplicateSetting, "'bound' is given twice", at: span,
                            notes: [.init("the first 'bound' is here", at: first)])
                 return
             }
             boundSpan = span
-            guard let value else { return }
-            if value < 1 {
-                sink.error(DiagnosticCode.badBound, "bound must be at least 1, found \(value)", at: valueSpan,
-                           help: "the bound is the longest schedule explored, in steps")
-            } else if value > 1000 {
-                sink.error(DiagnosticCode.badBound, "bound \(value) is too large (at most 1000)", at: valueSpan)
-            } else {
-                bound = Model.Bound(value: value, span: span)
-            }
+            if valid, let value { bound = Model.Bound(value: value, span: span) }
         case .expect(let verdict, let span):
             if let first = expect {
                 sink.error(DiagnosticCode.duplicateSetting, "'expect' is given twice", at: span,
@@ -283,10 +292,12 @@ struct Resolver {
                         unknownHelp: String? = nil) -> Entry? {
         if let e = names[id.text] {
             if kinds.contains(e.kind) { return e }
+            if sink.isSaturated { return nil }
             sink.error(DiagnosticCode.wrongKind, "'\(id.text)' is \(e.kind.withArticle), not \(whatWithArticle)",
                        at: id.span, notes: [.init("\(e.kind.rawValue) '\(id.text)' is declared here", at: e.span)])
             return nil
         }
+        if sink.isSaturated { return nil }
         let candidates = kinds.flatMap { namesByKind[$0] ?? [] }
         sink.error(DiagnosticCode.unknownName, "unknown \(what) '\(id.text)'", at: id.span,
                    help: Spelling.help(id.text, among: candidates) ?? unknownHelp)
@@ -515,16 +526,17 @@ struct Resolver {
 
     private func warnUnused(declaredKick: Model.Exit?) {
         for (d, r) in regionSyntax.enumerated() {
-            if r.ownership.isPerGuest || anyMapsAll || regionMapped[d] || regionTouched[d] { continue }
+            if r.ownership == nil || r.ownership.isPerGuest || anyMapsAll || regionMapped[d] || regionTouched[d] { continue }
             if case .owner(let o)? = r.ownership, names[o.text]?.kind == .guest { continue }
             sink.warning(DiagnosticCode.unusedRegion, "region '\(r.name.text)' is never used", at: r.name.span,
                          help: "no table maps it and no statement touches it")
         }
-        for (d, t) in tableSyntax.enumerated() where !tableUsed[d] {
+        // Declarations with an error already reported (no maps, no fill) are not warned about.
+        for (d, t) in tableSyntax.enumerated() where !tableUsed[d] && t.maps != nil {
             sink.warning(DiagnosticCode.unusedTable, "table '\(t.name.text)' is never used", at: t.name.span,
                          help: "no statement switches to it or waits on it, and it is not the first table")
         }
-        for (b, buffer) in buffers.enumerated() where !bufferUsed[b] {
+        for (b, buffer) in buffers.enumerated() where !bufferUsed[b] && !brokenBuffers.contains(b) {
             sink.warning(DiagnosticCode.unusedBuffer, "buffer '\(buffer.name)' is never used", at: buffer.span,
                          help: "no statement flushes it and no 'check residue' names it")
         }

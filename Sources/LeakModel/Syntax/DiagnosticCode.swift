@@ -64,6 +64,8 @@ public enum DiagnosticCode {
     public static let reservedName = "E027"
     /// A model whose expansion would be too large to check.
     public static let modelTooLarge = "E028"
+    /// A file that holds a NUL byte in its first 8 KiB: binary, not a model.
+    public static let binaryFile = "E029"
 
     // MARK: Warnings
     /// A region no table maps, no statement touches and no guest owns.

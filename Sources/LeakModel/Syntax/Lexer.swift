@@ -4,13 +4,17 @@
 /// needs a token array as large as itself. It is linear in the input: every byte is looked at
 /// a bounded number of times. Lexical errors (invalid UTF-8, unexpected characters) become a
 /// single `.invalid` token per run of bad bytes, so garbage yields few tokens and few errors.
+///
+/// It reads through an `UnsafeBufferPointer` valid only inside `SourceFile.bytes`'
+/// `withUnsafeBufferPointer` (see `Parser.parse`), and compares bytes with integer literals:
+/// both keep a debug build fast enough for multi-megabyte inputs.
 struct Lexer {
-    private let bytes: [UInt8]
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var offset = 0
     private let sink: DiagnosticSink
 
-    init(file: SourceFile, sink: DiagnosticSink) {
-        self.bytes = file.bytes
+    init(bytes: UnsafeBufferPointer<UInt8>, sink: DiagnosticSink) {
+        self.bytes = bytes
         self.sink = sink
     }
 
@@ -21,32 +25,34 @@ struct Lexer {
             let start = offset
             let b = bytes[offset]
             switch b {
-            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+            case 0x20, 0x09, 0x0D:  // space, tab, carriage return
                 offset += 1
-            case UInt8(ascii: "\n"):
+            case 0x0A:  // newline
                 offset += 1
                 return Token(.newline, SourceSpan(start: start, end: offset))
-            case UInt8(ascii: "#"):
+            case 0x23:  // #
                 skipComment()
-            case UInt8(ascii: "\""):
+            case 0x22:  // "
                 return lexString()
-            case UInt8(ascii: "{"):
+            case 0x7B:
                 offset += 1
                 return Token(.leftBrace, SourceSpan(start: start, end: offset))
-            case UInt8(ascii: "}"):
+            case 0x7D:
                 offset += 1
                 return Token(.rightBrace, SourceSpan(start: start, end: offset))
-            case UInt8(ascii: ","):
+            case 0x2C:
                 offset += 1
                 return Token(.comma, SourceSpan(start: start, end: offset))
-            case UInt8(ascii: ";"):
+            case 0x3B:
                 offset += 1
                 return Token(.semicolon, SourceSpan(start: start, end: offset))
+            case 0x41...0x5A, 0x61...0x7A, 0x5F:  // A-Z a-z _
+                return lexIdentifier()
+            case 0x30...0x39:
+                return lexNumber()
+            case 0x2D where offset + 1 < count && bytes[offset + 1] >= 0x30 && bytes[offset + 1] <= 0x39:
+                return lexNumber()
             default:
-                if Lexer.isIdentifierStart(b) { return lexIdentifier() }
-                if Lexer.isDigit(b) || (b == UInt8(ascii: "-") && offset + 1 < count && Lexer.isDigit(bytes[offset + 1])) {
-                    return lexNumber()
-                }
                 return lexInvalid()
             }
         }
@@ -58,30 +64,40 @@ struct Lexer {
     private mutating func skipComment() {
         // A comment runs to the end of the line (the newline itself is a token). Its bytes must
         // still be UTF-8: the file is text, and a renderer would otherwise print garbage.
-        while offset < bytes.count, bytes[offset] != UInt8(ascii: "\n") {
-            if bytes[offset] < 0x80 {
+        let count = bytes.count
+        while offset < count {
+            let b = bytes[offset]
+            if b == 0x0A { return }
+            if b < 0x80 {
                 offset += 1
-            } else if Lexer.scalarLength(bytes, at: offset) > 0 {
-                offset += Lexer.scalarLength(bytes, at: offset)
             } else {
-                reportInvalidUTF8Run()
+                let n = Lexer.scalarLength(bytes, at: offset)
+                if n > 0 { offset += n } else { reportInvalidUTF8Run() }
             }
         }
     }
 
     private mutating func lexIdentifier() -> Token {
         let start = offset
-        while offset < bytes.count, Lexer.isIdentifierContinue(bytes[offset]) { offset += 1 }
+        let count = bytes.count
+        while offset < count {
+            let b = bytes[offset]
+            guard (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x5F
+            else { break }
+            offset += 1
+        }
+        let slice = UnsafeBufferPointer(rebasing: bytes[start..<offset])
         return Token(.identifier, SourceSpan(start: start, end: offset),
-                     text: String(decoding: bytes[start..<offset], as: UTF8.self))
+                     text: String(decoding: slice, as: UTF8.self),
+                     keyword: Keyword.classify(slice.baseAddress!, length: slice.count))
     }
 
     private mutating func lexNumber() -> Token {
         let start = offset
-        if bytes[offset] == UInt8(ascii: "-") { offset += 1 }
-        while offset < bytes.count, Lexer.isDigit(bytes[offset]) { offset += 1 }
+        if bytes[offset] == 0x2D { offset += 1 }
+        while offset < bytes.count, bytes[offset] >= 0x30, bytes[offset] <= 0x39 { offset += 1 }
         return Token(.number, SourceSpan(start: start, end: offset),
-                     text: String(decoding: bytes[start..<offset], as: UTF8.self))
+                     text: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self))
     }
 
     /// A string on one line; `\"` and `\\` are the only escapes (any other backslash is kept).
@@ -91,14 +107,13 @@ struct Lexer {
         var content: [UInt8] = []
         while offset < bytes.count {
             let b = bytes[offset]
-            if b == UInt8(ascii: "\"") {
+            if b == 0x22 {
                 offset += 1
                 return Token(.string, SourceSpan(start: start, end: offset),
                              text: String(decoding: content, as: UTF8.self))
             }
-            if b == UInt8(ascii: "\n") { break }
-            if b == UInt8(ascii: "\\"), offset + 1 < bytes.count,
-               bytes[offset + 1] == UInt8(ascii: "\"") || bytes[offset + 1] == UInt8(ascii: "\\") {
+            if b == 0x0A { break }
+            if b == 0x5C, offset + 1 < bytes.count, bytes[offset + 1] == 0x22 || bytes[offset + 1] == 0x5C {
                 content.append(bytes[offset + 1])
                 offset += 2
             } else if b < 0x80 {
@@ -115,9 +130,9 @@ struct Lexer {
                 }
             }
         }
-        // Reached the end of the line or of the file: keep what was read so the parser can go on.
+        // End of line or of file: keep what was read, so the parser can go on.
         var end = offset
-        if end > start, end <= bytes.count, end - 1 > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        if end - 1 > start, bytes[end - 1] == 0x0D { end -= 1 }
         let span = SourceSpan(start: start, end: end)
         if !sink.isSaturated {
             sink.error(DiagnosticCode.unterminatedString, "unterminated string", at: span,
@@ -136,16 +151,16 @@ struct Lexer {
         let first = Lexer.decodeScalar(bytes, at: offset)
         while offset < bytes.count {
             let n = Lexer.scalarLength(bytes, at: offset)
-            if n == 0 || !Lexer.isUnexpected(bytes[offset], in: bytes, at: offset) { break }
+            if n == 0 || !Lexer.isUnexpected(bytes, at: offset) { break }
             offset += n
         }
         let span = SourceSpan(start: start, end: offset)
         if !sink.isSaturated {
             var help: String? = nil
-            if first == "/", offset - start >= 2, bytes[start + 1] == UInt8(ascii: "/") {
+            if first == "/", offset - start >= 2, bytes[start + 1] == 0x2F {
                 help = "comments start with '#'"
             } else if first == "[" || first == "]" {
-                help = "'per guest' copies are not named in a model: write the region or table name alone"
+                help = "copies of a 'per guest' region or table are not named in a model: write its name alone"
             }
             sink.error(DiagnosticCode.unexpectedCharacter,
                        "unexpected character \(Lexer.describe(first))", at: span, help: help)
@@ -163,7 +178,8 @@ struct Lexer {
         if !sink.isSaturated {
             let hex = String(bytes[start], radix: 16, uppercase: true)
             let byteHex = hex.count == 1 ? "0x0" + hex : "0x" + hex
-            let more = offset - start > 1 ? " (and \(offset - start - 1) more invalid byte\(offset - start > 2 ? "s" : ""))" : ""
+            let extra = offset - start - 1
+            let more = extra > 0 ? " (and \(extra) more invalid byte\(extra > 1 ? "s" : ""))" : ""
             sink.error(DiagnosticCode.invalidUTF8, "invalid UTF-8 byte \(byteHex)\(more)",
                        at: SourceSpan(start: start, end: offset),
                        help: "model files must be UTF-8 text")
@@ -172,33 +188,21 @@ struct Lexer {
 
     // MARK: - Character classes
 
-    static func isIdentifierStart(_ b: UInt8) -> Bool {
-        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
-            || b == UInt8(ascii: "_")
-    }
-
-    static func isIdentifierContinue(_ b: UInt8) -> Bool { isIdentifierStart(b) || isDigit(b) }
-
-    static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
-
     /// True for a (valid) character at `i` that starts no token and is no whitespace.
-    private static func isUnexpected(_ b: UInt8, in bytes: [UInt8], at i: Int) -> Bool {
-        if b >= 0x80 { return true }
+    private static func isUnexpected(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Bool {
+        let b = bytes[i]
         switch b {
-        case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"), UInt8(ascii: "\n"),
-             UInt8(ascii: "#"), UInt8(ascii: "\""), UInt8(ascii: "{"), UInt8(ascii: "}"),
-             UInt8(ascii: ","), UInt8(ascii: ";"):
-            return false
-        default:
-            if isIdentifierStart(b) || isDigit(b) { return false }
-            if b == UInt8(ascii: "-"), i + 1 < bytes.count, isDigit(bytes[i + 1]) { return false }
-            return true
+        case 0x80...0xFF: return true
+        case 0x20, 0x09, 0x0D, 0x0A, 0x23, 0x22, 0x7B, 0x7D, 0x2C, 0x3B: return false
+        case 0x41...0x5A, 0x61...0x7A, 0x5F, 0x30...0x39: return false
+        case 0x2D: return !(i + 1 < bytes.count && bytes[i + 1] >= 0x30 && bytes[i + 1] <= 0x39)
+        default: return true
         }
     }
 
     /// The length of the valid UTF-8 sequence starting at `i`, or 0 if it is not valid
     /// (overlong forms, surrogates and code points above U+10FFFF are invalid).
-    static func scalarLength(_ bytes: [UInt8], at i: Int) -> Int {
+    static func scalarLength(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Int {
         let n = bytes.count
         let b0 = bytes[i]
         if b0 < 0x80 { return 1 }
@@ -218,9 +222,9 @@ struct Lexer {
     }
 
     /// The scalar of the valid sequence at `i` (call only when `scalarLength` is non-zero).
-    static func decodeScalar(_ bytes: [UInt8], at i: Int) -> Unicode.Scalar {
+    static func decodeScalar(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Unicode.Scalar {
         let n = scalarLength(bytes, at: i)
-        let s = String(decoding: bytes[i..<i + n], as: UTF8.self)
+        let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[i..<i + n]), as: UTF8.self)
         return s.unicodeScalars.first ?? "\u{FFFD}"
     }
 
@@ -228,9 +232,8 @@ struct Lexer {
     static func describe(_ c: Unicode.Scalar) -> String {
         let hex = String(c.value, radix: 16, uppercase: true)
         let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-        if c.value < 0x20 || c.value == 0x7F || (c.value >= 0x80 && c.value < 0xA0) { return code }
-        if c.value < 0x80 { return "'\(Character(c))'" }
         if DiagnosticText.isUnsafeToPrint(c) { return code }
+        if c.value < 0x80 { return "'\(Character(c))'" }
         return "'\(Character(c))' (\(code))"
     }
 }

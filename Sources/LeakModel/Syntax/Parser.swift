@@ -22,72 +22,89 @@ struct Parser {
                                       "on", "exit", "interrupt", "check", "bound", "expect"]
     /// Words that start a statement.
     static let statementKeywords = ["touch", "switch", "kick", "hold", "release", "wait", "flush", "irqs", "either"]
-    private static let declarationKeywordSet = Set(declarationKeywords)
-    private static let statementKeywordSet = Set(statementKeywords)
 
     private var lexer: Lexer
     private let sink: DiagnosticSink
-    /// Tokens lexed but not yet consumed start at `head`.
-    private var buffer: [Token] = []
-    private var head = 0
+    /// The current token (not yet consumed).
+    private var tok: Token
+    /// Tokens lexed after `tok` by lookahead, not yet consumed, from `aheadHead` on.
+    private var ahead: [Token] = []
+    private var aheadHead = 0
     /// End offset of the last consumed token (statement and declaration spans end there).
     private var lastEnd = 0
+    /// Kind of the last consumed token: a separator already consumed (by a block that found its
+    /// `}` missing) still ends the declaration or statement around it.
+    private var lastKind = Token.Kind.newline
     /// How many blocks are open.
     private var depth = 0
     /// Only the innermost of several blocks left open at end of file is reported.
     private var reportedUnclosedAtEndOfFile = false
 
-    init(file: SourceFile, sink: DiagnosticSink) {
-        self.lexer = Lexer(file: file, sink: sink)
+    /// Parses a whole file, reporting into `sink`.
+    static func parse(_ file: SourceFile, sink: DiagnosticSink) -> SyntaxTree {
+        file.bytes.withUnsafeBufferPointer { bytes in
+            var parser = Parser(bytes: bytes, sink: sink)
+            return parser.parseFile()
+        }
+    }
+
+    /// `bytes` must stay valid while the parser is used (see `parse`).
+    private init(bytes: UnsafeBufferPointer<UInt8>, sink: DiagnosticSink) {
+        self.lexer = Lexer(bytes: bytes, sink: sink)
         self.sink = sink
+        self.tok = lexer.next()
     }
 
     // MARK: - Tokens
 
-    private mutating func peek(_ k: Int = 0) -> Token {
-        while buffer.count - head <= k { buffer.append(lexer.next()) }
-        return buffer[head + k]
+    /// The `k`-th token after the current one (k >= 1), lexed if needed but not consumed.
+    private mutating func peek(_ k: Int) -> Token {
+        while ahead.count - aheadHead < k { ahead.append(lexer.next()) }
+        return ahead[aheadHead + k - 1]
     }
-
-    private var current: Token { mutating get { peek() } }
 
     @discardableResult
     private mutating func advance() -> Token {
-        let t = peek()
-        if t.kind != .endOfFile {
-            head += 1
-            lastEnd = t.span.end
-        }
-        // Drop consumed tokens now and then; amortised linear.
-        if head >= 1024 {
-            buffer.removeFirst(head)
-            head = 0
+        let t = tok
+        if t.kind == .endOfFile { return t }
+        lastEnd = t.span.end
+        lastKind = t.kind
+        if aheadHead < ahead.count {
+            tok = ahead[aheadHead]
+            aheadHead += 1
+            if aheadHead == ahead.count {
+                ahead.removeAll(keepingCapacity: true)
+                aheadHead = 0
+            }
+        } else {
+            tok = lexer.next()
         }
         return t
     }
 
-    private mutating func isWord(_ word: String, at k: Int = 0) -> Bool {
-        let t = peek(k)
-        return t.kind == .identifier && t.text == word
+    private func isWord(_ word: Keyword) -> Bool {
+        tok.kind == .identifier && tok.keyword == word
     }
 
-    /// The first token after any newlines, and how many newlines precede it (not consumed).
+    /// The first token from the current one on that is not a newline, and how many newlines
+    /// precede it (nothing consumed).
     private mutating func peekPastNewlines() -> (skipped: Int, token: Token) {
-        var k = 0
+        if tok.kind != .newline { return (0, tok) }
+        var k = 1
         while peek(k).kind == .newline { k += 1 }
         return (k, peek(k))
     }
 
     private mutating func skipSeparators() {
-        while current.isSeparator { advance() }
+        while tok.isSeparator { advance() }
     }
 
     private mutating func skipNewlines() {
-        while current.kind == .newline { advance() }
+        while tok.kind == .newline { advance() }
     }
 
-    private mutating func atEndOfLine() -> Bool {
-        current.isSeparator || current.kind == .endOfFile
+    private func atEndOfLine() -> Bool {
+        tok.isSeparator || tok.kind == .endOfFile
     }
 
     private mutating func identifier() -> Identifier {
@@ -100,7 +117,7 @@ struct Parser {
     /// Reports "expected WHAT after CONTEXT, found ..." at the current token (unless the lexer
     /// already reported that token), with a suggestion when the token is a near miss.
     private mutating func expected(_ what: String, after context: String, suggestions: [String] = []) {
-        let t = current
+        let t = tok
         guard t.kind != .invalid else { return }
         var help: String? = nil
         if t.kind == .identifier { help = Spelling.help(t.text, among: suggestions) }
@@ -114,9 +131,13 @@ struct Parser {
     /// (not consumed). A group left open when a new line starts with a declaration keyword is
     /// abandoned there: its `}` was most likely forgotten.
     private mutating func skipToEnd(stopAtClosingBrace: Bool) {
+        // Already at the start of a new declaration (a list wrapped after a comma into the next
+        // line): nothing of the broken construct is left to skip. The caller consumed at least
+        // its keyword, so the parser still moves on.
+        if lastKind == .newline, startsDeclarationLine() { return }
         var level = 0
         while true {
-            let t = current
+            let t = tok
             switch t.kind {
             case .endOfFile:
                 return
@@ -156,44 +177,43 @@ struct Parser {
     }
 
     /// True when the current token, at the start of a line, is a declaration keyword.
-    private mutating func startsDeclarationLine() -> Bool {
-        let t = current
-        return t.kind == .identifier && Parser.declarationKeywordSet.contains(t.text)
+    private func startsDeclarationLine() -> Bool {
+        tok.kind == .identifier && tok.keyword?.startsDeclaration == true
     }
 
     private mutating func reportUnclosed(open: SourceSpan, of what: String) {
-        if current.kind == .endOfFile {
+        if tok.kind == .endOfFile {
             if reportedUnclosedAtEndOfFile { return }
             reportedUnclosedAtEndOfFile = true
         }
         sink.error(DiagnosticCode.expectedToken,
-                   "expected '}' to close \(what), found \(current.description)", at: current.span,
+                   "expected '}' to close \(what), found \(tok.description)", at: tok.span,
                    notes: [.init("the block starts here", at: open)])
     }
 
     /// Checks that a declaration ends here; otherwise reports and skips the rest of the line.
     private mutating func finishDeclaration(_ what: String) {
-        if atEndOfLine() { return }
-        if current.kind != .invalid {
+        if atEndOfLine() || lastKind == .newline || lastKind == .semicolon { return }
+        if tok.kind != .invalid {
             sink.error(DiagnosticCode.expectedToken,
-                       "expected ';' or a new line after \(what), found \(current.description)", at: current.span)
+                       "expected ';' or a new line after \(what), found \(tok.description)", at: tok.span)
         }
         skipToEnd(stopAtClosingBrace: false)
     }
 
     /// Checks that a statement ends here (`;`, newline, `}`); otherwise reports and skips it.
     private mutating func finishStatement() {
-        if atEndOfLine() || current.kind == .rightBrace { return }
-        if current.kind != .invalid {
+        if atEndOfLine() || tok.kind == .rightBrace || lastKind == .newline || lastKind == .semicolon { return }
+        if tok.kind != .invalid {
             sink.error(DiagnosticCode.expectedToken,
-                       "expected ';' or a new line after statement, found \(current.description)", at: current.span)
+                       "expected ';' or a new line after statement, found \(tok.description)", at: tok.span)
         }
         skipToEnd(stopAtClosingBrace: true)
     }
 
     /// Consumes an identifier, or reports "expected WHAT after CONTEXT".
     private mutating func expectName(_ what: String, after context: String) -> Identifier? {
-        guard current.kind == .identifier else {
+        guard tok.kind == .identifier else {
             expected(what, after: context)
             return nil
         }
@@ -201,12 +221,12 @@ struct Parser {
     }
 
     /// Consumes the keyword `word`, or reports "expected 'WORD' after CONTEXT".
-    private mutating func expectWord(_ word: String, after context: String) -> Bool {
+    private mutating func expectWord(_ word: Keyword, after context: String) -> Bool {
         if isWord(word) {
             advance()
             return true
         }
-        expected("'\(word)'", after: context, suggestions: [word])
+        expected("'\(word.rawValue)'", after: context, suggestions: [word.rawValue])
         return false
     }
 
@@ -226,23 +246,28 @@ struct Parser {
     /// `guest`, `run`); otherwise commas are required and a name right after a name is an error.
     /// A newline may follow a comma. Returns nil after an error (reported), [] if no name starts here.
     private mutating func parseNameList(of what: String, allowWhitespace: Bool,
-                                        stopWords: Set<String> = []) -> [Identifier]? {
+                                        stopWords: [Keyword] = []) -> [Identifier]? {
         var names: [Identifier] = []
-        func startsName(_ t: Token) -> Bool { t.kind == .identifier && !stopWords.contains(t.text) }
-        guard startsName(current) else { return [] }
+        func startsName(_ t: Token) -> Bool {
+            t.kind == .identifier && (stopWords.isEmpty || t.keyword == nil || !stopWords.contains(t.keyword!))
+        }
+        guard startsName(tok) else { return [] }
         while true {
             names.append(identifier())
-            if current.kind == .comma {
+            if tok.kind == .comma {
                 advance()
+                let wrapped = tok.kind == .newline
                 skipNewlines()
-                guard startsName(current) else {
+                // A declaration keyword starting the next line means a trailing comma, not a
+                // list continued on that line.
+                guard startsName(tok), !(wrapped && startsDeclarationLine()) else {
                     expected("a \(what) name", after: "','")
                     return nil
                 }
-            } else if startsName(current) {
+            } else if startsName(tok) {
                 if allowWhitespace { continue }
                 sink.error(DiagnosticCode.expectedToken,
-                           "expected ',' between \(what) names, found \(current.description)", at: current.span)
+                           "expected ',' between \(what) names, found \(tok.description)", at: tok.span)
                 return nil
             } else {
                 return names
@@ -256,14 +281,14 @@ struct Parser {
         var declarations: [DeclarationSyntax] = []
         while true {
             skipSeparators()
-            if current.kind == .endOfFile || sink.isSaturated { break }
+            if tok.kind == .endOfFile || sink.isSaturated { break }
             if let d = parseDeclaration() { declarations.append(d) }
         }
         return SyntaxTree(declarations: declarations)
     }
 
     private mutating func parseDeclaration() -> DeclarationSyntax? {
-        let t = current
+        let t = tok
         guard t.kind == .identifier else {
             if t.kind == .rightBrace {
                 sink.error(DiagnosticCode.expectedToken, "unexpected '}' with no open block", at: t.span)
@@ -276,23 +301,23 @@ struct Parser {
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
-        switch t.text {
-        case "model": return parseModel()
-        case "core": return parseCore()
-        case "host": return parseDomains(host: true)
-        case "guest": return parseDomains(host: false)
-        case "region": return parseRegion()
-        case "table": return parseTable()
-        case "buffer": return parseBuffer()
-        case "run": return parseRun()
-        case "on": return parseHook()
-        case "exit": return parseExit()
-        case "interrupt": return parseInterrupt()
-        case "check": return parseCheck()
-        case "bound": return parseBound()
-        case "expect": return parseExpect()
+        switch t.keyword {
+        case .model?: return parseModel()
+        case .core?: return parseCore()
+        case .host?: return parseDomains(host: true)
+        case .guest?: return parseDomains(host: false)
+        case .region?: return parseRegion()
+        case .table?: return parseTable()
+        case .buffer?: return parseBuffer()
+        case .run?: return parseRun()
+        case .on?: return parseHook()
+        case .exit?: return parseExit()
+        case .interrupt?: return parseInterrupt()
+        case .check?: return parseCheck()
+        case .bound?: return parseBound()
+        case .expect?: return parseExpect()
         default:
-            if Parser.statementKeywordSet.contains(t.text) {
+            if t.keyword?.startsStatement == true {
                 sink.error(DiagnosticCode.unknownDeclaration, "statement '\(t.text)' outside of a block", at: t.span,
                            help: "statements belong in a block: 'exit NAME { ... }', 'on vmexit { ... }', 'interrupt nmi NAME { ... }'")
             } else {
@@ -308,7 +333,7 @@ struct Parser {
 
     private mutating func parseModel() -> DeclarationSyntax? {
         let start = advance().span.start
-        guard current.kind == .string else {
+        guard tok.kind == .string else {
             expected("a title string", after: "'model'")
             skipToEnd(stopAtClosingBrace: false)
             return nil
@@ -332,11 +357,11 @@ struct Parser {
         var threads: [Identifier] = []
         loop: while true {
             var newLine = false
-            while current.kind == .newline || current.kind == .comma {
-                if current.kind == .newline { newLine = true }
+            while tok.kind == .newline || tok.kind == .comma {
+                if tok.kind == .newline { newLine = true }
                 advance()
             }
-            let t = current
+            let t = tok
             switch t.kind {
             case .rightBrace:
                 advance()
@@ -368,7 +393,7 @@ struct Parser {
     private mutating func parseDomains(host: Bool) -> DeclarationSyntax? {
         let keyword = advance()
         let kind = host ? "host" : "guest"
-        guard let names = parseNameList(of: kind, allowWhitespace: true, stopWords: ["per"]) else {
+        guard let names = parseNameList(of: kind, allowWhitespace: true, stopWords: [.per]) else {
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
@@ -378,9 +403,9 @@ struct Parser {
             return nil
         }
         let span = SourceSpan(start: keyword.span.start, end: lastEnd)
-        if isWord("per") {
+        if isWord(.per) {
             let per = advance()
-            if isWord("guest") {
+            if isWord(.guest) {
                 let guest = advance()
                 sink.error(DiagnosticCode.misplacedPerGuest, "a \(kind) cannot be 'per guest'",
                            at: per.span.union(guest.span),
@@ -398,7 +423,7 @@ struct Parser {
     /// `per guest` at the current token (`per` already checked); nil after an error.
     private mutating func parsePerGuest() -> SourceSpan? {
         let per = advance()
-        guard isWord("guest") else {
+        guard isWord(.guest) else {
             expected("'guest'", after: "'per'", suggestions: ["guest"])
             return nil
         }
@@ -419,13 +444,13 @@ struct Parser {
         var modifiers: [(Modifier, SourceSpan)] = []
         var failed = false
         while !atEndOfLine() {
-            if isWord("public") {
+            if isWord(.public) {
                 modifiers.append((.public, advance().span))
-            } else if isWord("owner") {
+            } else if isWord(.owner) {
                 let kw = advance()
                 guard let owner = expectName("a domain name", after: "'owner'") else { failed = true; break }
                 modifiers.append((.owner(owner), kw.span.union(owner.span)))
-            } else if isWord("per") {
+            } else if isWord(.per) {
                 guard let span = parsePerGuest() else { failed = true; break }
                 modifiers.append((.perGuest, span))
             } else {
@@ -480,16 +505,16 @@ struct Parser {
         var maps: [(TableSyntax.Maps, SourceSpan)] = []
         var failed = false
         while !atEndOfLine() {
-            if isWord("per") {
+            if isWord(.per) {
                 guard let span = parsePerGuest() else { failed = true; break }
                 perGuest.append(span)
-            } else if isWord("maps") {
+            } else if isWord(.maps) {
                 let kw = advance()
-                if isWord("all") {
+                if isWord(.all) {
                     let all = advance()
                     maps.append((.all(all.span), kw.span.union(all.span)))
                 } else {
-                    guard let list = parseNameList(of: "region", allowWhitespace: false, stopWords: ["per"]) else {
+                    guard let list = parseNameList(of: "region", allowWhitespace: false, stopWords: [.per, .maps]) else {
                         failed = true
                         break
                     }
@@ -537,9 +562,9 @@ struct Parser {
         var fills: [(Model.Fill, SourceSpan)] = []
         var failed = false
         while !atEndOfLine() {
-            if isWord("fill") {
+            if isWord(.fill) {
                 let kw = advance()
-                guard current.kind == .identifier else {
+                guard tok.kind == .identifier else {
                     expected("'mapped' or 'touched'", after: "'fill'")
                     failed = true
                     break
@@ -553,7 +578,7 @@ struct Parser {
                     break
                 }
                 fills.append((fill, kw.span.union(word.span)))
-            } else if isWord("per") {
+            } else if isWord(.per) {
                 guard let span = parsePerGuest() else { failed = true; break }
                 sink.error(DiagnosticCode.misplacedPerGuest, "a buffer cannot be 'per guest'", at: span,
                            help: "a buffer belongs to a core and is shared by all its threads, whatever guest they serve")
@@ -581,7 +606,7 @@ struct Parser {
 
     private mutating func parseRun() -> DeclarationSyntax? {
         let start = advance().span.start
-        guard let guests = parseNameList(of: "guest", allowWhitespace: true, stopWords: ["on"]) else {
+        guard let guests = parseNameList(of: "guest", allowWhitespace: true, stopWords: [.on]) else {
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
@@ -590,7 +615,7 @@ struct Parser {
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
-        guard expectWord("on", after: "the guests of 'run'") else {
+        guard expectWord(.on, after: "the guests of 'run'") else {
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
@@ -611,7 +636,7 @@ struct Parser {
     private mutating func parseHook() -> DeclarationSyntax? {
         let start = advance().span.start
         let choices = HookKind.allCases.map(\.rawValue)
-        guard current.kind == .identifier else {
+        guard tok.kind == .identifier else {
             expected("'vmexit', 'vmentry' or 'fault'", after: "'on'")
             skipToEnd(stopAtClosingBrace: false)
             return nil
@@ -649,7 +674,7 @@ struct Parser {
 
     private mutating func parseInterrupt() -> DeclarationSyntax? {
         let start = advance().span.start
-        guard current.kind == .identifier else {
+        guard tok.kind == .identifier else {
             expected("'nmi' or 'irq'", after: "'interrupt'")
             skipToEnd(stopAtClosingBrace: false)
             return nil
@@ -678,7 +703,7 @@ struct Parser {
     private mutating func parseCheck() -> DeclarationSyntax? {
         let start = advance().span.start
         let choices = ["corun", "residue", "crash", "deadlock"]
-        guard current.kind == .identifier else {
+        guard tok.kind == .identifier else {
             expected("'corun', 'residue BUFFER', 'crash' or 'deadlock'", after: "'check'")
             skipToEnd(stopAtClosingBrace: false)
             return .check(nil, span: SourceSpan(start: start, end: lastEnd))
@@ -709,7 +734,7 @@ struct Parser {
 
     private mutating func parseBound() -> DeclarationSyntax? {
         let start = advance().span.start
-        guard current.kind == .number else {
+        guard tok.kind == .number else {
             expected("a number", after: "'bound'")
             skipToEnd(stopAtClosingBrace: false)
             return nil
@@ -727,16 +752,22 @@ struct Parser {
     private mutating func parseExpect() -> DeclarationSyntax? {
         let start = advance().span.start
         let choices = Model.ExpectedVerdict.allCases.map(\.rawValue)
-        guard current.kind == .identifier else {
+        guard tok.kind == .identifier else {
             expected("'leak', 'safe', 'crash' or 'deadlock'", after: "'expect'")
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
         let word = identifier()
         guard let verdict = Model.ExpectedVerdict(rawValue: word.text) else {
-            sink.error(DiagnosticCode.unknownKeyword, "unknown verdict '\(word.text)'", at: word.span,
-                       help: Spelling.help(word.text, among: choices)
-                           ?? "a model expects 'leak', 'safe', 'crash' or 'deadlock'")
+            // Words meaning the opposite of a close spelling ('unsafe' is one edit from 'safe')
+            // must not get that spelling as a suggestion.
+            let synonyms = ["unsafe": "leak", "leaks": "leak", "leaky": "leak", "insecure": "leak", "secure": "safe",
+                            "ok": "safe", "pass": "safe", "crashes": "crash", "oops": "crash", "panic": "crash",
+                            "hang": "deadlock", "deadlocks": "deadlock", "stuck": "deadlock"]
+            let help = synonyms[word.text].map { "did you mean '\($0)'?" }
+                ?? Spelling.help(word.text, among: choices)
+                ?? "a model expects 'leak', 'safe', 'crash' or 'deadlock'"
+            sink.error(DiagnosticCode.unknownKeyword, "unknown verdict '\(word.text)'", at: word.span, help: help)
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
@@ -761,7 +792,7 @@ struct Parser {
         var statements: [StatementSyntax] = []
         while true {
             skipSeparators()
-            let t = current
+            let t = tok
             switch t.kind {
             case .rightBrace:
                 advance()
@@ -770,9 +801,9 @@ struct Parser {
                 reportUnclosed(open: open, of: what)
                 return (BlockSyntax(statements: statements, span: SourceSpan(start: open.start, end: lastEnd)), false)
             case .identifier:
-                if Parser.statementKeywordSet.contains(t.text) {
+                if t.keyword?.startsStatement == true {
                     if let s = parseStatement() { statements.append(s) }
-                } else if Parser.declarationKeywordSet.contains(t.text) {
+                } else if t.keyword?.startsDeclaration == true {
                     reportUnclosed(open: open, of: what)
                     return (BlockSyntax(statements: statements, span: SourceSpan(start: open.start, end: lastEnd)), false)
                 } else {
@@ -796,34 +827,34 @@ struct Parser {
     private mutating func parseStatement() -> StatementSyntax? {
         let keyword = advance()
         let kind: StatementSyntax.Kind?
-        switch keyword.text {
-        case "touch":
+        switch keyword.keyword {
+        case .touch?:
             if let names = parseNameList(of: "region", allowWhitespace: false) {
                 if names.isEmpty { expected("a region name", after: "'touch'") }
                 kind = names.isEmpty ? nil : .touch(names)
             } else {
                 kind = nil
             }
-        case "switch":
+        case .switch?:
             kind = expectName("a table name", after: "'switch'").map { .switchTable($0) }
-        case "kick":
-            kind = expectWord("siblings", after: "'kick'") ? .kickSiblings : nil
-        case "hold":
-            kind = expectWord("siblings", after: "'hold'") ? .holdSiblings : nil
-        case "release":
-            kind = expectWord("siblings", after: "'release'") ? .releaseSiblings : nil
-        case "wait":
+        case .kick?:
+            kind = expectWord(.siblings, after: "'kick'") ? .kickSiblings : nil
+        case .hold?:
+            kind = expectWord(.siblings, after: "'hold'") ? .holdSiblings : nil
+        case .release?:
+            kind = expectWord(.siblings, after: "'release'") ? .releaseSiblings : nil
+        case .wait?:
             kind = parseWait().map { .wait($0) }
-        case "flush":
+        case .flush?:
             kind = expectName("a buffer name", after: "'flush'").map { .flush($0) }
-        case "irqs":
-            if isWord("on") || isWord("off") {
-                kind = .irqs(on: advance().text == "on")
+        case .irqs?:
+            if isWord(.on) || isWord(.off) {
+                kind = .irqs(on: advance().keyword == .on)
             } else {
                 expected("'on' or 'off'", after: "'irqs'", suggestions: ["on", "off"])
                 kind = nil
             }
-        case "either":
+        case .either?:
             return parseEither(keyword)
         default:
             preconditionFailure("parseStatement called on '\(keyword.text)'")
@@ -838,19 +869,19 @@ struct Parser {
     }
 
     private mutating func parseWait() -> WaitConditionSyntax? {
-        guard expectWord("until", after: "'wait'"), expectWord("siblings", after: "'wait until'") else { return nil }
-        if isWord("out") {
+        guard expectWord(.until, after: "'wait'"), expectWord(.siblings, after: "'wait until'") else { return nil }
+        if isWord(.out) {
             advance()
-            guard expectWord("of", after: "'out'"), expectWord("guest", after: "'out of'") else { return nil }
+            guard expectWord(.of, after: "'out'"), expectWord(.guest, after: "'out of'") else { return nil }
             return .outOfGuest
         }
-        if isWord("not") {
+        if isWord(.not) {
             advance()
-            guard expectWord("in", after: "'not'"),
+            guard expectWord(.in, after: "'not'"),
                   let table = expectName("a table name", after: "'not in'") else { return nil }
             return .notIn(table)
         }
-        if isWord("in") {
+        if isWord(.in) {
             advance()
             return expectName("a table name", after: "'in'").map { .in($0) }
         }
@@ -879,7 +910,7 @@ struct Parser {
         var closed = first.closed
         while closed {
             let (skipped, t) = peekPastNewlines()
-            guard t.kind == .identifier, t.text == "or" else { break }
+            guard t.kind == .identifier, t.keyword == .or else { break }
             for _ in 0...skipped { advance() }
             guard let branch = parseBlockReportingClosure(after: "'or'", of: "an 'or' branch") else {
                 skipToEnd(stopAtClosingBrace: true)
@@ -906,7 +937,7 @@ struct Parser {
         skipBalancedGroup()
         while true {
             (skipped, t) = peekPastNewlines()
-            guard t.kind == .identifier, t.text == "or" else { return }
+            guard t.kind == .identifier, t.keyword == .or else { return }
             for _ in 0...skipped { advance() }
             (skipped, t) = peekPastNewlines()
             guard t.kind == .leftBrace else { return }

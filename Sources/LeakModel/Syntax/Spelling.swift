@@ -9,7 +9,7 @@ enum Spelling {
     /// Close enough: an optimal-string-alignment distance (insertions, deletions, substitutions,
     /// adjacent transpositions) of at most 1 when the longer of the two words has up to 4
     /// characters, 2 up to 8, 3 beyond; a case-only difference always counts. Ties go to the
-    /// earliest candidate, so the result is deterministic.
+    /// candidate that starts with the word, then to the earliest, so the result is deterministic.
     static func suggest(_ word: String, among candidates: [String]) -> String? {
         guard !word.isEmpty, candidates.count <= maxCandidates else { return nil }
         let w = Array(word.lowercased().utf8)
@@ -20,7 +20,9 @@ enum Spelling {
             let limit = longer <= 4 ? 1 : (longer <= 8 ? 2 : 3)
             if abs(cb.count - w.count) > limit { continue }
             let d = distance(w, cb)
-            if d <= limit, d < longer, best == nil || d < best!.distance { best = (d, c) }
+            // Among equally close candidates prefer one that extends the word ('of' -> 'off').
+            let score = 2 * d - (cb.starts(with: w) ? 1 : 0)
+            if d <= limit, d < longer, best == nil || score < best!.distance { best = (score, c) }
         }
         return best?.name
     }

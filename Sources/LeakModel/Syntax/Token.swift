@@ -19,9 +19,11 @@ struct Token: Sendable {
     /// The name of an identifier, the digits of a number (with a leading `-` if any), the
     /// contents of a string (escapes processed); empty for other kinds.
     var text: String
+    /// The keyword an identifier spells (whether it acts as one depends on where it is).
+    var keyword: Keyword?
 
-    init(_ kind: Kind, _ span: SourceSpan, text: String = "") {
-        self.kind = kind; self.span = span; self.text = text
+    init(_ kind: Kind, _ span: SourceSpan, text: String = "", keyword: Keyword? = nil) {
+        self.kind = kind; self.span = span; self.text = text; self.keyword = keyword
     }
 
     /// True for the tokens that end a declaration or a statement.

@@ -1,0 +1,70 @@
+/// One top-level declaration.
+enum DeclarationSyntax {
+    /// `model "title"`.
+    case model(title: String, span: SourceSpan)
+    /// `core NAME { THREAD ... }`; `threads` is nil when the block could not be read (reported).
+    case core(name: Identifier, threads: [Identifier]?, span: SourceSpan)
+    /// `host NAME[, NAME...]`.
+    case hosts([Identifier], span: SourceSpan)
+    /// `guest NAME[, NAME...]`.
+    case guests([Identifier], span: SourceSpan)
+    case region(RegionSyntax)
+    case table(TableSyntax)
+    /// `buffer NAME fill KIND`; `fill` is nil after an error already reported.
+    case buffer(name: Identifier, fill: Model.Fill?, span: SourceSpan)
+    /// `run GUEST[, ...] on THREAD[, ...]`.
+    case run(guests: [Identifier], threads: [Identifier], span: SourceSpan)
+    /// `on vmexit|vmentry|fault { ... }`; `kind` is nil for an unknown hook (already reported),
+    /// whose body is still resolved so the errors inside it are found.
+    case hook(kind: HookKind?, kindSpan: SourceSpan, body: BlockSyntax, span: SourceSpan)
+    /// `exit NAME { ... }`.
+    case exit(name: Identifier, body: BlockSyntax, span: SourceSpan)
+    /// `interrupt nmi|irq NAME { ... }`.
+    case interrupt(kind: Model.InterruptKind, name: Identifier, body: BlockSyntax, span: SourceSpan)
+    /// `check ...`; nil after an error already reported (the model still names a check, so
+    /// "model has no check" would be a cascade).
+    case check(CheckSyntax?, span: SourceSpan)
+    /// `bound N`; `value` is nil when the number did not fit (already reported).
+    case bound(value: Int?, valueSpan: SourceSpan, span: SourceSpan)
+    /// `expect VERDICT`.
+    case expect(Model.ExpectedVerdict, span: SourceSpan)
+}
+
+/// `region NAME public | owner DOMAIN | per guest`.
+struct RegionSyntax {
+    enum Ownership {
+        case `public`
+        case owner(Identifier)
+        case perGuest
+    }
+    var name: Identifier
+    /// nil after an error already reported.
+    var ownership: Ownership?
+    var span: SourceSpan
+}
+
+/// `table NAME [per guest] maps all | maps REGION, ...`.
+struct TableSyntax {
+    enum Maps {
+        case all(SourceSpan)
+        case regions([Identifier])
+    }
+    var name: Identifier
+    var perGuest: Bool
+    /// nil after an error already reported.
+    var maps: Maps?
+    var span: SourceSpan
+}
+
+/// `check corun | residue BUFFER | crash | deadlock`.
+enum CheckSyntax {
+    case corun
+    case residue(Identifier)
+    case crash
+    case deadlock
+}
+
+/// The three hook blocks.
+enum HookKind: String, CaseIterable {
+    case vmexit, vmentry, fault
+}

@@ -1,0 +1,31 @@
+/// A `{ ... }` block of statements.
+struct BlockSyntax {
+    var statements: [StatementSyntax]
+    /// From `{` to `}` (to the last token read when the block is unclosed).
+    var span: SourceSpan
+    static let empty = BlockSyntax(statements: [], span: .none)
+}
+
+/// One statement inside a block.
+struct StatementSyntax {
+    indirect enum Kind {
+        case touch([Identifier])
+        case switchTable(Identifier)
+        case kickSiblings
+        case holdSiblings
+        case releaseSiblings
+        case wait(WaitConditionSyntax)
+        case flush(Identifier)
+        case irqs(on: Bool)
+        case either([BlockSyntax])
+    }
+    var kind: Kind
+    var span: SourceSpan
+}
+
+/// What `wait until siblings ...` waits for.
+enum WaitConditionSyntax {
+    case outOfGuest
+    case notIn(Identifier)
+    case `in`(Identifier)
+}
