@@ -541,8 +541,8 @@ struct Resolver {
                          help: "no statement flushes it and no 'check residue' names it")
         }
         if let kick = declaredKick, !kicksOrHolds {
-            sink.warning(DiagnosticCode.unreachableKickExit, "exit 'kick' is never taken", at: kick.span,
-                         help: "it runs only on a pending kick, and no statement kicks or holds siblings")
+            sink.warning(DiagnosticCode.unreachableKickExit, "exit 'kick' is never forced", at: kick.span,
+                         help: "no statement kicks or holds siblings, so it runs only when a guest takes it like any other exit")
         }
     }
 }
