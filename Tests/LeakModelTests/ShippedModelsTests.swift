@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import LeakModel
+
+/// The regression record of Models/: the check that fails first and the shortest length,
+/// established by both engines, and the checker's verdict against each file's `expect`.
+struct ShippedModel: CustomTestStringConvertible, Sendable {
+    var file: String
+    /// The first finding's check ("corun", "residue(buffer: 0)", "crash", "deadlock") or "none".
+    var finding: String
+    var length: Int?
+    var testDescription: String { file }
+}
+
+let shippedModels: [ShippedModel] = [
+    .init(file: "asi-nmi.leak", finding: "crash", length: 3),
+    .init(file: "asi.leak", finding: "none", length: nil),
+    .init(file: "asi-kick.leak", finding: "corun", length: 14),
+    .init(file: "asi-release-early.leak", finding: "residue(buffer: 0)", length: 18),
+    .init(file: "asi-percpu-mapped.leak", finding: "corun", length: 6),
+    .init(file: "smt-no-kick.leak", finding: "corun", length: 1),
+    .init(file: "nosmt-no-flush.leak", finding: "residue(buffer: 0)", length: 4),
+    .init(file: "nosmt-flush.leak", finding: "none", length: nil),
+    .init(file: "smt-flush-no-kick.leak", finding: "corun", length: 2),
+    .init(file: "two-guests.leak", finding: "corun", length: 6),
+    .init(file: "entry-deadlock.leak", finding: "deadlock", length: 0),
+]
+
+@Suite("Shipped models")
+struct ShippedModelsTests {
+    static func load(_ file: String) throws -> Model {
+        let path = repositoryRoot.appendingPathComponent("Models").appendingPathComponent(file).path
+        let result = Frontend.load(path: path)
+        guard let model = result.model else {
+            throw ModelLoadError(text: DiagnosticRenderer(file: result.file, colored: false).render(result.diagnostics))
+        }
+        return model
+    }
+
+    @Test func everyShippedModelIsListed() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("Models").path)
+            .filter { $0.hasSuffix(".leak") }.sorted()
+        #expect(files == shippedModels.map(\.file).sorted())
+    }
+
+    @Test(arguments: shippedModels)
+    func explicitEngine(_ m: ShippedModel) throws {
+        let model = try Self.load(m.file)
+        let (outcome, stats) = ExplicitChecker(model: model).check(bound: nil)
+        let (finding, length) = summary(outcome)
+        #expect(finding == m.finding)
+        #expect(length == m.length)
+        if m.finding == "none" {
+            // A proof must cover schedules in which guests run, or it says nothing.
+            #expect(stats.guestRuns)
+            guard case .proved = outcome else { Issue.record("\(m.file): not proved: \(outcome)"); return }
+        }
+    }
+
+    @Test(arguments: shippedModels)
+    func smtEngine(_ m: ShippedModel) throws {
+        let model = try Self.load(m.file)
+        let (outcome, _) = try BMCChecker(model: model).check(bound: model.bound?.value ?? Checker.defaultBound)
+        let (finding, length) = summary(outcome)
+        #expect(finding == m.finding)
+        #expect(length == m.length)
+    }
+
+    @Test(arguments: shippedModels)
+    func verdictMatchesExpect(_ m: ShippedModel) throws {
+        let model = try Self.load(m.file)
+        let report = try Checker().check(model)
+        #expect(report.expectation == .met, "\(m.file): \(ReportRenderer().headline(report))")
+    }
+}
