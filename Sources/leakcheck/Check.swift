@@ -8,15 +8,17 @@ extension LeakCheck {
         static let configuration = CommandConfiguration(
             abstract: "Check models and compare each verdict with the model's expect line.",
             discussion: """
-                For each model: the verdict (leak, crash or deadlock with the shortest schedule;
-                safe when proved for all schedules; otherwise "no finding within N steps") and
-                whether it is what the model's `expect` line says.
+                For each model: the verdict (leak, crash or deadlock with the
+                shortest schedule; safe when proved for all schedules; otherwise
+                "no finding within N steps") and whether it is what the model's
+                expect line says.
 
-                Engines: `auto` (default) searches schedules up to the bound with Z3 and, when it
-                finds nothing, tries to prove the model safe for all lengths by exploring every
-                reachable state; `bmc` only searches up to the bound; `explicit` only explores
-                states (no Z3). Every schedule Z3 finds is replayed through the explicit
-                semantics before it is printed.
+                Engines: auto (default) searches schedules up to the bound with Z3
+                and, when it finds nothing, tries to prove the model safe for all
+                lengths by exploring every reachable state; bmc only searches up
+                to the bound; explicit only explores states (no Z3). Every
+                schedule Z3 finds is replayed through the explicit semantics
+                before it is printed.
 
                 \(ExitStatus.table)
                 """)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LeakModel
 
 /// The `leakcheck` command line: a thin layer over the LeakModel library.
@@ -8,16 +9,17 @@ struct LeakCheck: ParsableCommand {
         commandName: "leakcheck",
         abstract: "Search every schedule of a hypervisor host model for speculative leaks.",
         discussion: """
-            A model file (.leak) describes cores and hyperthreads, guests, data regions, page
-            tables, core-shared buffers, exit handlers, interrupts and the mitigation protocol
-            (see docs/LANGUAGE.md). leakcheck asks Z3 for any schedule in which a guest runs
-            while a sibling thread, or a buffer of its core, exposes data secret to it. It
-            answers with the shortest such schedule, step by step, or a proof that none exists.
+            A model file (.leak) describes cores and hyperthreads, guests, data
+            regions, page tables, core-shared buffers, exit handlers, interrupts
+            and the mitigation protocol (see docs/LANGUAGE.md). leakcheck asks Z3
+            for any schedule in which a guest runs while a sibling thread, or a
+            buffer of its core, exposes data secret to it. It answers with the
+            shortest such schedule, step by step, or a proof that none exists.
 
             Start with:
               leakcheck check Models/asi.leak
-              leakcheck check Models/            (every .leak file in the folder)
-              leakcheck parse Models/asi.leak    (what the model declares, resolved)
+              leakcheck check Models/          (every .leak file in the folder)
+              leakcheck parse Models/asi.leak  (what the model declares, resolved)
 
             \(ExitStatus.table)
             """,
@@ -25,6 +27,20 @@ struct LeakCheck: ParsableCommand {
         subcommands: [Check.self, Parse.self],
         defaultSubcommand: nil
     )
+
+    /// Parses and runs, mapping argument-parser's usage status (64) onto the documented 2.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                Output.error(fullMessage(for: error))
+                Foundation.exit(ExitStatus.modelError.rawValue)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// The process exit statuses, documented in `--help` and the README.
@@ -42,12 +58,13 @@ enum ExitStatus: Int32 {
 
     static let table = """
         EXIT STATUS
-          0  every verdict is as expected (or: no expect line and no finding)
-          1  a finding in a model without an expect line, or a verdict other than expected
+          0  every verdict as expected (or: no expect line, no finding)
+          1  a finding without an expect line, or a verdict other than expected
           2  a model error or a usage error (diagnostics on stderr)
-          3  undecided: the solver gave up or timed out, or expect safe was not proved
+          3  undecided: the solver gave up or timed out, or expect safe was
+             not proved
           4  internal error in leakcheck (please report it with the model)
-        With several files the status is the most serious one: 4, then 2, then 1, then 3.
+        With several files the most serious status wins: 4, 2, 1, then 3.
         """
 
     /// The most serious of two statuses.
