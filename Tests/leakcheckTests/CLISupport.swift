@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+/// The package root, found from this file's path (Tests/leakcheckTests/CLISupport.swift).
+let packageRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The exit statuses documented in `leakcheck --help` (Sources/leakcheck/LeakCheck.swift).
+/// Spelled out here, not imported, so that a change to the documented values breaks a test.
+enum Documented {
+    static let ok: Int32 = 0
+    static let mismatch: Int32 = 1
+    static let modelOrUsageError: Int32 = 2
+    static let undecided: Int32 = 3
+    static let internalError: Int32 = 4
+}
+
+/// The built `leakcheck` executable. The test target depends on it, so `swift test` builds it
+/// next to the test bundle (`.build/<triple>/debug/`); `LEAKCHECK_BIN` overrides the lookup.
+let leakcheckBinary: URL? = {
+    let fm = FileManager.default
+    var candidates: [URL] = []
+    if let path = ProcessInfo.processInfo.environment["LEAKCHECK_BIN"], !path.isEmpty {
+        candidates.append(URL(fileURLWithPath: path))
+    }
+    // The test runner (`leakcheckPackageTests.xctest`) lives in the same folder as the tool.
+    if let runner = Bundle.main.executableURL {
+        candidates.append(runner.deletingLastPathComponent().appendingPathComponent("leakcheck"))
+    }
+    candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("leakcheck"))
+    candidates.append(packageRoot.appendingPathComponent(".build/debug/leakcheck"))
+    return candidates.first { url in
+        var isDirectory: ObjCBool = false
+        return fm.fileExists(atPath: url.path, isDirectory: &isDirectory) && !isDirectory.boolValue
+            && fm.isExecutableFile(atPath: url.path)
+    }
+}()
+
+/// What one run of the tool gave.
+struct RunResult: CustomStringConvertible {
+    var arguments: [String]
+    var status: Int32
+    var stdout: String
+    var stderr: String
+
+    var stdoutLines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLastIfEmpty() }
+    var stderrLines: [String] { stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLastIfEmpty() }
+
+    var description: String {
+        "leakcheck \(arguments.joined(separator: " ")) -> exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)"
+    }
+}
+
+extension Array where Element == String {
+    fileprivate func dropLastIfEmpty() -> [String] { last == "" ? Array(dropLast()) : self }
+}
+
+struct BinaryNotFound: Error, CustomStringConvertible {
+    var description: String {
+        "the leakcheck executable was not found next to the test runner (\(Bundle.main.bundleURL.path)) nor at .build/debug/leakcheck; run `swift build` or set LEAKCHECK_BIN"
+    }
+}
+
+/// Runs `leakcheck ARGS` in `directory` (default: the package root, so `Models/x.leak` paths
+/// work), with colour off. Output goes through temporary files, so a large output cannot
+/// block the child on a full pipe.
+func leakcheck(_ arguments: [String], in directory: URL = packageRoot) throws -> RunResult {
+    guard let binary = leakcheckBinary else { throw BinaryNotFound() }
+    let scratch = try TemporaryDirectory()
+    let outURL = scratch.url.appendingPathComponent("stdout")
+    let errURL = scratch.url.appendingPathComponent("stderr")
+    try Data().write(to: outURL)
+    try Data().write(to: errURL)
+    let out = try FileHandle(forWritingTo: outURL)
+    let err = try FileHandle(forWritingTo: errURL)
+    defer { try? out.close(); try? err.close() }
+
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    var environment = ProcessInfo.processInfo.environment
+    environment["NO_COLOR"] = "1"
+    process.environment = environment
+    process.standardInput = FileHandle.nullDevice
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    process.waitUntilExit()
+
+    let stdout = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
+    let stderr = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
+    let status = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
+    return RunResult(arguments: arguments, status: status, stdout: stdout, stderr: stderr)
+}
+
+/// A fresh temporary directory, removed when the value goes away.
+final class TemporaryDirectory: @unchecked Sendable {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("leakcheck-tests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    /// Writes `text` to `name` inside the directory and returns the file's path.
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        let file = url.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: file)
+        return file.path
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
