@@ -35,7 +35,7 @@ extension LeakCheck {
         @Option(help: "States the explicit engine may visit before it gives up.")
         var stateLimit: Int = 500_000
 
-        @Flag(name: .shortAndLong, help: "Print only the verdict line of each model.")
+        @Flag(name: .shortAndLong, help: "Print only the verdict line of each model (and the summary).")
         var quiet = false
 
         func validate() throws {
@@ -51,31 +51,26 @@ extension LeakCheck {
             let checker = Checker(options: .init(bound: bound, engine: Checker.Engine(rawValue: engine)!,
                                                  stateLimit: stateLimit))
             var status = ExitStatus.ok
-            var counts: [String: Int] = [:]
+            var tally = Tally()
             let renderer = ReportRenderer()
             for path in files {
                 guard let model = ModelFiles.load(path) else {
                     status = status.combined(with: .modelError)
-                    counts["model errors", default: 0] += 1
+                    tally.add(.modelError)
                     continue
                 }
                 do {
                     let report = try checker.check(model)
                     print(quiet ? renderer.headline(report) : renderer.render(report))
-                    let s = Self.status(report)
-                    status = status.combined(with: s)
-                    counts[Self.label(s), default: 0] += 1
+                    status = status.combined(with: Self.status(report))
+                    tally.add(.report(report.expectation))
                 } catch {
                     Output.error("\(path): internal error: \(error)")
                     status = status.combined(with: .internalError)
-                    counts["internal errors", default: 0] += 1
+                    tally.add(.internalError)
                 }
             }
-            if files.count > 1 {
-                let order = ["as expected", "mismatches", "undecided", "model errors", "internal errors"]
-                let summary = order.compactMap { k in counts[k].map { "\($0) \(k)" } }.joined(separator: ", ")
-                print("\(files.count) models: \(summary)")
-            }
+            if files.count > 1 { print("\(files.count) models: \(tally.summary)") }
             throw ExitCode(status.rawValue)
         }
 
@@ -86,15 +81,47 @@ extension LeakCheck {
             case .undecided: .unknown
             }
         }
+    }
+}
 
-        static func label(_ s: ExitStatus) -> String {
-            switch s {
-            case .ok: "as expected"
-            case .mismatch: "mismatches"
-            case .unknown: "undecided"
-            case .modelError: "model errors"
-            case .internalError: "internal errors"
-            }
+/// Counts of outcomes over several files, for the closing summary line.
+struct Tally {
+    enum Kind {
+        case report(Checker.ExpectationStatus)
+        case modelError
+        case internalError
+    }
+
+    private var counts: [String: Int] = [:]
+
+    private static let order: [(key: String, one: String, many: String)] = [
+        ("met", "as expected", "as expected"),
+        ("none", "without expect line", "without expect line"),
+        ("finding", "finding without expect line", "findings without expect line"),
+        ("mismatch", "mismatch", "mismatches"),
+        ("undecided", "undecided", "undecided"),
+        ("model", "model error", "model errors"),
+        ("internal", "internal error", "internal errors"),
+    ]
+
+    mutating func add(_ kind: Kind) {
+        let key: String
+        switch kind {
+        case .report(.met): key = "met"
+        case .report(.noExpectation): key = "none"
+        case .report(.unexpectedFinding): key = "finding"
+        case .report(.mismatch): key = "mismatch"
+        case .report(.undecided): key = "undecided"
+        case .modelError: key = "model"
+        case .internalError: key = "internal"
         }
+        counts[key, default: 0] += 1
+    }
+
+    /// "3 as expected, 1 mismatch, 2 model errors".
+    var summary: String {
+        Self.order.compactMap { entry in
+            counts[entry.key].map { "\($0) \($0 == 1 ? entry.one : entry.many)" }
+        }.joined(separator: ", ")
     }
 }

@@ -320,15 +320,15 @@ struct ExpectationTests {
 
     @Test(arguments: [
         Combination(files: ["ok.leak", "wrong.leak"], status: Documented.mismatch,
-                    summary: "2 models: 1 as expected, 1 mismatches"),
+                    summary: "2 models: 1 as expected, 1 mismatch"),
         Combination(files: ["wrong.leak", "bad.leak", "ok.leak"], status: Documented.modelOrUsageError,
-                    summary: "3 models: 1 as expected, 1 mismatches, 1 model errors"),
+                    summary: "3 models: 1 as expected, 1 mismatch, 1 model error"),
         Combination(files: ["safe.leak", "wrong.leak"], options: ["--engine", "bmc"], status: Documented.mismatch,
-                    summary: "2 models: 1 mismatches, 1 undecided"),
+                    summary: "2 models: 1 mismatch, 1 undecided"),
         Combination(files: ["safe.leak", "ok.leak"], options: ["--engine", "bmc"], status: Documented.undecided,
                     summary: "2 models: 1 as expected, 1 undecided"),
         Combination(files: ["safe.leak", "missing.leak"], options: ["--engine", "bmc"], status: Documented.modelOrUsageError,
-                    summary: "2 models: 1 undecided, 1 model errors"),
+                    summary: "2 models: 1 undecided, 1 model error"),
     ])
     func combinedStatus(_ c: Combination) throws {
         let dir = try TemporaryDirectory()
@@ -399,7 +399,7 @@ struct ModelErrorTests {
         #expect(r.stdoutLines.count == 3, "\(r)")
         #expect(r.stdoutLines.first?.hasPrefix("Models/smt-no-kick.leak: leak (corun) in 1 step [") == true, "\(r)")
         #expect(r.stdoutLines.dropFirst().first?.hasPrefix("Models/nosmt-flush.leak: safe: proved for all schedules") == true, "\(r)")
-        #expect(r.stdoutLines.last == "3 models: 2 as expected, 1 model errors", "\(r)")
+        #expect(r.stdoutLines.last == "3 models: 2 as expected, 1 model error", "\(r)")
         #expect(r.stderrLines.contains { $0.hasPrefix("\(bad):9:1: error") }, "\(r)")
     }
 
@@ -443,11 +443,7 @@ struct UsageErrorTests {
     func usageError(_ c: Case) throws {
         let r = try leakcheck(c.arguments)
         expectUsageError(r, c.message)
-        // `leakcheck --help` documents status 2 for usage errors; argument-parser exits with
-        // EX_USAGE (64) for validation and parse errors. Recorded as a known issue until the
-        // CLI maps usage errors to 2 (then this block fails, and the known issue must go).
-        withKnownIssue("usage errors exit with argument-parser's 64, not the documented 2") {
-            #expect(r.status == Documented.modelOrUsageError, "\(r)")
-        }
+        // `leakcheck --help` documents status 2 for usage errors (argument-parser's own is 64).
+        #expect(r.status == Documented.modelOrUsageError, "\(r)")
     }
 }

@@ -35,7 +35,11 @@ public struct Checker: Sendable {
         /// The engine that decided (`bmc`, `explicit`).
         public var engine: String
         public var bound: Int
+        /// Time the deciding engine took.
         public var seconds: Double
+        /// Engines that ran before the deciding one without deciding, e.g. bounded model
+        /// checking that found nothing before the explicit engine proved the model safe.
+        public var earlier: [Phase] = []
         /// Whether some reachable state runs a guest (nil: not known).
         public var guestRuns: Bool?
 
@@ -66,6 +70,14 @@ public struct Checker: Sendable {
             default: return .mismatch
             }
         }
+    }
+
+    /// One engine's run that did not decide, with what it established.
+    public struct Phase: Hashable, Sendable {
+        public var engine: String
+        public var seconds: Double
+        /// "no finding within 20 steps".
+        public var result: String
     }
 
     public enum Verdict: Hashable, Sendable {
@@ -107,34 +119,45 @@ public struct Checker: Sendable {
     /// Checks a model with the configured engines.
     public func check(_ model: Model) throws -> Report {
         let bound = options.bound ?? model.bound?.value ?? Self.defaultBound
-        let start = DispatchTime.now()
-        func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
-        func report(_ outcome: Outcome, _ engine: String, guestRuns: Bool?) -> Report {
-            Report(model: model, outcome: outcome, engine: engine, bound: bound, seconds: seconds(), guestRuns: guestRuns)
-        }
         let timeoutMs = options.timeoutSeconds.map { Int($0 * 1000) }
 
         switch options.engine {
         case .explicit:
-            let (outcome, stats) = ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil)
-            return report(outcome, "explicit", guestRuns: stats.guestRuns)
-        case .bmc, .auto:
-            let (outcome, _) = try BMCChecker(model: model).check(bound: bound, timeoutMilliseconds: timeoutMs)
-            guard options.engine == .auto, case .noFindingWithin = outcome else {
-                return report(outcome, "bmc", guestRuns: nil)
+            let ((outcome, stats), seconds) = Self.timed {
+                ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil)
             }
+            return Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
+                          guestRuns: stats.guestRuns)
+        case .bmc, .auto:
+            let ((outcome, _), bmcSeconds) = try Self.timed {
+                try BMCChecker(model: model).check(bound: bound, timeoutMilliseconds: timeoutMs)
+            }
+            let bmc = Report(model: model, outcome: outcome, engine: "bmc", bound: bound, seconds: bmcSeconds,
+                             guestRuns: nil)
+            guard options.engine == .auto, case .noFindingWithin = outcome else { return bmc }
             // Try for a proof: the explicit engine explores every reachable state if there are few enough.
-            let (proof, stats) = ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil)
+            let ((proof, stats), seconds) = Self.timed {
+                ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil)
+            }
             switch proof {
             case .finding(let t) where t.length <= bound:
                 // BMC searched this length and found nothing: one of the engines is wrong.
                 throw BMCChecker.InternalError(description:
                     "engines disagree: the explicit engine finds a \(t.finding.check.verdictKind.rawValue) in \(t.length) steps, bounded model checking none within \(bound)")
             case .proved, .finding:
-                return report(proof, "explicit", guestRuns: stats.guestRuns)
+                var report = Report(model: model, outcome: proof, engine: "explicit", bound: bound, seconds: seconds,
+                                    guestRuns: stats.guestRuns)
+                report.earlier = [Phase(engine: "bmc", seconds: bmcSeconds, result: "no finding within \(bound) steps")]
+                return report
             case .noFindingWithin, .unknown:
-                return report(outcome, "bmc", guestRuns: nil)
+                return bmc
             }
         }
+    }
+
+    private static func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let value = try body()
+        return (value, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 }

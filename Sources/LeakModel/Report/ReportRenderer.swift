@@ -7,7 +7,11 @@ public struct ReportRenderer: Sendable {
     /// `Models/asi.leak: leak (corun) in 9 steps [bmc, 0.12 s]: as expected`.
     public func headline(_ report: Checker.Report) -> String {
         let path = report.model.file.path
-        let timing = "[\(report.engine), \(Self.seconds(report.seconds))]"
+        var timing = "[\(report.engine), \(Self.seconds(report.seconds))"
+        for phase in report.earlier {
+            timing += "; before it \(phase.engine): \(phase.result), \(Self.seconds(phase.seconds))"
+        }
+        timing += "]"
         return "\(path): \(verdictPhrase(report)) \(timing): \(expectationPhrase(report))"
     }
 
