@@ -35,6 +35,12 @@ extension LeakCheck {
         @Option(help: "States the explicit engine may visit before it gives up.")
         var stateLimit: Int = 500_000
 
+        @Option(help: "Stop the whole run after this many seconds; the verdict is then unknown (exit 3).")
+        var timeout: Double?
+
+        @Option(help: "Z3's memory limit in megabytes; a query that needs more gives unknown (exit 3).")
+        var memory: Int?
+
         @Flag(name: .shortAndLong, help: "Print only the verdict line of each model (and the summary).")
         var quiet = false
 
@@ -44,16 +50,22 @@ extension LeakCheck {
                 throw ValidationError("unknown engine '\(engine)'; use one of \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             if stateLimit < 1 { throw ValidationError("--state-limit must be positive") }
+            if let timeout, !(timeout > 0 && timeout <= 1e6) { throw ValidationError("--timeout must be a positive number of seconds") }
+            if let memory, memory < 1 { throw ValidationError("--memory must be a positive number of megabytes") }
         }
 
         func run() throws {
             let files = try ModelFiles.expand(paths)
+            if let memory { Z3Context.setMemoryLimit(megabytes: memory) }
+            let interrupt = Interrupt()
+            let deadline = timeout.map { DispatchTime.now() + .nanoseconds(Int($0 * 1e9)) }
             let checker = Checker(options: .init(bound: bound, engine: Checker.Engine(rawValue: engine)!,
-                                                 stateLimit: stateLimit))
+                                                 stateLimit: stateLimit, deadline: deadline,
+                                                 cancellation: interrupt.cancellation))
             var status = ExitStatus.ok
             var tally = Tally()
             let renderer = ReportRenderer()
-            for path in files {
+            for path in files where !interrupt.cancellation.isCancelled {
                 guard let model = ModelFiles.load(path) else {
                     status = status.combined(with: .modelError)
                     tally.add(.modelError)
@@ -71,6 +83,10 @@ extension LeakCheck {
                 }
             }
             if files.count > 1 { print("\(files.count) models: \(tally.summary)") }
+            if interrupt.cancellation.isCancelled {
+                Output.error("leakcheck: interrupted")
+                throw ExitCode(ExitStatus.interrupted.rawValue)
+            }
             throw ExitCode(status.rawValue)
         }
 
@@ -124,4 +140,21 @@ struct Tally {
             counts[entry.key].map { "\($0) \($0 == 1 ? entry.one : entry.many)" }
         }.joined(separator: ", ")
     }
+}
+
+/// Ctrl-C: the signal is taken by a dispatch source (not in a signal handler), which cancels
+/// the check; cancelling interrupts Z3 (`Z3_interrupt` is safe from another thread).
+final class Interrupt {
+    let cancellation = Cancellation()
+    private let source: DispatchSourceSignal
+
+    init() {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let cancellation = self.cancellation
+        source.setEventHandler { cancellation.cancel() }
+        source.resume()
+    }
+
+    deinit { source.cancel() }
 }

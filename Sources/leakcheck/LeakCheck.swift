@@ -55,6 +55,8 @@ enum ExitStatus: Int32 {
     case unknown = 3
     /// An internal error: an engine produced a schedule the semantics does not allow.
     case internalError = 4
+    /// Interrupted by Ctrl-C (the partial result is printed).
+    case interrupted = 130
 
     static let table = """
         EXIT STATUS
@@ -64,12 +66,13 @@ enum ExitStatus: Int32 {
           3  undecided: the solver gave up or timed out, or expect safe was
              not proved
           4  internal error in leakcheck (please report it with the model)
+          130  interrupted by Ctrl-C (what was found so far is printed)
         With several files the most serious status wins: 4, 2, 1, then 3.
         """
 
     /// The most serious of two statuses.
     func combined(with other: ExitStatus) -> ExitStatus {
-        let rank: [ExitStatus: Int] = [.ok: 0, .unknown: 1, .mismatch: 2, .modelError: 3, .internalError: 4]
+        let rank: [ExitStatus: Int] = [.ok: 0, .unknown: 1, .mismatch: 2, .modelError: 3, .internalError: 4, .interrupted: 5]
         return rank[self]! >= rank[other]! ? self : other
     }
 }

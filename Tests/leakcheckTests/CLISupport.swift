@@ -64,7 +64,8 @@ struct BinaryNotFound: Error, CustomStringConvertible {
 /// Runs `leakcheck ARGS` in `directory` (default: the package root, so `Models/x.leak` paths
 /// work), with colour off. Output goes through temporary files, so a large output cannot
 /// block the child on a full pipe.
-func leakcheck(_ arguments: [String], in directory: URL = packageRoot) throws -> RunResult {
+/// With `interruptAfter`, the run gets SIGINT (as from Ctrl-C) after that many seconds.
+func leakcheck(_ arguments: [String], in directory: URL = packageRoot, interruptAfter: Double? = nil) throws -> RunResult {
     guard let binary = leakcheckBinary else { throw BinaryNotFound() }
     let scratch = try TemporaryDirectory()
     let outURL = scratch.url.appendingPathComponent("stdout")
@@ -86,6 +87,10 @@ func leakcheck(_ arguments: [String], in directory: URL = packageRoot) throws ->
     process.standardOutput = out
     process.standardError = err
     try process.run()
+    if let interruptAfter {
+        Thread.sleep(forTimeInterval: interruptAfter)
+        process.interrupt()
+    }
     process.waitUntilExit()
 
     let stdout = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)

@@ -19,9 +19,14 @@ public struct Checker: Sendable {
         public var engine: Engine
         /// States the explicit engine may visit before it gives up.
         public var stateLimit: Int
-        public var timeoutSeconds: Double?
-        public init(bound: Int? = nil, engine: Engine = .auto, stateLimit: Int = 500_000, timeoutSeconds: Double? = nil) {
-            self.bound = bound; self.engine = engine; self.stateLimit = stateLimit; self.timeoutSeconds = timeoutSeconds
+        /// When the whole run must stop (the verdict is then unknown, with how far it got).
+        public var deadline: DispatchTime?
+        /// Cancelled from elsewhere (Ctrl-C): the verdict is then unknown.
+        public var cancellation: Cancellation?
+        public init(bound: Int? = nil, engine: Engine = .auto, stateLimit: Int = 500_000,
+                    deadline: DispatchTime? = nil, cancellation: Cancellation? = nil) {
+            self.bound = bound; self.engine = engine; self.stateLimit = stateLimit
+            self.deadline = deadline; self.cancellation = cancellation
         }
     }
 
@@ -119,25 +124,30 @@ public struct Checker: Sendable {
     /// Checks a model with the configured engines.
     public func check(_ model: Model) throws -> Report {
         let bound = options.bound ?? model.bound?.value ?? Self.defaultBound
-        let timeoutMs = options.timeoutSeconds.map { Int($0 * 1000) }
+        let deadline = options.deadline, cancellation = options.cancellation
+        let stop: () -> String? = {
+            if cancellation?.isCancelled == true { return "interrupted" }
+            if let deadline, DispatchTime.now() >= deadline { return "timeout" }
+            return nil
+        }
 
         switch options.engine {
         case .explicit:
             let ((outcome, stats), seconds) = Self.timed {
-                ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil)
+                ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil, stopReason: stop)
             }
             return Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
                           guestRuns: stats.guestRuns)
         case .bmc, .auto:
             let ((outcome, _), bmcSeconds) = try Self.timed {
-                try BMCChecker(model: model).check(bound: bound, timeoutMilliseconds: timeoutMs)
+                try BMCChecker(model: model).check(bound: bound, deadline: deadline, cancellation: cancellation)
             }
             let bmc = Report(model: model, outcome: outcome, engine: "bmc", bound: bound, seconds: bmcSeconds,
                              guestRuns: nil)
             guard options.engine == .auto, case .noFindingWithin = outcome else { return bmc }
             // Try for a proof: the explicit engine explores every reachable state if there are few enough.
             let ((proof, stats), seconds) = Self.timed {
-                ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil)
+                ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil, stopReason: stop)
             }
             switch proof {
             case .finding(let t) where t.length <= bound:

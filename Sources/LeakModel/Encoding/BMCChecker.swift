@@ -1,3 +1,5 @@
+import Foundation
+
 /// Bounded model checking on one incremental solver: bound 0, 1, 2, ... so the first
 /// schedule found is a shortest one.
 ///
@@ -29,8 +31,17 @@ public final class BMCChecker: @unchecked Sendable {
     /// Stops a running check from another thread; it ends with `unknown` ("interrupted").
     public func interrupt() { context.interrupt() }
 
-    /// Searches bounds `0...bound`; `timeoutMilliseconds` applies to each solver call.
-    public func check(bound: Int, timeoutMilliseconds: Int? = nil) throws -> (Outcome, Statistics) {
+    /// Searches bounds `0...bound`. The search stops with `unknown` when `deadline` passes or
+    /// `cancellation` is cancelled; how far it got is in the outcome.
+    public func check(bound: Int, deadline: DispatchTime? = nil, cancellation: Cancellation? = nil) throws -> (Outcome, Statistics) {
+        let context = self.context
+        guard let cancellation else { return try search(bound: bound, deadline: deadline, cancellation: nil) }
+        return try cancellation.whileRegistered({ context.interrupt() }) {
+            try search(bound: bound, deadline: deadline, cancellation: cancellation)
+        }
+    }
+
+    private func search(bound: Int, deadline: DispatchTime?, cancellation: Cancellation?) throws -> (Outcome, Statistics) {
         guard model.threads.count <= 64 else {
             throw InternalError(description: "models with more than 64 threads are not supported")
         }
@@ -40,7 +51,6 @@ public final class BMCChecker: @unchecked Sendable {
         // The QF_BV solver bit-blasts into Z3's incremental SAT solver: on the shipped models it
         // is 10-30x faster than the default SMT core (docs/PERFORMANCE.md).
         let solver = try Z3Solver(ctx, kind: .logic("QF_BV"))
-        if let ms = timeoutMilliseconds { try solver.setTimeout(milliseconds: max(1, ms)) }
         let priority = model.checksByPriority
 
         var states = [try SymbolicState(step: 0, model: model, layout: encoder.layout, context: ctx)]
@@ -64,6 +74,13 @@ public final class BMCChecker: @unchecked Sendable {
             let properties = try priority.map { try encoder.property($0, at: states[k], commands: commandsAt[k]) }
             let any = try ctx.boolConstant("finding@\(k)")
             try solver.assert(ctx.implies(any, ctx.or(properties)))
+            // Each solver call may use what is left of the run's time.
+            if let deadline {
+                let left = Int64(deadline.uptimeNanoseconds) - Int64(DispatchTime.now().uptimeNanoseconds)
+                guard left > 0 else { return (.unknown(reason: "timeout", completedBound: k - 1), stats) }
+                try solver.setTimeout(milliseconds: Int(max(1, left / 1_000_000)))
+            }
+            if cancellation?.isCancelled == true { return (.unknown(reason: "interrupted", completedBound: k - 1), stats) }
             stats.solverChecks += 1
             switch try solver.check(assumptions: [any]) {
             case .unsat:

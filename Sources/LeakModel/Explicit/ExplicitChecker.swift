@@ -20,8 +20,9 @@ public struct ExplicitChecker: Sendable {
         public var guestRuns = false
     }
 
-    /// Searches up to `bound` steps (nil: until the state space is exhausted).
-    public func check(bound: Int?, isCancelled: () -> Bool = { false }) -> (Outcome, Statistics) {
+    /// Searches up to `bound` steps (nil: until the state space is exhausted); `stopReason`
+    /// is polled and ends the search with `unknown` when it gives a reason.
+    public func check(bound: Int?, stopReason: () -> String? = { nil }) -> (Outcome, Statistics) {
         var stats = Statistics()
         var states: [SystemState] = []
         var parent: [(Int, Action)?] = []
@@ -56,9 +57,11 @@ public struct ExplicitChecker: Sendable {
                 return (.finding(trace(to: best.state, finding: best.finding, states: states, parent: parent)), stats)
             }
             if let bound, depth >= bound { return (.noFindingWithin(bound: bound), stats) }
-            if isCancelled() { return (.unknown(reason: "interrupted", completedBound: depth), stats) }
             var next: [Int] = []
-            for i in layer {
+            for (n, i) in layer.enumerated() {
+                if n % 1024 == 0, let reason = stopReason() {
+                    return (.unknown(reason: reason, completedBound: depth), stats)
+                }
                 for (action, s) in successorsOf[i]! where index[s] == nil {
                     index[s] = states.count
                     states.append(s)

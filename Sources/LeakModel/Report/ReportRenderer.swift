@@ -37,8 +37,9 @@ public struct ReportRenderer: Sendable {
         case .noFindingWithin(let bound):
             return "no finding within \(bound) steps; not proved for longer schedules"
         case .unknown(let reason, let completed):
-            let reached = completed.map { $0 >= 0 ? "no finding within \($0) steps" : "no bound completed" } ?? "no bound completed"
-            return "unknown: \(reached); stopped: \(reason)"
+            let done = completed ?? -1
+            let reached = done >= 0 ? "no finding within \(done) step\(done == 1 ? "" : "s")" : "no bound completed"
+            return "unknown: \(reached); stopped at bound \(done + 1) after \(Self.seconds(report.seconds)) (\(reason))"
         }
     }
 
@@ -49,7 +50,9 @@ public struct ReportRenderer: Sendable {
         case .mismatch: return "MISMATCH: the model expects \(expected ?? "?")"
         case .noExpectation: return "no expect line"
         case .unexpectedFinding: return "FINDING: the model has no expect line"
-        case .undecided: return "UNDECIDED: the model expects \(expected ?? "a verdict"), which was not established"
+        case .undecided:
+            guard let expected else { return "UNDECIDED: the search did not finish" }
+            return "UNDECIDED: the model expects \(expected), which was not established"
         }
     }
 

@@ -31,6 +31,12 @@ public final class Z3Context: @unchecked Sendable {
         Z3Handles.opened()
     }
 
+    /// Sets Z3's process-wide memory limit (the `memory_max_size` parameter); 0 removes it.
+    /// A query that needs more stops with "unknown" or a memory-out error.
+    public static func setMemoryLimit(megabytes: Int) {
+        Z3_global_param_set("memory_max_size", String(max(0, megabytes)))
+    }
+
     deinit {
         Z3_del_context(raw)
         Z3Handles.closed()
