@@ -12,6 +12,8 @@ public struct Checker: Sendable {
         case bmc
         /// The explicit-state engine only (breadth-first, no Z3).
         case explicit
+        /// Bounded model checking with Z3, then k-induction with Z3 for a proof.
+        case kinduction
     }
 
     public struct Options: Sendable {
@@ -42,9 +44,9 @@ public struct Checker: Sendable {
         public var bound: Int
         /// Time the deciding engine took.
         public var seconds: Double
-        /// Engines that ran before the deciding one without deciding, e.g. bounded model
-        /// checking that found nothing before the explicit engine proved the model safe.
-        public var earlier: [Phase] = []
+        /// The other engines that ran without deciding, in order, e.g. bounded model checking
+        /// that found nothing before the explicit engine proved the model safe.
+        public var otherPhases: [Phase] = []
         /// Whether some reachable state runs a guest (nil: not known).
         public var guestRuns: Bool?
 
@@ -138,29 +140,57 @@ public struct Checker: Sendable {
             }
             return Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
                           guestRuns: stats.guestRuns)
-        case .bmc, .auto:
+        case .bmc, .auto, .kinduction:
             let ((outcome, _), bmcSeconds) = try Self.timed {
                 try BMCChecker(model: model).check(bound: bound, deadline: deadline, cancellation: cancellation)
             }
             let bmc = Report(model: model, outcome: outcome, engine: "bmc", bound: bound, seconds: bmcSeconds,
                              guestRuns: nil)
-            guard options.engine == .auto, case .noFindingWithin = outcome else { return bmc }
-            // Try for a proof: the explicit engine explores every reachable state if there are few enough.
-            let ((proof, stats), seconds) = Self.timed {
-                ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil, stopReason: stop)
+            guard options.engine != .bmc, case .noFindingWithin = outcome else { return bmc }
+            var earlier = [Phase(engine: "bmc", seconds: bmcSeconds, result: "no finding within \(bound) steps")]
+
+            if options.engine == .auto {
+                // The explicit engine proves the model when it has few enough reachable states.
+                let ((proof, stats), seconds) = Self.timed {
+                    ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil, stopReason: stop)
+                }
+                switch proof {
+                case .finding(let t) where t.length <= bound:
+                    // BMC searched this length and found nothing: one of the engines is wrong.
+                    throw BMCChecker.InternalError(description:
+                        "engines disagree: the explicit engine finds a \(t.finding.check.verdictKind.rawValue) in \(t.length) steps, bounded model checking none within \(bound)")
+                case .proved, .finding:
+                    var report = Report(model: model, outcome: proof, engine: "explicit", bound: bound, seconds: seconds,
+                                        guestRuns: stats.guestRuns)
+                    report.otherPhases = earlier
+                    return report
+                case .noFindingWithin, .unknown(_, _):
+                    let reached = stats.depth
+                    earlier.append(Phase(engine: "explicit", seconds: seconds,
+                                         result: "gave up after \(stats.states) states (depth \(reached))"))
+                }
             }
-            switch proof {
-            case .finding(let t) where t.length <= bound:
-                // BMC searched this length and found nothing: one of the engines is wrong.
-                throw BMCChecker.InternalError(description:
-                    "engines disagree: the explicit engine finds a \(t.finding.check.verdictKind.rawValue) in \(t.length) steps, bounded model checking none within \(bound)")
-            case .proved, .finding:
-                var report = Report(model: model, outcome: proof, engine: "explicit", bound: bound, seconds: seconds,
-                                    guestRuns: stats.guestRuns)
-                report.earlier = [Phase(engine: "bmc", seconds: bmcSeconds, result: "no finding within \(bound) steps")]
+            // k-induction: the base case up to `bound` is what BMC just showed.
+            let (result, seconds) = try Self.timed {
+                try KInduction(model: model).prove(maxDepth: bound + 1, deadline: deadline, cancellation: cancellation)
+            }
+            switch result {
+            case .proved(let depth):
+                var report = Report(model: model,
+                                    outcome: .proved(.init(summary: "k-induction at depth \(depth), base case by bmc")),
+                                    engine: "k-induction", bound: bound, seconds: seconds, guestRuns: nil)
+                report.otherPhases = earlier
                 return report
-            case .noFindingWithin, .unknown:
-                return bmc
+            case .notInductive(let depth):
+                var report = bmc
+                report.otherPhases = Array(earlier.dropFirst())
+                    + [Phase(engine: "k-induction", seconds: seconds, result: "not inductive up to depth \(depth)")]
+                return report
+            case .unknown(let reason, let depth):
+                var report = bmc
+                report.otherPhases = Array(earlier.dropFirst())
+                    + [Phase(engine: "k-induction", seconds: seconds, result: "stopped at depth \(depth) (\(reason))")]
+                return report
             }
         }
     }

@@ -503,6 +503,70 @@ final class Encoder {
         return try ctx.and(parts)
     }
 
+    // MARK: Well-formed states
+
+    /// What every reachable state satisfies by construction of the semantics: program
+    /// counters only where their level can be, fault return addresses exactly inside
+    /// `on fault`, the exit reason exactly inside `on vmexit`, and so on. k-induction starts
+    /// from any state that satisfies this instead of from any assignment at all; `Tests`
+    /// check that it holds on every state bounded model checking reaches.
+    func wellFormed(_ s: SymbolicState) throws -> Z3Expr {
+        var parts: [Z3Expr] = []
+        func codes(_ set: [Int]) throws -> [Z3Expr] { try set.map { try pc(instruction: $0) } }
+        func member(_ e: Z3Expr, _ values: [Z3Expr]) throws -> Z3Expr { try ctx.or(values.map { try ctx.eq(e, $0) }) }
+        let all = program.instructions.indices
+        let inBlock = { (q: Int, test: (Program.BlockID) -> Bool) in test(self.program.instructions[q].block) }
+        let faultCodes = try codes(all.filter { inBlock($0) { $0 == .fault } })
+        let vmexitCodes = try codes(all.filter { inBlock($0) { $0 == .vmexit } })
+        for (t, thread) in model.threads.enumerated() {
+            let v = s.threads[t]
+            parts.append(try member(v.served, thread.guests.map { try ctx.bitVector(UInt64($0), width: layout.guestWidth) }))
+            parts.append(try ctx.bvUle(v.table, ctx.bitVector(UInt64(model.tables.count - 1), width: layout.tableWidth)))
+            for level in SystemState.Level.allCases {
+                let l = level.rawValue
+                let here = all.filter { levelsOf[$0].contains(level) }
+                var allowed = try codes(here)
+                allowed.append(try pc(0))
+                if level == .base { allowed.append(try pc(StateLayout.readyCode)) }
+                parts.append(try member(v.pc[l], allowed))
+                // A retry is only ever pending at a touch.
+                let touches = here.filter { if case .touch = program.instructions[$0].op { true } else { false } }
+                parts.append(try ctx.implies(v.retry[l], member(v.pc[l], codes(touches))))
+                // A fault return address exactly while in `on fault`, and it is a touch outside it.
+                let inFault = try member(v.pc[l], faultCodes)
+                parts.append(try ctx.iff(inFault, ctx.not(isZero(v.faultReturn[l]))))
+                let returns = try codes(touches.filter { program.instructions[$0].block != .fault })
+                parts.append(try ctx.or([isZero(v.faultReturn[l]), member(v.faultReturn[l], returns)]))
+            }
+            let inVMExit = try ctx.or([member(v.pc[0], vmexitCodes),
+                                       ctx.and([member(v.pc[0], faultCodes), member(v.faultReturn[0], vmexitCodes)])])
+            parts.append(try ctx.iff(inVMExit, ctx.not(isZero(v.exitReason))))
+            parts.append(try ctx.bvUle(v.exitReason, ctx.bitVector(UInt64(model.exits.count), width: layout.exitWidth)))
+            let running = try inGuest(v)
+            parts.append(try ctx.implies(running, ctx.and([isZero(v.pc[1]), isZero(v.pc[2])])))
+            parts.append(try ctx.implies(v.kickPending, running))
+            parts.append(try ctx.implies(v.nmiSaved, ctx.not(isZero(v.pc[2]))))
+            var mask: UInt64 = 0
+            for u in siblings[t] { mask |= 1 << UInt64(u) }
+            parts.append(try isZero(ctx.bvAnd(v.holds, ctx.bitVector(~mask & ((1 << UInt64(layout.threadWidth)) &- 1), width: layout.threadWidth))))
+        }
+        return try ctx.and(parts)
+    }
+
+    /// The two states differ in some variable (for simple-path constraints).
+    func differ(_ a: SymbolicState, _ b: SymbolicState) throws -> Z3Expr {
+        var parts: [Z3Expr] = []
+        for t in model.threads.indices {
+            for (x, y) in zip(a.all(of: t), b.all(of: t)) {
+                parts.append(try x.isBool ? ctx.not(ctx.iff(x, y)) : ctx.not(ctx.eq(x, y)))
+            }
+        }
+        for (ca, cb) in zip(a.buffers, b.buffers) {
+            for (x, y) in zip(ca, cb) { parts.append(try ctx.not(ctx.eq(x, y))) }
+        }
+        return try ctx.or(parts)
+    }
+
     // MARK: Properties
 
     /// The state predicate of a check (deadlock needs the commands at `s`).

@@ -8,8 +8,8 @@ public struct ReportRenderer: Sendable {
     public func headline(_ report: Checker.Report) -> String {
         let path = report.model.file.path
         var timing = "[\(report.engine), \(Self.seconds(report.seconds))"
-        for phase in report.earlier {
-            timing += "; before it \(phase.engine): \(phase.result), \(Self.seconds(phase.seconds))"
+        for phase in report.otherPhases {
+            timing += "; \(phase.engine): \(phase.result), \(Self.seconds(phase.seconds))"
         }
         timing += "]"
         return "\(path): \(verdictPhrase(report)) \(timing): \(expectationPhrase(report))"

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+@testable import LeakModel
+
+/// The proof engines must never prove a model that has a finding, and the state
+/// constraints k-induction starts from must hold in every reachable state.
+@Suite("Proof engines against the explicit engine")
+struct ProofEngineTests {
+    static let seeds: [UInt64] = Array(1...80)
+
+    @Test(arguments: seeds)
+    func wellFormednessHoldsOnReachableStates(seed: UInt64) throws {
+        let model = try loadModel(RandomModel(seed: seed, bound: 6).source())
+        #expect(try BMCChecker(model: model).firstIllFormedDepth(bound: 6) == nil, "seed \(seed)")
+    }
+
+    @Test(arguments: seeds)
+    func kInductionNeverProvesAModelWithAFinding(seed: UInt64) throws {
+        let full = try loadModel(RandomModel(seed: seed, bound: 6).source())
+        for checks in full.checks.map({ [$0] }) {
+            var model = full
+            model.checks = checks
+            let (explicit, _) = ExplicitChecker(model: model, stateLimit: 100_000).check(bound: nil)
+            let result = try KInduction(model: model).prove(maxDepth: 6)
+            // Depth d is a proof together with the base case "no finding within d-1 steps"
+            // (the checker gets that from bounded model checking). So a finding of length
+            // d or more next to an inductive depth d is unsound; a shorter one is the base
+            // case failing, and then nothing is claimed.
+            if case .proved(let depth) = result, case .finding(let t) = explicit, t.length >= depth {
+                Issue.record("seed \(seed), \(checks): k-induction proves depth \(depth), but there is a \(t.finding.check) in \(t.length) steps")
+            }
+        }
+    }
+
+    @Test func kInductionProvesTheFlushedNoSMTModel() throws {
+        let model = try ShippedModelsTests.load("nosmt-flush.leak")
+        #expect(try KInduction(model: model).prove(maxDepth: 10) == .proved(depth: 2))
+    }
+}
