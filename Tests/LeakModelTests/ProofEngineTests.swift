@@ -32,6 +32,39 @@ struct ProofEngineTests {
         }
     }
 
+    /// Spacer's proofs need no base case (the invariant is checked against the initial
+    /// states too), so any finding at all next to a proof is unsound; and a "reachable"
+    /// answer needs a finding somewhere.
+    @Test(arguments: Array(seeds.prefix(60)))
+    func spacerAgreesWithTheExplicitEngine(seed: UInt64) throws {
+        let full = try loadModel(RandomModel(seed: seed, bound: 6).source())
+        for checks in full.checks.map({ [$0] }) {
+            var model = full
+            model.checks = checks
+            let (explicit, _) = ExplicitChecker(model: model, stateLimit: 100_000).check(bound: nil)
+            let deadline = DispatchTime.now() + .seconds(20)
+            switch (try SpacerProver(model: model).prove(deadline: deadline), explicit) {
+            case (.proved, .finding(let t)):
+                Issue.record("seed \(seed), \(checks): Spacer proves it, but there is a \(t.finding.check) in \(t.length) steps")
+            case (.reachable, .proved):
+                Issue.record("seed \(seed), \(checks): Spacer finds a path, the explicit engine proves there is none")
+            default:
+                break
+            }
+        }
+    }
+
+    @Test(arguments: ["asi.leak", "nosmt-flush.leak"])
+    func spacerProvesTheSafeShippedModels(file: String) throws {
+        let model = try ShippedModelsTests.load(file)
+        guard case .proved(let invariant) = try SpacerProver(model: model).prove() else {
+            Issue.record("\(file): Spacer did not prove it")
+            return
+        }
+        #expect(invariant.size > 0)
+        #expect(!invariant.outline().isEmpty)
+    }
+
     @Test func kInductionProvesTheFlushedNoSMTModel() throws {
         let model = try ShippedModelsTests.load("nosmt-flush.leak")
         #expect(try KInduction(model: model).prove(maxDepth: 10) == .proved(depth: 2))

@@ -14,6 +14,8 @@ public struct Checker: Sendable {
         case explicit
         /// Bounded model checking with Z3, then k-induction with Z3 for a proof.
         case kinduction
+        /// Bounded model checking with Z3, then Z3's Spacer engine for a proof with an invariant.
+        case spacer
     }
 
     public struct Options: Sendable {
@@ -140,7 +142,7 @@ public struct Checker: Sendable {
             }
             return Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
                           guestRuns: stats.guestRuns)
-        case .bmc, .auto, .kinduction:
+        case .bmc, .auto, .kinduction, .spacer:
             let ((outcome, _), bmcSeconds) = try Self.timed {
                 try BMCChecker(model: model).check(bound: bound, deadline: deadline, cancellation: cancellation)
             }
@@ -168,6 +170,28 @@ public struct Checker: Sendable {
                     let reached = stats.depth
                     earlier.append(Phase(engine: "explicit", seconds: seconds,
                                          result: "gave up after \(stats.states) states (depth \(reached))"))
+                }
+            }
+            if options.engine == .auto || options.engine == .spacer {
+                let (result, seconds) = try Self.timed {
+                    try SpacerProver(model: model).prove(deadline: deadline, cancellation: cancellation)
+                }
+                switch result {
+                case .proved(let invariant):
+                    var report = Report(model: model,
+                                        outcome: .proved(.init(summary: "Spacer's inductive invariant, \(invariant.size) facts, checked", invariant: invariant)),
+                                        engine: "spacer", bound: bound, seconds: seconds, guestRuns: nil)
+                    report.otherPhases = earlier
+                    return report
+                case .reachable:
+                    earlier.append(Phase(engine: "spacer", seconds: seconds, result: "a finding longer than \(bound) steps exists"))
+                case .unknown(let reason):
+                    earlier.append(Phase(engine: "spacer", seconds: seconds, result: "stopped (\(reason))"))
+                }
+                if options.engine == .spacer {
+                    var report = bmc
+                    report.otherPhases = Array(earlier.dropFirst())
+                    return report
                 }
             }
             // k-induction: the base case up to `bound` is what BMC just showed.

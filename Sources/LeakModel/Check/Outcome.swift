@@ -13,7 +13,9 @@ public enum Outcome: Hashable, Sendable {
     public struct Proof: Hashable, Sendable {
         /// What the proof rests on, in one phrase ("all 1,204 reachable states explored").
         public var summary: String
-        public init(summary: String) { self.summary = summary }
+        /// The inductive invariant, when the engine gives one (Spacer).
+        public var invariant: Invariant?
+        public init(summary: String, invariant: Invariant? = nil) { self.summary = summary; self.invariant = invariant }
     }
 
     /// The verdict word: `leak`, `crash`, `deadlock`, `safe` (proved), `bounded`, `unknown`.

@@ -62,6 +62,10 @@ public struct ReportRenderer: Sendable {
         if case .finding(let trace) = report.outcome {
             out += "\n" + TraceRenderer(model: report.model).render(trace)
         }
+        if case .proved(let proof) = report.outcome, let invariant = proof.invariant {
+            out += "\nInductive invariant (holds initially, after every step, and excludes every finding):\n"
+            out += invariant.outline()
+        }
         return out
     }
 

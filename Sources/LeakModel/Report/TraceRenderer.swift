@@ -68,12 +68,9 @@ public struct TraceRenderer: Sendable {
     }
 
     /// The statement's source text, on one line.
-    public func statementText(_ q: Int) -> String {
-        let raw = model.file.text(of: program.instructions[q].span)
-        return raw.split(whereSeparator: \.isNewline).first.map { String($0).trimmingCharacters() } ?? raw
-    }
+    public func statementText(_ q: Int) -> String { program.text(of: q, in: model) }
 
-    public func line(_ q: Int) -> Int { model.file.position(of: program.instructions[q].span.start).line }
+    public func line(_ q: Int) -> Int { program.line(of: q, in: model) }
 
     /// "line 12, exit ept" / "line 4, on fault".
     private func where_(_ q: Int) -> String {
@@ -197,17 +194,3 @@ public struct TraceRenderer: Sendable {
     }
 }
 
-extension String {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return String(s)
-    }
-
-    func trimmingTrailingSpaces() -> String {
-        var s = Substring(self)
-        while s.last == " " { s.removeLast() }
-        return String(s)
-    }
-}

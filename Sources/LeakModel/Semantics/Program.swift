@@ -131,3 +131,17 @@ public struct Program: Sendable {
         return out
     }
 }
+
+extension Program {
+    /// An instruction's source text on one line ("touch percpu").
+    public func text(of q: Int, in model: Model) -> String {
+        let raw = model.file.text(of: instructions[q].span)
+        let first = raw.split(whereSeparator: \.isNewline).first.map(String.init) ?? raw
+        return first.trimmingCharacters()
+    }
+
+    /// The 1-based line of an instruction.
+    public func line(of q: Int, in model: Model) -> Int {
+        model.file.position(of: instructions[q].span.start).line
+    }
+}

@@ -1,0 +1,182 @@
+/// Turns a formula over the encoding's state constants into an `Invariant` in the model's
+/// terms, looking every constant up in a symbol table (never by parsing its name).
+struct InvariantTranslator {
+    enum Variable {
+        case pc(Int, SystemState.Level)
+        case faultReturn(Int, SystemState.Level)
+        case retry(Int, SystemState.Level)
+        case served(Int)
+        case table(Int)
+        case exitReason(Int)
+        case interruptsOn(Int)
+        case nmiSaved(Int)
+        case holds(Int)
+        case kickPending(Int)
+        case buffer(core: Int, buffer: Int)
+    }
+
+    let model: Model
+    let program: Program
+    private var symbols: [Z3Expr: Variable] = [:]
+
+    init(model: Model, program: Program, state s: SymbolicState) {
+        self.model = model
+        self.program = program
+        for (t, v) in s.threads.enumerated() {
+            for level in SystemState.Level.allCases {
+                let l = level.rawValue
+                symbols[v.pc[l]] = .pc(t, level)
+                symbols[v.faultReturn[l]] = .faultReturn(t, level)
+                symbols[v.retry[l]] = .retry(t, level)
+            }
+            symbols[v.served] = .served(t)
+            symbols[v.table] = .table(t)
+            symbols[v.exitReason] = .exitReason(t)
+            symbols[v.interruptsOn] = .interruptsOn(t)
+            symbols[v.nmiSaved] = .nmiSaved(t)
+            symbols[v.holds] = .holds(t)
+            symbols[v.kickPending] = .kickPending(t)
+        }
+        for (c, core) in s.buffers.enumerated() {
+            for (b, e) in core.enumerated() { symbols[e] = .buffer(core: c, buffer: b) }
+        }
+    }
+
+    func translate(_ e: Z3Expr) throws -> Invariant {
+        if let v = symbols[e] { return .atom(holdsTrue(v)) }
+        switch try e.node() {
+        case .bool(let b): return b ? .true : .false
+        case .not(let a): return .not(try translate(a))
+        case .and(let parts): return .and(try parts.map(translate))
+        case .or(let parts): return .or(try parts.map(translate))
+        case .implies(let a, let b): return .or([.not(try translate(a)), try translate(b)])
+        case .bit(let index, let inner):
+            if let v = symbols[inner] { return slice(v, high: index, low: index, value: 1) }
+            return .atom(text(e))
+        case .eq(let a, let b):
+            if let atom = try equality(a, b) ?? equality(b, a) { return atom }
+            if a.isBool { return .or([.and([try translate(a), try translate(b)]),
+                                      .and([.not(try translate(a)), .not(try translate(b))])]) }
+            return .atom(text(e))
+        default:
+            return .atom(text(e))
+        }
+    }
+
+    /// `variable = value` (or a one-bit slice of a buffer), in words.
+    private func equality(_ a: Z3Expr, _ b: Z3Expr) throws -> Invariant? {
+        guard case .numeral(let value, _) = try b.node() else { return nil }
+        if let v = symbols[a] { return .atom(describe(v, value)) }
+        if case .extract(let high, let low, let inner) = try a.node(), let v = symbols[inner] {
+            return slice(v, high: high, low: low, value: value)
+        }
+        return nil
+    }
+
+    /// `bits high...low of variable = value`, in words: for sets (buffers, holds) which
+    /// members are in or out; for codes (positions, tables...) which values are possible.
+    private func slice(_ v: Variable, high: Int, low: Int, value: UInt64) -> Invariant {
+        let bits = (low...high).map { (index: $0, set: value >> UInt64($0 - low) & 1 == 1) }
+        switch v {
+        case .buffer(let c, let b):
+            return .and(bits.map { bit in
+                let atom = Invariant.atom("\(model.buffers[b].name) of \(model.cores[c].name) holds \(model.regions[bit.index].name)")
+                return bit.set ? atom : .not(atom)
+            }).flattened
+        case .holds(let t):
+            return .and(bits.map { bit in
+                let atom = Invariant.atom("\(thread(t)) holds \(thread(bit.index))")
+                return bit.set ? atom : .not(atom)
+            }).flattened
+        default:
+            let mask: UInt64 = high - low >= 63 ? ~0 : ((1 << UInt64(high - low + 1)) - 1) << UInt64(low)
+            let possible = candidates(v).filter { ($0 & mask) >> UInt64(low) == value }
+            return .or(possible.map { .atom(describe(v, $0)) }).flattened
+        }
+    }
+
+    /// The values a variable takes in well-formed states.
+    private func candidates(_ v: Variable) -> [UInt64] {
+        let all = program.instructions.indices
+        switch v {
+        case .pc(_, let level):
+            let here = all.filter { levelCanRun($0, level) }.map { StateLayout.code(instruction: $0) }
+            return (level == .base ? [StateLayout.guestCode, StateLayout.readyCode] : [0]) + here
+        case .faultReturn(_, let level):
+            let touches = all.filter { q in
+                guard case .touch = program.instructions[q].op else { return false }
+                return levelCanRun(q, level) && program.instructions[q].block != .fault
+            }
+            return [0] + touches.map { StateLayout.code(instruction: $0) }
+        case .served(let t): return model.threads[t].guests.map(UInt64.init)
+        case .table: return model.tables.indices.map(UInt64.init)
+        case .exitReason: return (0...model.exits.count).map(UInt64.init)
+        default: return [0, 1]
+        }
+    }
+
+    private func levelCanRun(_ q: Int, _ level: SystemState.Level) -> Bool {
+        switch program.instructions[q].block {
+        case .vmexit, .exit, .vmentry: level == .base
+        case .fault: true
+        case .interrupt(let i): level == (model.interrupts[i].kind == .nmi ? .nmi : .irq)
+        }
+    }
+
+    private func thread(_ t: Int) -> String { model.threads[t].name }
+
+    private func holdsTrue(_ v: Variable) -> String {
+        switch v {
+        case .retry(let t, let l): "\(thread(t)) retries a touch after on fault\(levelSuffix(l))"
+        case .interruptsOn(let t): "\(thread(t)) has interrupts on"
+        case .nmiSaved(let t): "\(thread(t)) returns from its nmi handler with interrupts on"
+        case .kickPending(let t): "\(thread(t)) has a kick pending"
+        default: "\(v)"
+        }
+    }
+
+    private func levelSuffix(_ l: SystemState.Level) -> String {
+        switch l {
+        case .base: ""
+        case .irq: " (in an irq handler)"
+        case .nmi: " (in an nmi handler)"
+        }
+    }
+
+    private func describe(_ v: Variable, _ value: UInt64) -> String {
+        switch v {
+        case .pc(let t, let level):
+            switch (level, StateLayout.position(value)) {
+            case (.base, .guest): return "\(thread(t)) runs its guest"
+            case (.base, .ready): return "\(thread(t)) is ready to enter its guest"
+            case (_, .guest): return "\(thread(t)) runs no \(level == .irq ? "irq" : "nmi") handler"
+            case (_, .ready): return "\(thread(t)) is at an impossible position"
+            case (_, .instruction(let q)):
+                return "\(thread(t))\(levelSuffix(level)) is at \(program.text(of: q, in: model)) (line \(program.line(of: q, in: model)))"
+            }
+        case .faultReturn(let t, let level):
+            guard value >= 2 else { return "\(thread(t)) is not in on fault\(levelSuffix(level))" }
+            let q = Int(value) - 2
+            return "\(thread(t)) is in on fault for \(program.text(of: q, in: model)) (line \(program.line(of: q, in: model)))\(levelSuffix(level))"
+        case .served(let t):
+            return "\(thread(t)) serves \(model.guests[Int(value)].name)"
+        case .table(let t):
+            return "\(thread(t)) has table \(model.tables[Int(value)].name) loaded"
+        case .exitReason(let t):
+            return value == 0 ? "\(thread(t)) handles no exit in on vmexit" : "\(thread(t)) handles exit \(model.exits[Int(value) - 1].name) in on vmexit"
+        case .holds(let t):
+            let held = model.threads.indices.filter { value & (1 << UInt64($0)) != 0 }.map { model.threads[$0].name }
+            return held.isEmpty ? "\(thread(t)) holds no sibling" : "\(thread(t)) holds \(held.joined(separator: ", "))"
+        case .buffer(let c, let b):
+            let regions = model.regions.indices.filter { value & (1 << UInt64($0)) != 0 }.map { model.regions[$0].name }
+            return "\(model.buffers[b].name) of \(model.cores[c].name) holds " + (regions.isEmpty ? "nothing" : "exactly " + regions.joined(separator: ", "))
+        case .retry, .interruptsOn, .nmiSaved, .kickPending:
+            return value == 0 ? "not: " + holdsTrue(v) : holdsTrue(v)
+        }
+    }
+
+    /// Z3's text of a formula, for what has no phrase of its own.
+    private func text(_ e: Z3Expr) -> String {
+        e.description.replacingOccurrences(of: "@0", with: "")
+    }
+}
