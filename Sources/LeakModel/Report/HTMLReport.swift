@@ -1,0 +1,5 @@
+/// Placeholder; replaced below.
+public struct HTMLReport: Sendable {
+    public init() {}
+    public func render(_ report: Checker.Report) -> String { "" }
+}
