@@ -145,6 +145,9 @@ extension LeakCheck {
         @Option(help: "States the explicit engine may visit before it gives up.")
         var stateLimit: Int = 500_000
 
+        @Flag(help: "For a safe model, do not check which mitigations the proof needs.")
+        var noExplain = false
+
         func validate() throws {
             if let bound, bound < 0 || bound > 1000 { throw ValidationError("--bound must be between 0 and 1000") }
             if Checker.Engine(rawValue: engine) == nil {
@@ -163,7 +166,18 @@ extension LeakCheck {
             let progress = Progress()
             let entry = LeakCheck.checkEntry(model, checker, progress: progress)
             guard case .checked(let report) = entry else { throw ExitCode(ExitStatus.internalError.rawValue) }
-            let html = HTMLReport().render(report)
+            var explanation: Explainer.Explanation? = nil
+            if !noExplain, case .proved = report.outcome {
+                // What the proof rests on: which mitigations it needs. The explicit engine gives
+                // proofs and shortest findings without Z3, and quickly for a model it could prove.
+                var options = checker.options
+                options.engine = .explicit
+                explanation = try? Explainer(checker: Checker(options: options), tryAdditions: false).explain(model) { i, n, what in
+                    progress.begin("report \(path): mitigation \(i + 1)/\(n) \(what)")
+                }
+                progress.finish()
+            }
+            let html = HTMLReport(explanation: explanation).render(report)
             if let output, output != "-" {
                 do {
                     try Data(html.utf8).write(to: URL(fileURLWithPath: output))
