@@ -98,7 +98,7 @@ extension HTMLReport {
                     s += "<path class=\"kick-pending\" d=\"M\(x + cw - 14),\(y + 2) L\(x + cw - 2),\(y + 2) L\(x + cw - 2),\(y + 14) z\" fill=\"#f6c344\"/>"
                 }
                 let mode = ts.inGuest ? model.guests[ts.served].name
-                    : tableLabel(ts.table, served: ts.served, model) + (ts.nmi != nil ? " ·nmi" : ts.irq != nil ? " ·irq" : "")
+                    : tableLabel(ts.table, served: ts.served, model)
                 s += "<text class=\"cell-mode\" x=\"\(x + 6)\" y=\"\(y + 17)\">\(esc(fit(mode, chars)))</text>"
                 if !actionLabel.isEmpty {
                     s += "<text class=\"cell-action\" x=\"\(x + 6)\" y=\"\(y + 33)\">\(esc(fit(actionLabel, chars + 1)))</text>"
@@ -195,7 +195,9 @@ extension HTMLReport {
         case .guestStep: return "runs"
         case .exit(_, let x): return "exit \(model.exits[x].name)"
         case .entry: return "VM entry"
-        case .interrupt(_, let i): return "\(model.interrupts[i].kind.rawValue) \(model.interrupts[i].name)"
+        case .interrupt(_, let i):
+            let interrupt = model.interrupts[i]
+            return interrupt.name == interrupt.kind.rawValue ? "\(interrupt.name) starts" : "\(interrupt.kind.rawValue) \(interrupt.name)"
         case .statement(_, let q, let faultedAt):
             let word: String
             switch program.instructions[q].op {
@@ -310,6 +312,8 @@ extension HTMLReport {
     static let script = """
         (function () {
           var matrix = document.getElementById('matrix');
+          var finding = document.getElementById('finding-step');
+          if (finding) finding.addEventListener('click', function () { select(finding.getAttribute('data-step')); });
           document.querySelectorAll('.guest-picker button').forEach(function (b) {
             b.addEventListener('click', function () {
               document.querySelectorAll('.guest-picker button').forEach(function (o) { o.classList.remove('active'); });
@@ -330,6 +334,8 @@ extension HTMLReport {
           document.querySelectorAll('#steps tbody tr').forEach(function (r) {
             r.addEventListener('click', function () { select(r.getAttribute('data-step')); });
           });
+          // Tells a headless browser test that the script ran to its end.
+          document.documentElement.setAttribute('data-report-ready', 'yes');
         })();
         """
 }
