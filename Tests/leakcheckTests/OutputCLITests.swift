@@ -146,7 +146,7 @@ struct OutputCLITests {
 
     @Test(.enabled(if: browserAvailable || ProcessInfo.processInfo.environment["CI"] != nil,
                    "chromium is not installed (script/setup installs it)"),
-          .timeLimit(.minutes(5)))
+          .timeLimit(.minutes(10)))
     func reportInHeadlessChromium() throws {
         let binary = try #require(Self.binary, "leakcheck binary not found")
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("leakcheck-browser-\(UUID().uuidString)")

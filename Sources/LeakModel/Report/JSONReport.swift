@@ -171,7 +171,7 @@ public indirect enum JSONValue: Sendable, Equatable {
 
     private static func number(_ d: Double) -> String {
         if d == d.rounded(), abs(d) < 1e15 { return String(Int(d)) }
-        return String(format: "%.6g", d)
+        return "\(d)"  // the shortest text that reads back as d; "1e-05" is valid JSON
     }
 
     /// A JSON string literal.
