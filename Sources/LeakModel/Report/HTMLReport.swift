@@ -362,6 +362,15 @@ public struct HTMLReport: Sendable {
         let isWarm = warm(decl)
         let rank = (0..<decl).filter { warm($0) == isWarm }.count
         let palette = isWarm ? warmPalette : coolPalette
-        return palette[rank % palette.count]
+        // Copies of a per-guest table: one hue, darker for each later guest.
+        let copy = model.tableDecls[decl].copies.firstIndex(of: t) ?? 0
+        return darker(palette[rank % palette.count], by: min(0.5, 0.22 * Double(copy)))
+    }
+
+    /// A "#rrggbb" colour mixed with black.
+    static func darker(_ hex: String, by amount: Double) -> String {
+        guard amount > 0, hex.count == 7, let v = Int(hex.dropFirst(), radix: 16) else { return hex }
+        let parts = [(v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff].map { Int((Double($0) * (1 - amount)).rounded()) }
+        return "#" + parts.map { String(format: "%02x", $0) }.joined()
     }
 }
