@@ -254,6 +254,33 @@ struct OutputFormatTests {
         }
     }
 
+    /// A sibling running another guest exposes that guest's regions: the cause is that guest.
+    @Test func corunThroughASiblingGuest() throws {
+        let model = try loadModel("""
+            core c0 { t0 t1 }
+            guest vm1, vm2
+            region text public
+            region mem per guest
+            table small maps text
+            run vm1 on t0
+            run vm2 on t1
+            check corun
+            """)
+        let r = try Checker(options: .init(engine: .explicit)).check(model)
+        guard case .finding(let trace) = r.outcome, case .corun(_, _, let u, _) = trace.finding else {
+            Issue.record("no corun: \(r.outcome)"); return
+        }
+        #expect(trace.final.threads[u].inGuest)
+        let cause = try #require(FindingCause(model: model, program: Program(model)).locate(trace).first)
+        #expect(model.file.text(of: cause.span) == model.guests[trace.final.threads[u].served].name)
+        let f = try #require(try jsonObject(JSONReport().entry(.checked(r)))["finding"] as? [String: Any])
+        #expect((f["exposure"] as? [String: String])?["mode"] == "guest")
+        if jsonschemaAvailable {
+            let errors = try validate([JSONReport().document([.checked(r)]).rendered()], schema: Self.docsSchema, draft: "Draft202012Validator")
+            #expect(errors.isEmpty, "\(errors)")
+        }
+    }
+
     @Test func deadlockPointsAtEveryWait() throws {
         let r = try report("entry-deadlock.leak")
         guard case .finding(let trace) = r.outcome else { Issue.record("no finding"); return }
