@@ -44,6 +44,9 @@ extension LeakCheck {
         @Flag(name: .shortAndLong, help: "Print only the verdict line of each model (and the summary).")
         var quiet = false
 
+        @Option(help: "Output format: text, json (docs/JSON.md), junit (JUnit XML) or sarif (SARIF 2.1.0).")
+        var format: OutputFormat = .text
+
         func validate() throws {
             if let bound, bound < 0 || bound > 1000 { throw ValidationError("--bound must be between 0 and 1000") }
             if Checker.Engine(rawValue: engine) == nil {
@@ -62,6 +65,21 @@ extension LeakCheck {
             let checker = Checker(options: .init(bound: bound, engine: Checker.Engine(rawValue: engine)!,
                                                  stateLimit: stateLimit, deadline: deadline,
                                                  cancellation: interrupt.cancellation))
+            if format != .text {
+                var entries: [RunEntry] = []
+                let progress = Progress()
+                for path in files where !interrupt.cancellation.isCancelled {
+                    let (model, failed) = LeakCheck.loadEntry(path)
+                    if let model { entries.append(LeakCheck.checkEntry(model, checker, progress: progress)) }
+                    if let failed { entries.append(failed) }
+                }
+                LeakCheck.printDocument(format, entries)
+                if interrupt.cancellation.isCancelled {
+                    Output.error("leakcheck: interrupted")
+                    throw ExitCode(ExitStatus.interrupted.rawValue)
+                }
+                throw ExitCode(LeakCheck.status(of: entries).rawValue)
+            }
             var status = ExitStatus.ok
             var tally = Tally()
             let renderer = ReportRenderer()
@@ -72,7 +90,9 @@ extension LeakCheck {
                     continue
                 }
                 do {
-                    let report = try checker.check(model)
+                    let progress = Progress()
+                    progress.begin("checking \(path) (engine \(checker.options.engine.rawValue))...")
+                    let report = try { defer { progress.finish() }; return try checker.check(model) }()
                     print(quiet ? renderer.headline(report) : renderer.render(report))
                     status = status.combined(with: Self.status(report))
                     tally.add(.report(report.expectation))

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import LeakModel
+
+extension LeakCheck {
+    /// `leakcheck explain FILE`: which mitigations the verdict rests on.
+    struct Explain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show which mitigations of a model are needed, and which single additions fix a finding.",
+            discussion: """
+                Takes out each mitigation in turn (every flush, hold, kick, wait,
+                release, switch and irqs off statement, and every region a table
+                lists in its maps clause), checks the model again with the same
+                engines, and prints a table: "needed: KIND in N steps without it",
+                or "not needed" (proved safe, or the same verdict, without it;
+                "no finding within N steps" when only bounded).
+
+                For a model with a finding it also tries single additions: a flush
+                of each buffer at the end of on vmentry, hold instead of each kick,
+                a wait until siblings out of guest at the start of on vmentry, and
+                unmapping each secret region from each table that maps it.
+
+                Exit status: 0 when the model's verdict is as expected, otherwise
+                as for `leakcheck check`.
+                """)
+
+        @Argument(help: "A model file.")
+        var path: String
+
+        @Option(help: "Output format: text or json.")
+        var format: String = "text"
+
+        @Option(help: "Search schedules up to this many steps (default: the model's bound, else \(Checker.defaultBound)).")
+        var bound: Int?
+
+        @Option(help: "Which engine decides: \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var engine: String = Checker.Engine.auto.rawValue
+
+        @Option(help: "States the explicit engine may visit before it gives up.")
+        var stateLimit: Int = 500_000
+
+        @Flag(help: "Do not try the catalogue of single additions.")
+        var noAdditions = false
+
+        func validate() throws {
+            if format != "text" && format != "json" { throw ValidationError("--format must be text or json") }
+            if let bound, bound < 0 || bound > 1000 { throw ValidationError("--bound must be between 0 and 1000") }
+            if Checker.Engine(rawValue: engine) == nil {
+                throw ValidationError("unknown engine '\(engine)'; use one of \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if stateLimit < 1 { throw ValidationError("--state-limit must be positive") }
+        }
+
+        func run() throws {
+            guard let model = ModelFiles.load(path) else { throw ExitCode(ExitStatus.modelError.rawValue) }
+            let checker = Checker(options: .init(bound: bound, engine: Checker.Engine(rawValue: engine)!, stateLimit: stateLimit))
+            let progress = Progress()
+            let explanation: Explainer.Explanation
+            do {
+                explanation = try Explainer(checker: checker, tryAdditions: !noAdditions).explain(model) { i, n, what in
+                    progress.begin("explain \(path): \(i + 1)/\(n) \(what) (engine \(engine))")
+                }
+                progress.finish()
+            } catch {
+                progress.finish()
+                Output.error("\(path): internal error: \(error)")
+                throw ExitCode(ExitStatus.internalError.rawValue)
+            }
+            if format == "json" {
+                print(explanation.json().rendered(), terminator: "")
+            } else {
+                print(explanation.renderText(), terminator: "")
+            }
+            throw ExitCode(LeakCheck.status(of: [.checked(explanation.baseline)]).rawValue)
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import ArgumentParser
+import Foundation
+import LeakModel
+
+/// Output formats of `leakcheck check`.
+enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
+    case text, json, junit, sarif
+}
+
+/// A one-line progress indicator on stderr, only when stderr is a terminal: "checking FILE
+/// (engine auto) 2.4 s", rewritten in place every half second and erased when done. The
+/// engines have no progress callback, so it shows only what runs and for how long.
+final class Progress: @unchecked Sendable {
+    static let enabled = isatty(2) == 1 && ProcessInfo.processInfo.environment["LEAKCHECK_NO_PROGRESS"] == nil
+
+    private let lock = NSLock()
+    private var label = ""
+    private var start = Date()
+    private var shown = 0
+    private var timer: DispatchSourceTimer?
+
+    init() {}
+
+    /// Shows `label` with the time since now, until `finish` or the next `begin`.
+    func begin(_ label: String) {
+        guard Self.enabled else { return }
+        lock.lock()
+        self.label = label
+        start = Date()
+        draw()
+        if timer == nil {
+            let t = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+            t.schedule(deadline: .now() + 0.5, repeating: 0.5)
+            t.setEventHandler { [weak self] in
+                guard let self else { return }
+                self.lock.lock(); self.draw(); self.lock.unlock()
+            }
+            t.resume()
+            timer = t
+        }
+        lock.unlock()
+    }
+
+    /// Erases the line (call before printing results on stdout).
+    func finish() {
+        guard Self.enabled else { return }
+        lock.lock()
+        timer?.cancel()
+        timer = nil
+        if shown > 0 { write("\r" + String(repeating: " ", count: shown) + "\r") }
+        shown = 0
+        lock.unlock()
+    }
+
+    private func draw() {
+        let seconds = Date().timeIntervalSince(start)
+        var text = "\(label) \(String(format: "%.1f", seconds)) s"
+        if text.count > 79 { text = String(text.suffix(79)) }
+        let pad = max(0, shown - text.count)
+        write("\r" + text + String(repeating: " ", count: pad))
+        shown = text.count
+    }
+
+    private func write(_ s: String) { FileHandle.standardError.write(Data(s.utf8)) }
+}
+
+extension LeakCheck {
+    /// Loads a model for a machine-readable report: diagnostics go to stderr as usual, and a
+    /// model with errors becomes a `.modelError` entry.
+    static func loadEntry(_ path: String) -> (Model?, RunEntry?) {
+        let result = Frontend.load(path: path)
+        if !result.diagnostics.isEmpty { Output.error(Output.render(result)) }
+        guard let model = result.model else {
+            return (nil, .modelError(path: path, file: result.file, diagnostics: result.diagnostics))
+        }
+        return (model, nil)
+    }
+
+    /// Checks one model for a report, with progress on stderr.
+    static func checkEntry(_ model: Model, _ checker: Checker, progress: Progress) -> RunEntry {
+        progress.begin("checking \(model.file.path) (engine \(checker.options.engine.rawValue))...")
+        defer { progress.finish() }
+        do {
+            return .checked(try checker.check(model))
+        } catch {
+            Output.error("\(model.file.path): internal error: \(error)")
+            return .internalError(model: model, message: "\(error)")
+        }
+    }
+
+    /// The exit status of a run.
+    static func status(of entries: [RunEntry]) -> ExitStatus {
+        entries.reduce(ExitStatus.ok) { status, e in
+            let s: ExitStatus
+            switch e.status {
+            case .asExpected: s = .ok
+            case .mismatch: s = .mismatch
+            case .undecided: s = .unknown
+            case .modelError: s = .modelError
+            case .internalError: s = .internalError
+            }
+            return status.combined(with: s)
+        }
+    }
+
+    /// Prints a machine-readable document for a run on stdout.
+    static func printDocument(_ format: OutputFormat, _ entries: [RunEntry]) {
+        switch format {
+        case .text: break
+        case .json: print(JSONReport().document(entries).rendered(), terminator: "")
+        case .sarif: print(SARIFReport().document(entries).rendered(), terminator: "")
+        case .junit:
+            let formatter = ISO8601DateFormatter()
+            print(JUnitReport().document(entries, timestamp: formatter.string(from: Date())), terminator: "")
+        }
+    }
+
+    /// `leakcheck report FILE -o report.html`: one self-contained HTML page.
+    struct Report: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a model and write a self-contained HTML report.",
+            discussion: """
+                The page has the model (tables by regions with what is secret to each
+                guest, threads by core, placement), the verdict and engine, and for a
+                finding the schedule as one swim lane per thread, coloured by mode and
+                table, with kicks and holds as arrows and the buffers after every step.
+                For a safe model it shows what the proof rests on. No network: CSS,
+                script and pictures are inline.
+
+                \(ExitStatus.table)
+                """)
+
+        @Argument(help: "A model file.")
+        var path: String
+
+        @Option(name: .shortAndLong, help: "Where to write the page (default: standard output).")
+        var output: String?
+
+        @Option(help: "Search schedules up to this many steps (default: the model's bound, else \(Checker.defaultBound)).")
+        var bound: Int?
+
+        @Option(help: "Which engine decides: \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var engine: String = Checker.Engine.auto.rawValue
+
+        @Option(help: "States the explicit engine may visit before it gives up.")
+        var stateLimit: Int = 500_000
+
+        @Flag(help: "For a safe model, do not check which mitigations the proof needs.")
+        var noExplain = false
+
+        func validate() throws {
+            if let bound, bound < 0 || bound > 1000 { throw ValidationError("--bound must be between 0 and 1000") }
+            if Checker.Engine(rawValue: engine) == nil {
+                throw ValidationError("unknown engine '\(engine)'; use one of \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if stateLimit < 1 { throw ValidationError("--state-limit must be positive") }
+        }
+
+        func run() throws {
+            let (loaded, failed) = LeakCheck.loadEntry(path)
+            guard let model = loaded else {
+                _ = failed
+                throw ExitCode(ExitStatus.modelError.rawValue)
+            }
+            let checker = Checker(options: .init(bound: bound, engine: Checker.Engine(rawValue: engine)!, stateLimit: stateLimit))
+            let progress = Progress()
+            let entry = LeakCheck.checkEntry(model, checker, progress: progress)
+            guard case .checked(let report) = entry else { throw ExitCode(ExitStatus.internalError.rawValue) }
+            var explanation: Explainer.Explanation? = nil
+            if !noExplain, case .proved = report.outcome {
+                // What the proof rests on: which mitigations it needs. The explicit engine gives
+                // proofs and shortest findings without Z3, and quickly for a model it could prove.
+                var options = checker.options
+                options.engine = .explicit
+                explanation = try? Explainer(checker: Checker(options: options), tryAdditions: false).explain(model) { i, n, what in
+                    progress.begin("report \(path): mitigation \(i + 1)/\(n) \(what)")
+                }
+                progress.finish()
+            }
+            let html = HTMLReport(explanation: explanation).render(report)
+            if let output, output != "-" {
+                do {
+                    try Data(html.utf8).write(to: URL(fileURLWithPath: output))
+                } catch {
+                    Output.error("leakcheck: error: cannot write '\(output)': \(error.localizedDescription)")
+                    throw ExitCode(ExitStatus.modelError.rawValue)
+                }
+                Output.error("\(ReportRenderer().headline(report))\nwrote \(output)")
+            } else {
+                print(html, terminator: "")
+            }
+            throw ExitCode(LeakCheck.status(of: [entry]).rawValue)
+        }
+    }
+}
