@@ -13,12 +13,14 @@ extension LeakCheck {
                 "no finding within N steps") and whether it is what the model's
                 expect line says.
 
-                Engines: auto (default) searches schedules up to the bound with Z3
-                and, when it finds nothing, tries to prove the model safe for all
-                lengths by exploring every reachable state; bmc only searches up
-                to the bound; explicit only explores states (no Z3). Every
-                schedule Z3 finds is replayed through the explicit semantics
-                before it is printed.
+                Engines: auto (default) searches schedules up to the bound with Z3;
+                when it finds nothing it tries to prove the model safe for all
+                lengths: by exploring every reachable state, then with Z3's Spacer
+                (an invariant, re-checked and printed), then by k-induction. bmc
+                only searches up to the bound; explicit only explores states (no
+                Z3); spacer and kinduction search, then try that proof alone. Every
+                schedule Z3 finds is replayed through the explicit semantics before
+                it is printed.
 
                 \(ExitStatus.table)
                 """)
