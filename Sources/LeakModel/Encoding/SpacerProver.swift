@@ -37,7 +37,15 @@ public final class SpacerProver: @unchecked Sendable {
             timer = t
         }
         defer { timer?.cancel() }
-        let run = { try self.run(stoppedBy: stoppedBy) }
+        let run = { () throws -> Result in
+            do {
+                return try self.run(stoppedBy: stoppedBy)
+            } catch let error as Z3Error {
+                // An interrupt may surface as a Z3 "canceled" error rather than an unknown.
+                if let reason = stoppedBy.value { return .unknown(reason: reason) }
+                throw error
+            }
+        }
         guard let cancellation else { return try run() }
         return try cancellation.whileRegistered({ stoppedBy.set("interrupted"); ctx.interrupt() }, run)
     }
@@ -79,6 +87,8 @@ public final class SpacerProver: @unchecked Sendable {
         let errApp = try ctx.apply(err, [])
         try fp.addRule(ctx.forAll(vars, ctx.implies(ctx.and([invS, bad]), errApp)), name: "finding")
 
+        // An interrupt only stops a running call: one that came before the query is seen here.
+        if let reason = stoppedBy.value { return .unknown(reason: reason) }
         switch try fp.query(errApp) {
         case .sat:
             return .reachable
