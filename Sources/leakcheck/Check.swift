@@ -28,20 +28,8 @@ extension LeakCheck {
         @Argument(help: "Model files, or folders whose .leak files are all checked.")
         var paths: [String]
 
-        @Option(help: "Search schedules up to this many steps (default: the model's bound, else \(Checker.defaultBound)).")
-        var bound: Int?
-
-        @Option(help: "Which engine decides: \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", ")).")
-        var engine: String = Checker.Engine.auto.rawValue
-
-        @Option(help: "States the explicit engine may visit before it gives up.")
-        var stateLimit: Int = 500_000
-
-        @Option(help: "Stop the whole run after this many seconds; the verdict is then unknown (exit 3).")
-        var timeout: Double?
-
-        @Option(help: "Z3's memory limit in megabytes; a query that needs more gives unknown (exit 3).")
-        var memory: Int?
+        @OptionGroup(title: "Engines and limits")
+        var engineOptions: EngineOptions
 
         @Flag(name: .shortAndLong, help: "Print only the verdict line of each model (and the summary).")
         var quiet = false
@@ -49,24 +37,10 @@ extension LeakCheck {
         @Option(help: "Output format: text, json (docs/JSON.md), junit (JUnit XML) or sarif (SARIF 2.1.0).")
         var format: OutputFormat = .text
 
-        func validate() throws {
-            if let bound, bound < 0 || bound > 1000 { throw ValidationError("--bound must be between 0 and 1000") }
-            if Checker.Engine(rawValue: engine) == nil {
-                throw ValidationError("unknown engine '\(engine)'; use one of \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            if stateLimit < 1 { throw ValidationError("--state-limit must be positive") }
-            if let timeout, !(timeout > 0 && timeout <= 1e6) { throw ValidationError("--timeout must be a positive number of seconds") }
-            if let memory, memory < 1 { throw ValidationError("--memory must be a positive number of megabytes") }
-        }
-
         func run() throws {
             let files = try ModelFiles.expand(paths)
-            if let memory { Z3Context.setMemoryLimit(megabytes: memory) }
             let interrupt = Interrupt()
-            let deadline = timeout.map { DispatchTime.now() + .nanoseconds(Int($0 * 1e9)) }
-            let checker = Checker(options: .init(bound: bound, engine: Checker.Engine(rawValue: engine)!,
-                                                 stateLimit: stateLimit, deadline: deadline,
-                                                 cancellation: interrupt.cancellation))
+            let checker = engineOptions.checker(cancellation: interrupt.cancellation)
             if format != .text {
                 var entries: [RunEntry] = []
                 let progress = Progress()

@@ -27,38 +27,27 @@ extension LeakCheck {
         @Argument(help: "A model file.")
         var path: String
 
+        @OptionGroup(title: "Engines and limits")
+        var engineOptions: EngineOptions
+
         @Option(help: "Output format: text or json.")
         var format: String = "text"
-
-        @Option(help: "Search schedules up to this many steps (default: the model's bound, else \(Checker.defaultBound)).")
-        var bound: Int?
-
-        @Option(help: "Which engine decides: \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", ")).")
-        var engine: String = Checker.Engine.auto.rawValue
-
-        @Option(help: "States the explicit engine may visit before it gives up.")
-        var stateLimit: Int = 500_000
 
         @Flag(help: "Do not try the catalogue of single additions.")
         var noAdditions = false
 
         func validate() throws {
             if format != "text" && format != "json" { throw ValidationError("--format must be text or json") }
-            if let bound, bound < 0 || bound > 1000 { throw ValidationError("--bound must be between 0 and 1000") }
-            if Checker.Engine(rawValue: engine) == nil {
-                throw ValidationError("unknown engine '\(engine)'; use one of \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            if stateLimit < 1 { throw ValidationError("--state-limit must be positive") }
         }
 
         func run() throws {
             guard let model = ModelFiles.load(path) else { throw ExitCode(ExitStatus.modelError.rawValue) }
-            let checker = Checker(options: .init(bound: bound, engine: Checker.Engine(rawValue: engine)!, stateLimit: stateLimit))
+            let checker = engineOptions.checker()
             let progress = Progress()
             let explanation: Explainer.Explanation
             do {
                 explanation = try Explainer(checker: checker, tryAdditions: !noAdditions).explain(model) { i, n, what in
-                    progress.begin("explain \(path): \(i + 1)/\(n) \(what) (engine \(engine))")
+                    progress.begin("explain \(path): \(i + 1)/\(n) \(what) (engine \(engineOptions.engine))")
                 }
                 progress.finish()
             } catch {

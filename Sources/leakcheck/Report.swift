@@ -133,28 +133,14 @@ extension LeakCheck {
         @Argument(help: "A model file.")
         var path: String
 
+        @OptionGroup(title: "Engines and limits")
+        var engineOptions: EngineOptions
+
         @Option(name: .shortAndLong, help: "Where to write the page (default: standard output).")
         var output: String?
 
-        @Option(help: "Search schedules up to this many steps (default: the model's bound, else \(Checker.defaultBound)).")
-        var bound: Int?
-
-        @Option(help: "Which engine decides: \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", ")).")
-        var engine: String = Checker.Engine.auto.rawValue
-
-        @Option(help: "States the explicit engine may visit before it gives up.")
-        var stateLimit: Int = 500_000
-
         @Flag(help: "For a safe model, do not check which mitigations the proof needs.")
         var noExplain = false
-
-        func validate() throws {
-            if let bound, bound < 0 || bound > 1000 { throw ValidationError("--bound must be between 0 and 1000") }
-            if Checker.Engine(rawValue: engine) == nil {
-                throw ValidationError("unknown engine '\(engine)'; use one of \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            if stateLimit < 1 { throw ValidationError("--state-limit must be positive") }
-        }
 
         func run() throws {
             let (loaded, failed) = LeakCheck.loadEntry(path)
@@ -162,7 +148,7 @@ extension LeakCheck {
                 _ = failed
                 throw ExitCode(ExitStatus.modelError.rawValue)
             }
-            let checker = Checker(options: .init(bound: bound, engine: Checker.Engine(rawValue: engine)!, stateLimit: stateLimit))
+            let checker = engineOptions.checker()
             let progress = Progress()
             let entry = LeakCheck.checkEntry(model, checker, progress: progress)
             guard case .checked(let report) = entry else { throw ExitCode(ExitStatus.internalError.rawValue) }

@@ -89,3 +89,37 @@ struct ProofEngineStopTests {
         #expect(try SpacerProver(model: model).prove(cancellation: cancellation) == .unknown(reason: "interrupted"))
     }
 }
+
+@Suite("Vacuous proofs")
+struct VacuityTests {
+    /// Both threads wait for the other to load a table nobody ever loads: no guest runs.
+    static let neverEnters = """
+        core c0 { t0 t1 }
+        host host
+        guest vm1
+        region heap owner host
+        region vcpu per guest
+        table kernel maps all
+        table restricted per guest maps vcpu
+        run vm1 on t0, t1
+        on vmentry { wait until siblings in restricted; switch restricted }
+        exit x { }
+        check corun
+        bound 8
+        expect safe
+        """
+
+    @Test(arguments: [Checker.Engine.auto, .explicit, .spacer, .kinduction])
+    func aProofWhereNoGuestRunsIsVacuous(engine: Checker.Engine) throws {
+        let model = try loadModel(Self.neverEnters)
+        let report = try Checker(options: .init(engine: engine)).check(model)
+        let headline = ReportRenderer().headline(report)
+        // Never `safe`. The engines that prove this model must call the proof vacuous;
+        // k-induction may fail to prove it at all (then it stays bounded, undecided).
+        #expect(report.verdict != .safe, "\(engine): \(headline)")
+        if engine != .kinduction || report.verdict != .bounded {
+            #expect(report.verdict == .vacuous, "\(engine): \(headline)")
+            #expect(report.expectation == .mismatch)
+        }
+    }
+}

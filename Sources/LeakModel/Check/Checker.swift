@@ -180,7 +180,8 @@ public struct Checker: Sendable {
                 case .proved(let invariant):
                     var report = Report(model: model,
                                         outcome: .proved(.init(summary: "Spacer's inductive invariant, \(invariant.size) facts, checked", invariant: invariant)),
-                                        engine: "spacer", bound: bound, seconds: seconds, guestRuns: nil)
+                                        engine: "spacer", bound: bound, seconds: seconds,
+                                        guestRuns: try guestRuns(model, within: bound))
                     report.otherPhases = earlier
                     return report
                 case .reachable:
@@ -202,7 +203,8 @@ public struct Checker: Sendable {
             case .proved(let depth):
                 var report = Report(model: model,
                                     outcome: .proved(.init(summary: "k-induction at depth \(depth), base case by bmc")),
-                                    engine: "k-induction", bound: bound, seconds: seconds, guestRuns: nil)
+                                    engine: "k-induction", bound: bound, seconds: seconds,
+                                    guestRuns: try guestRuns(model, within: bound))
                 report.otherPhases = earlier
                 return report
             case .notInductive(let depth):
@@ -217,6 +219,12 @@ public struct Checker: Sendable {
                 return report
             }
         }
+    }
+
+    /// Whether a guest runs within `bound` steps. A proof without that evidence is reported
+    /// as vacuous: leakcheck never calls a model safe without seeing a guest run in it.
+    private func guestRuns(_ model: Model, within bound: Int) throws -> Bool {
+        try BMCChecker(model: model).firstGuestRun(within: bound) != nil
     }
 
     private static func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {

@@ -350,14 +350,14 @@ extension Explainer.Explanation {
             rows.append([r.candidate.line.map(String.init) ?? "", r.candidate.text, r.judgement])
         }
         if removals.isEmpty { rows.append(["", "(the model has no mitigation statements)", ""]) }
-        out += Self.table(rows)
+        out += TextTable.render(rows)
         if !additions.isEmpty {
             out += "\nsingle additions (for the \(baseline.outcome.verdictWord) above):\n\n"
             var rows: [[String]] = [["line", "change", "with it"]]
             for r in additions {
                 rows.append([r.candidate.line.map(String.init) ?? "", r.candidate.text, r.judgement])
             }
-            out += Self.table(rows)
+            out += TextTable.render(rows)
             let fixes = additions.filter { $0.status == "fixes" || $0.status == "fixesBounded" }
             out += "\n" + (fixes.isEmpty ? "no single addition of the catalogue removes the finding"
                           : "\(fixes.count) of \(additions.count) single additions remove the finding") + "\n"
@@ -397,19 +397,5 @@ extension Explainer.Explanation {
             "removals": .array(removals.map(row)),
             "additions": .array(additions.map(row)),
         ])
-    }
-
-    static func table(_ rows: [[String]]) -> String {
-        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
-        var out = ""
-        for (i, row) in rows.enumerated() {
-            let line = row.enumerated().map { c, text in
-                c == 0 ? String(repeating: " ", count: widths[c] - text.count) + text
-                       : text + String(repeating: " ", count: widths[c] - text.count)
-            }.joined(separator: "  ")
-            out += line.trimmingTrailingSpaces() + "\n"
-            if i == 0 { out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
-        }
-        return out
     }
 }

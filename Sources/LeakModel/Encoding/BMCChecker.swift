@@ -53,32 +53,18 @@ public final class BMCChecker: @unchecked Sendable {
         let solver = try Z3Solver(ctx, kind: .logic("QF_BV"))
         let priority = model.checksByPriority
 
-        var states = [try SymbolicState(step: 0, model: model, layout: encoder.layout, context: ctx)]
-        var commandsAt: [[Encoder.Command]] = []
-        var selectors: [Z3Expr] = []
-        try solver.assert(encoder.initial(states[0]))
-        commandsAt.append(try encoder.commands(at: states[0]))
-        stats.commandsPerStep = commandsAt[0].count
-        let selectorWidth = StateLayout.bits(commandsAt[0].count + 1)
+        let unrolling = try Unrolling(encoder: encoder, solver: solver)
+        try solver.assert(encoder.initial(unrolling.states[0]))
+        stats.commandsPerStep = unrolling.commands[0].count
 
         for k in 0...bound {
-            if k > 0 {
-                let next = try SymbolicState(step: k, model: model, layout: encoder.layout, context: ctx)
-                let selector = try ctx.bitVectorConstant("step@\(k - 1)", width: selectorWidth)
-                selectors.append(selector)
-                try solver.assert(encoder.transition(from: states[k - 1], commands: commandsAt[k - 1],
-                                                     to: next, selector: selector))
-                states.append(next)
-                commandsAt.append(try encoder.commands(at: next))
-            }
-            let properties = try priority.map { try encoder.property($0, at: states[k], commands: commandsAt[k]) }
+            if k > 0 { try unrolling.extend() }
+            let properties = try unrolling.finding(at: k, checks: priority)
             let any = try ctx.boolConstant("finding@\(k)")
             try solver.assert(ctx.implies(any, ctx.or(properties)))
             // Each solver call may use what is left of the run's time.
-            if let deadline {
-                let left = Int64(deadline.uptimeNanoseconds) - Int64(DispatchTime.now().uptimeNanoseconds)
-                guard left > 0 else { return (.unknown(reason: "timeout", completedBound: k - 1), stats) }
-                try solver.setTimeout(milliseconds: Int(max(1, left / 1_000_000)))
+            guard try unrolling.limitTime(to: deadline) else {
+                return (.unknown(reason: "timeout", completedBound: k - 1), stats)
             }
             if cancellation?.isCancelled == true { return (.unknown(reason: "interrupted", completedBound: k - 1), stats) }
             stats.solverChecks += 1
@@ -102,7 +88,7 @@ public final class BMCChecker: @unchecked Sendable {
                 case .unknown(let reason):
                     return (.unknown(reason: reason, completedBound: k - 1), stats)
                 case .sat:
-                    let trace = try decode(try solver.model(), states: states, selectors: selectors,
+                    let trace = try decode(try solver.model(), states: unrolling.states, selectors: unrolling.selectors,
                                            descriptors: encoder.descriptors, layout: encoder.layout, check: check)
                     return (.finding(trace), stats)
                 }

@@ -5,6 +5,7 @@
 /// `Action` through `descriptors` (the symbol table) without parsing any name.
 final class Encoder {
     let ctx: Z3Context
+    var context: Z3Context { ctx }
     let model: Model
     let program: Program
     let layout: StateLayout
@@ -551,6 +552,11 @@ final class Encoder {
             parts.append(try isZero(ctx.bvAnd(v.holds, ctx.bitVector(~mask & ((1 << UInt64(layout.threadWidth)) &- 1), width: layout.threadWidth))))
         }
         return try ctx.and(parts)
+    }
+
+    /// Some thread runs its guest.
+    func someGuestRuns(_ s: SymbolicState) throws -> Z3Expr {
+        try ctx.or(s.threads.map { try inGuest($0) })
     }
 
     /// The two states differ in some variable (for simple-path constraints).

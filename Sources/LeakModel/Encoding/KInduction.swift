@@ -39,28 +39,18 @@ public final class KInduction: @unchecked Sendable {
         let ctx = context
         let encoder = try Encoder(context: ctx, model: model, program: program)
         let solver = try Z3Solver(ctx, kind: .logic("QF_BV"))
-        var states = [try SymbolicState(step: 0, model: model, layout: encoder.layout, context: ctx)]
-        var commands = [try encoder.commands(at: states[0])]
-        let selectorWidth = StateLayout.bits(commands[0].count + 1)
-        var bad = [try finding(encoder, states[0], commands[0])]
-        try solver.assert(encoder.wellFormed(states[0]))
+        let unrolling = try Unrolling(encoder: encoder, solver: solver)
+        var bad = [try ctx.or(unrolling.finding(at: 0, checks: model.checks))]
+        try solver.assert(encoder.wellFormed(unrolling.states[0]))
         for k in 0...maxDepth {
             if k > 0 {
-                let next = try SymbolicState(step: k, model: model, layout: encoder.layout, context: ctx)
-                let selector = try ctx.bitVectorConstant("step@\(k - 1)", width: selectorWidth)
-                try solver.assert(encoder.transition(from: states[k - 1], commands: commands[k - 1], to: next, selector: selector))
+                let next = try unrolling.extend()
                 try solver.assert(encoder.wellFormed(next))
                 try solver.assert(ctx.not(bad[k - 1]))
-                for earlier in states { try solver.assert(encoder.differ(earlier, next)) }
-                states.append(next)
-                commands.append(try encoder.commands(at: next))
-                bad.append(try finding(encoder, next, commands[k]))
+                for earlier in unrolling.states.dropLast() { try solver.assert(encoder.differ(earlier, next)) }
+                bad.append(try ctx.or(unrolling.finding(at: k, checks: model.checks)))
             }
-            if let deadline {
-                let left = Int64(deadline.uptimeNanoseconds) - Int64(DispatchTime.now().uptimeNanoseconds)
-                guard left > 0 else { return .unknown(reason: "timeout", depth: k) }
-                try solver.setTimeout(milliseconds: Int(max(1, left / 1_000_000)))
-            }
+            guard try unrolling.limitTime(to: deadline) else { return .unknown(reason: "timeout", depth: k) }
             if cancellation?.isCancelled == true { return .unknown(reason: "interrupted", depth: k) }
             let literal = try ctx.boolConstant("inductive.bad@\(k)")
             try solver.assert(ctx.implies(literal, bad[k]))
@@ -72,35 +62,33 @@ public final class KInduction: @unchecked Sendable {
         }
         return .notInductive(depth: maxDepth)
     }
-
-    private func finding(_ encoder: Encoder, _ s: SymbolicState, _ commands: [Encoder.Command]) throws -> Z3Expr {
-        try context.or(model.checks.map { try encoder.property($0, at: s, commands: commands) })
-    }
 }
 
 extension BMCChecker {
-    /// Whether some state reachable in at most `bound` steps is not well-formed (a bug in
-    /// `Encoder.wellFormed`, which k-induction relies on); returns the first such depth.
-    func firstIllFormedDepth(bound: Int) throws -> Int? {
+    /// The first depth within `bound` at which some reachable state satisfies `predicate`.
+    func firstDepth(within bound: Int, where predicate: (Encoder, SymbolicState) throws -> Z3Expr) throws -> Int? {
         let ctx = context
         let encoder = try Encoder(context: ctx, model: model, program: program)
         let solver = try Z3Solver(ctx, kind: .logic("QF_BV"))
-        var states = [try SymbolicState(step: 0, model: model, layout: encoder.layout, context: ctx)]
-        var commands = [try encoder.commands(at: states[0])]
-        let selectorWidth = StateLayout.bits(commands[0].count + 1)
-        try solver.assert(encoder.initial(states[0]))
+        let unrolling = try Unrolling(encoder: encoder, solver: solver)
+        try solver.assert(encoder.initial(unrolling.states[0]))
         for k in 0...bound {
-            if k > 0 {
-                let next = try SymbolicState(step: k, model: model, layout: encoder.layout, context: ctx)
-                let selector = try ctx.bitVectorConstant("step@\(k - 1)", width: selectorWidth)
-                try solver.assert(encoder.transition(from: states[k - 1], commands: commands[k - 1], to: next, selector: selector))
-                states.append(next)
-                commands.append(try encoder.commands(at: next))
-            }
-            let literal = try ctx.boolConstant("illformed@\(k)")
-            try solver.assert(ctx.implies(literal, ctx.not(encoder.wellFormed(states[k]))))
+            if k > 0 { try unrolling.extend() }
+            let literal = try ctx.boolConstant("reach@\(k)")
+            try solver.assert(ctx.implies(literal, predicate(encoder, unrolling.states[k])))
             if case .sat = try solver.check(assumptions: [literal]) { return k }
         }
         return nil
+    }
+
+    /// Whether some state reachable in at most `bound` steps is not well-formed (a bug in
+    /// `Encoder.wellFormed`, which k-induction relies on); returns the first such depth.
+    func firstIllFormedDepth(bound: Int) throws -> Int? {
+        try firstDepth(within: bound) { encoder, s in try encoder.context.not(encoder.wellFormed(s)) }
+    }
+
+    /// The first depth within `bound` at which some thread runs a guest (nil: none within it).
+    public func firstGuestRun(within bound: Int) throws -> Int? {
+        try firstDepth(within: bound) { encoder, s in try encoder.someGuestRuns(s) }
     }
 }

@@ -396,7 +396,7 @@ public struct JSONReport: Sendable {
             m.append(.init("reason", .string(word)))
             m.append(.init("statement", .obj([
                 "text": .string(renderer.statementText(q)),
-                "block": .string(Self.blockName(renderer.program.instructions[q].block, model)),
+                "block": .string(renderer.program.instructions[q].block.name(in: model)),
                 "span": model.file.json(renderer.program.instructions[q].span),
             ])))
             if let region { m.append(.init("region", .string(model.regions[region].name))) }
@@ -434,17 +434,6 @@ public struct JSONReport: Sendable {
         case .public: "public"
         case .host(let h): model.hosts[h].name
         case .guest(let g): model.guests[g].name
-        }
-    }
-
-    /// "on vmexit", "on vmentry", "on fault", "exit ept", "nmi nmi".
-    static func blockName(_ b: Program.BlockID, _ model: Model) -> String {
-        switch b {
-        case .vmexit: "on vmexit"
-        case .vmentry: "on vmentry"
-        case .fault: "on fault"
-        case .exit(let x): "exit \(model.exits[x].name)"
-        case .interrupt(let i): "\(model.interrupts[i].kind.rawValue) \(model.interrupts[i].name)"
         }
     }
 
@@ -545,7 +534,7 @@ struct StateJSON {
     func statementPairs(_ q: Int) -> KeyValuePairs<String, JSONValue?> {
         let ins = program.instructions[q]
         return ["statement": .string(renderer.statementText(q)),
-                "block": .string(JSONReport.blockName(ins.block, model)),
+                "block": .string(ins.block.name(in: model)),
                 "span": model.file.json(ins.span)]
     }
 

@@ -31,7 +31,10 @@ public struct ReportRenderer: Sendable {
             return text
         case .proved(let proof):
             if report.guestRuns == false {
-                return "vacuous: no finding, but no guest ever runs (\(proof.summary))"
+                // The explicit engine saw every reachable state; the others looked for a
+                // guest run up to the bound only.
+                let scope = report.engine == "explicit" ? "no guest ever runs" : "no guest runs within \(report.bound) steps"
+                return "vacuous: no finding, but \(scope) (\(proof.summary))"
             }
             return "safe: proved for all schedules (\(proof.summary))"
         case .noFindingWithin(let bound):

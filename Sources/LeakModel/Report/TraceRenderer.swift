@@ -19,7 +19,7 @@ public struct TraceRenderer: Sendable {
                         + model.threads.indices.map { cell(step.state, $0) }
                         + [bufferDelta(before, step.state)])
         }
-        var out = table(rows)
+        var out = TextTable.render(rows)
         out += "\n" + explain(trace) + "\n"
         return out
     }
@@ -74,15 +74,7 @@ public struct TraceRenderer: Sendable {
 
     /// "line 12, exit ept" / "line 4, on fault".
     private func where_(_ q: Int) -> String {
-        let block: String
-        switch program.instructions[q].block {
-        case .vmexit: block = "on vmexit"
-        case .vmentry: block = "on vmentry"
-        case .fault: block = "on fault"
-        case .exit(let x): block = "exit \(model.exits[x].name)"
-        case .interrupt(let i): block = "\(model.interrupts[i].kind.rawValue) \(model.interrupts[i].name)"
-        }
-        return "line \(line(q)), \(block)"
+        "line \(line(q)), \(program.instructions[q].block.name(in: model))"
     }
 
     private func bufferDelta(_ before: SystemState, _ after: SystemState) -> String {
@@ -175,22 +167,5 @@ public struct TraceRenderer: Sendable {
         }
     }
 
-    // MARK: Layout
-
-    private func table(_ rows: [[String]]) -> String {
-        let widths = rows[0].indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
-        var out = ""
-        for (i, row) in rows.enumerated() {
-            let line = row.enumerated().map { c, text in
-                c == 0 ? String(repeating: " ", count: widths[c] - text.count) + text
-                       : text + String(repeating: " ", count: widths[c] - text.count)
-            }.joined(separator: "  ")
-            out += line.trimmingTrailingSpaces() + "\n"
-            if i == 0 {
-                out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
-            }
-        }
-        return out
-    }
 }
 

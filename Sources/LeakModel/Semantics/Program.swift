@@ -145,3 +145,16 @@ extension Program {
         model.file.position(of: instructions[q].span.start).line
     }
 }
+
+extension Program.BlockID {
+    /// "on vmexit", "on vmentry", "on fault", "exit ept", "nmi nmi".
+    public func name(in model: Model) -> String {
+        switch self {
+        case .vmexit: "on vmexit"
+        case .vmentry: "on vmentry"
+        case .fault: "on fault"
+        case .exit(let x): "exit \(model.exits[x].name)"
+        case .interrupt(let i): "\(model.interrupts[i].kind.rawValue) \(model.interrupts[i].name)"
+        }
+    }
+}

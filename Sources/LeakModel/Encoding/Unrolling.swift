@@ -1,0 +1,53 @@
+import Foundation
+
+/// The states 0, 1, 2, ... of an unrolling on one solver, with the step from each to the next
+/// asserted as it is added. Shared by bounded model checking, k-induction and reachability.
+final class Unrolling {
+    let encoder: Encoder
+    let solver: Z3Solver
+    private(set) var states: [SymbolicState]
+    /// The commands at each state (their guards decide deadlock at that state).
+    private(set) var commands: [[Encoder.Command]]
+    /// The selector of the step from state k to state k+1.
+    private(set) var selectors: [Z3Expr] = []
+    private let selectorWidth: Int
+
+    init(encoder: Encoder, solver: Z3Solver) throws {
+        self.encoder = encoder
+        self.solver = solver
+        let first = try SymbolicState(step: 0, model: encoder.model, layout: encoder.layout, context: encoder.ctx)
+        states = [first]
+        commands = [try encoder.commands(at: first)]
+        selectorWidth = StateLayout.bits(commands[0].count + 1)
+    }
+
+    var last: SymbolicState { states[states.count - 1] }
+
+    /// Adds the next state and asserts the step to it.
+    @discardableResult
+    func extend() throws -> SymbolicState {
+        let ctx = encoder.ctx
+        let k = states.count
+        let next = try SymbolicState(step: k, model: encoder.model, layout: encoder.layout, context: ctx)
+        let selector = try ctx.bitVectorConstant("step@\(k - 1)", width: selectorWidth)
+        try solver.assert(encoder.transition(from: states[k - 1], commands: commands[k - 1], to: next, selector: selector))
+        selectors.append(selector)
+        states.append(next)
+        commands.append(try encoder.commands(at: next))
+        return next
+    }
+
+    /// The state predicate of each of `checks` at state k.
+    func finding(at k: Int, checks: [Model.Check]) throws -> [Z3Expr] {
+        try checks.map { try encoder.property($0, at: states[k], commands: commands[k]) }
+    }
+
+    /// Gives the next solver call what is left until `deadline`; false when nothing is left.
+    func limitTime(to deadline: DispatchTime?) throws -> Bool {
+        guard let deadline else { return true }
+        let left = Int64(deadline.uptimeNanoseconds) - Int64(DispatchTime.now().uptimeNanoseconds)
+        guard left > 0 else { return false }
+        try solver.setTimeout(milliseconds: Int(max(1, left / 1_000_000)))
+        return true
+    }
+}

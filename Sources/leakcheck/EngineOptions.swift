@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import LeakModel
+
+/// The options that choose and limit the engines, shared by `check`, `explain` and `report`.
+struct EngineOptions: ParsableArguments {
+    @Option(help: "Search schedules up to this many steps (default: the model's bound, else \(Checker.defaultBound)).")
+    var bound: Int?
+
+    @Option(help: "Which engine decides: \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var engine: String = Checker.Engine.auto.rawValue
+
+    @Option(help: "States the explicit engine may visit before it gives up.")
+    var stateLimit: Int = 500_000
+
+    @Option(help: "Stop the whole run after this many seconds; the verdict is then unknown (exit 3).")
+    var timeout: Double?
+
+    @Option(help: "Z3's memory limit in megabytes; a query that needs more gives unknown (exit 3).")
+    var memory: Int?
+
+    func validate() throws {
+        if let bound, bound < 0 || bound > 1000 { throw ValidationError("--bound must be between 0 and 1000") }
+        if Checker.Engine(rawValue: engine) == nil {
+            throw ValidationError("unknown engine '\(engine)'; use one of \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if stateLimit < 1 { throw ValidationError("--state-limit must be positive") }
+        if let timeout, !(timeout > 0 && timeout <= 1e6) { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let memory, memory < 1 { throw ValidationError("--memory must be a positive number of megabytes") }
+    }
+
+    /// A checker with these options; the time limit starts now.
+    func checker(cancellation: Cancellation? = nil) -> Checker {
+        if let memory { Z3Context.setMemoryLimit(megabytes: memory) }
+        let deadline = timeout.map { DispatchTime.now() + .nanoseconds(Int($0 * 1e9)) }
+        return Checker(options: .init(bound: bound, engine: Checker.Engine(rawValue: engine)!, stateLimit: stateLimit,
+                                      deadline: deadline, cancellation: cancellation))
+    }
+}
