@@ -26,17 +26,19 @@ public final class SpacerProver: @unchecked Sendable {
 
     public func prove(deadline: DispatchTime? = nil, cancellation: Cancellation? = nil) throws -> Result {
         let ctx = context
-        // Spacer reports an interrupt as "unknown (ok)": remember who stopped it.
+        // Spacer reports an interrupt as "unknown (ok)": remember who stopped it. Z3 clears a
+        // pending interrupt when a query starts, so once a stop is due the watchdog keeps
+        // interrupting until the query returns.
         let stoppedBy = StopReason()
-        var timer: DispatchSourceTimer?
-        if let deadline {
-            let t = DispatchSource.makeTimerSource(queue: .global())
-            t.schedule(deadline: deadline)
-            t.setEventHandler { stoppedBy.set("timeout"); ctx.interrupt() }
-            t.resume()
-            timer = t
+        if let deadline, DispatchTime.now() >= deadline { return .unknown(reason: "timeout") }
+        let watchdog = DispatchSource.makeTimerSource(queue: .global())
+        watchdog.schedule(deadline: .now(), repeating: .milliseconds(100))
+        watchdog.setEventHandler {
+            if let deadline, DispatchTime.now() >= deadline { stoppedBy.set("timeout") }
+            if stoppedBy.value != nil { ctx.interrupt() }
         }
-        defer { timer?.cancel() }
+        watchdog.resume()
+        defer { watchdog.cancel() }
         let run = { () throws -> Result in
             do {
                 return try self.run(stoppedBy: stoppedBy)
