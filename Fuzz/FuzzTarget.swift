@@ -38,13 +38,32 @@ func fuzzOne(_ bytes: [UInt8]) {
             }
         }
         if d.message.isEmpty { fuzzFail("\(d.code) has an empty message") }
+        if d.code.isEmpty && !(d.severity == .note && d.notes.isEmpty) { fuzzFail("a diagnostic without code: \(d.message)") }
     }
+    // Sorted by position, the frontend's own notes (no code) last.
+    let located = result.diagnostics.filter { !($0.severity == .note && $0.code.isEmpty) }
+    if located.map(\.span.start) != located.map(\.span.start).sorted() { fuzzFail("diagnostics not sorted by position") }
     _ = DiagnosticRenderer(file: result.file, colored: false).render(result.diagnostics)
     _ = DiagnosticRenderer(file: result.file, colored: true).render(result.diagnostics)
     _ = DiagnosticRenderer.summary(of: result.diagnostics)
 
     guard let model = result.model else { return }
     let program = Program(model)
+    // Every successor and block entry names an instruction of the program.
+    func checkTargets(_ targets: [Program.Target], _ what: String) {
+        for case .instruction(let i) in targets where !program.instructions.indices.contains(i) {
+            fuzzFail("\(what) targets instruction \(i) of \(program.instructions.count)")
+        }
+    }
+    for (i, instruction) in program.instructions.enumerated() { checkTargets(instruction.next, "instruction \(i)") }
+    checkTargets(program.vmexitEntry, "on vmexit")
+    checkTargets(program.vmentryEntry, "on vmentry")
+    checkTargets(program.faultEntry, "on fault")
+    program.exitEntry.forEach { checkTargets($0, "an exit") }
+    program.interruptEntry.forEach { checkTargets($0, "an interrupt") }
+    if program.exitEntry.count != model.exits.count || program.interruptEntry.count != model.interrupts.count {
+        fuzzFail("the program's blocks do not match the model's exits and interrupts")
+    }
     _ = ModelSummary.render(model)
     let checker = ExplicitChecker(model: model, stateLimit: 2000)
     let (outcome, _) = checker.check(bound: 4)
