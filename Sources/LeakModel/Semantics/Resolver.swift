@@ -14,6 +14,10 @@ struct Resolver {
     /// More concrete regions or tables than this is refused: the checker's state grows with
     /// them, and a model that large is generated garbage rather than a design.
     static let maxConcrete = 4096
+    /// More threads than this is refused: a thread's holds on its siblings are a bit mask over
+    /// thread indices in a `UInt64` (`SystemState.ThreadState.holds`, and the same masks in the
+    /// encoder), so a hold on a thread with index 64 or more would be silently lost.
+    static let maxThreads = 64
 
     enum NameKind: String {
         case core, thread, host, guest, region, table, buffer, exit, interrupt
@@ -273,6 +277,12 @@ struct Resolver {
             sink.error(DiagnosticCode.modelTooLarge,
                        "model is too large: \(regionCount) concrete regions (at most \(Resolver.maxConcrete))",
                        at: regionSyntax[0].name.span)
+            ok = false
+        }
+        if threads.count > Resolver.maxThreads {
+            sink.error(DiagnosticCode.modelTooLarge,
+                       "model is too large: \(threads.count) threads (at most \(Resolver.maxThreads))",
+                       at: threads[Resolver.maxThreads].span)
             ok = false
         }
         if tableCount > Resolver.maxConcrete {
