@@ -158,7 +158,7 @@ struct SemanticsTests {
             check corun
             """)
         let interpreter = Interpreter(model: model)
-        var s = interpreter.initialStates()[0]
+        var s = try #require(interpreter.initialStates()?.first)
         // t0 and t1 hold their siblings; t0 releases: t2 stays held by t1.
         for (t, _) in [(0, "hold"), (1, "hold"), (0, "release")] {
             let moves = interpreter.moves(of: t, in: s).filter {

@@ -27,7 +27,11 @@ public struct ExplicitChecker: Sendable {
         var states: [SystemState] = []
         var parent: [(Int, Action)?] = []
         var index: [SystemState: Int] = [:]
-        for s in interpreter.initialStates() where index[s] == nil {
+        guard let initial = interpreter.initialStates(limit: stateLimit) else {
+            return (.unknown(reason: "state limit of \(stateLimit) states reached by the initial states",
+                             completedBound: nil), stats)
+        }
+        for s in initial where index[s] == nil {
             index[s] = states.count
             states.append(s)
             parent.append(nil)

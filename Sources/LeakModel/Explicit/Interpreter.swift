@@ -23,25 +23,42 @@ public struct Interpreter: Sendable {
 
     // MARK: Initial states
 
-    /// Every initial state: each thread picks one of its guests and a first statement of
-    /// `on vmentry` (a branch of an `either` may be first).
-    public func initialStates() -> [SystemState] {
-        let empty = model.cores.map { _ in model.buffers.map { _ in RegionSet(count: model.regions.count) } }
-        var states = [SystemState(threads: [], buffers: empty)]
-        for ti in model.threads.indices {
-            var choices: [SystemState.ThreadState] = []
-            for g in model.threads[ti].guests {
-                let start = SystemState.ThreadState(
-                    served: g, table: model.initialTable(servingGuest: g),
-                    base: .init(position: .ready))
-                choices += advance(start, thread: ti, level: .base, block: .vmentry,
-                                   targets: program.vmentryEntry)
-            }
-            states = states.flatMap { s in
-                choices.map { c in var n = s; n.threads.append(c); return n }
+    /// Each thread's initial states on its own: it picks one of its guests and a first
+    /// statement of `on vmentry` (a branch of an `either` may be first).
+    func initialChoices() -> [[SystemState.ThreadState]] {
+        model.threads.indices.map { ti in
+            model.threads[ti].guests.flatMap { g in
+                advance(SystemState.ThreadState(served: g, table: model.initialTable(servingGuest: g),
+                                                base: .init(position: .ready)),
+                        thread: ti, level: .base, block: .vmentry, targets: program.vmentryEntry)
             }
         }
-        return Self.unique(states)
+    }
+
+    /// Every initial state (the product of the threads' choices), or nil when there are more
+    /// than `limit` of them: the product is counted before anything is built.
+    public func initialStates(limit: Int = .max) -> [SystemState]? {
+        let choices = initialChoices().map { Self.unique($0) }
+        var count = 1
+        for c in choices {
+            let (product, overflow) = count.multipliedReportingOverflow(by: c.count)
+            guard !overflow, product <= limit else { return nil }
+            count = product
+        }
+        let empty = model.cores.map { _ in model.buffers.map { _ in RegionSet(count: model.regions.count) } }
+        var states = [SystemState(threads: [], buffers: empty)]
+        for c in choices {
+            states = states.flatMap { s in c.map { t in var n = s; n.threads.append(t); return n } }
+        }
+        return states
+    }
+
+    /// Whether `s` is an initial state, checked thread by thread (no product is built).
+    public func isInitial(_ s: SystemState) -> Bool {
+        let choices = initialChoices()
+        return s.threads.count == choices.count
+            && zip(s.threads, choices).allSatisfy { t, c in c.contains(t) }
+            && s.buffers.allSatisfy { $0.allSatisfy(\.isEmpty) }
     }
 
     // MARK: Steps
@@ -351,8 +368,8 @@ public struct Interpreter: Sendable {
         return nil
     }
 
-    static func unique(_ states: [SystemState]) -> [SystemState] {
-        var seen = Set<SystemState>()
-        return states.filter { seen.insert($0).inserted }
+    static func unique<T: Hashable>(_ values: [T]) -> [T] {
+        var seen = Set<T>()
+        return values.filter { seen.insert($0).inserted }
     }
 }

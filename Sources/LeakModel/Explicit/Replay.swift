@@ -14,7 +14,7 @@ public struct Replay: Sendable {
 
     /// Checks the schedule and returns the finding of `check` in its last state.
     public func validate(initial: SystemState, steps: [Trace.Step], check: Model.Check) throws -> Finding {
-        guard interpreter.initialStates().contains(initial) else {
+        guard interpreter.isInitial(initial) else {
             throw Failure(step: 0, reason: "the initial state is not an initial state of the model")
         }
         var state = initial
