@@ -34,19 +34,46 @@ extension LeakCheck {
         @Flag(name: .shortAndLong, help: "Print only the verdict line of each model (and the summary).")
         var quiet = false
 
+        @Option(help: ArgumentHelp(
+            "Re-check this stored proof first (a file, or a folder of NAME.cert files); a proof that still holds needs no search.",
+            valueName: "path"))
+        var certificate: String?
+
+        @Option(help: ArgumentHelp(
+            "Write the invariant of each proof to this file (one model) or folder (NAME.cert per model).",
+            valueName: "path"))
+        var saveCertificate: String?
+
         @Option(help: "Output format: text, json (docs/JSON.md), junit (JUnit XML) or sarif (SARIF 2.1.0).")
         var format: OutputFormat = .text
 
         func run() throws {
             let files = try ModelFiles.expand(paths)
+            let stored = try Certificates(certificate, models: files.count, option: "--certificate")
+            let saving = try Certificates(saveCertificate, models: files.count, option: "--save-certificate")
             let interrupt = Interrupt()
-            let checker = engineOptions.checker(cancellation: interrupt.cancellation)
+            let checker = engineOptions.checker(cancellation: interrupt.cancellation, wantsCertificate: saving != nil)
+            var saveFailed = false
+            /// The checker for one model: with its stored certificate, if any.
+            func checkerFor(_ model: Model) throws -> Checker {
+                var c = checker
+                c.options.certificate = try stored?.load(for: model.file.path)
+                return c
+            }
+            func saved(_ report: Checker.Report) -> Checker.Report {
+                if let saving, !saving.save(report) { saveFailed = true }
+                return report
+            }
             if format != .text {
                 var entries: [RunEntry] = []
                 let progress = Progress()
                 for path in files where !interrupt.cancellation.isCancelled {
                     let (model, failed) = LeakCheck.loadEntry(path)
-                    if let model { entries.append(LeakCheck.checkEntry(model, checker, progress: progress)) }
+                    if let model {
+                        let entry = LeakCheck.checkEntry(model, try checkerFor(model), progress: progress)
+                        if case .checked(let report) = entry { _ = saved(report) }
+                        entries.append(entry)
+                    }
                     if let failed { entries.append(failed) }
                 }
                 LeakCheck.printDocument(format, entries)
@@ -54,7 +81,8 @@ extension LeakCheck {
                     Output.error("leakcheck: interrupted")
                     throw ExitCode(ExitStatus.interrupted.rawValue)
                 }
-                throw ExitCode(LeakCheck.status(of: entries).rawValue)
+                let status = LeakCheck.status(of: entries)
+                throw ExitCode((saveFailed ? status.combined(with: .modelError) : status).rawValue)
             }
             var status = ExitStatus.ok
             var tally = Tally()
@@ -65,10 +93,11 @@ extension LeakCheck {
                     tally.add(.modelError)
                     continue
                 }
+                let one = try checkerFor(model)
                 do {
                     let progress = Progress()
                     progress.begin("checking \(path) (engine \(checker.options.engine.rawValue))...")
-                    let report = try { defer { progress.finish() }; return try checker.check(model) }()
+                    let report = saved(try { defer { progress.finish() }; return try one.check(model) }())
                     print(quiet ? renderer.headline(report) : renderer.render(report))
                     status = status.combined(with: Self.status(report))
                     tally.add(.report(report.expectation))
@@ -79,6 +108,7 @@ extension LeakCheck {
                 }
             }
             if files.count > 1 { print("\(files.count) models: \(tally.summary)") }
+            if saveFailed { status = status.combined(with: .modelError) }
             if interrupt.cancellation.isCancelled {
                 Output.error("leakcheck: interrupted")
                 throw ExitCode(ExitStatus.interrupted.rawValue)

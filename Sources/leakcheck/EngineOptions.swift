@@ -30,10 +30,11 @@ struct EngineOptions: ParsableArguments {
     }
 
     /// A checker with these options; the time limit starts now.
-    func checker(cancellation: Cancellation? = nil) -> Checker {
+    func checker(cancellation: Cancellation? = nil, wantsCertificate: Bool = false) -> Checker {
         if let memory { Z3Context.setMemoryLimit(megabytes: memory) }
         let deadline = timeout.map { DispatchTime.now() + .nanoseconds(Int($0 * 1e9)) }
         return Checker(options: .init(bound: bound, engine: Checker.Engine(rawValue: engine)!, stateLimit: stateLimit,
-                                      deadline: deadline, cancellation: cancellation))
+                                      deadline: deadline, cancellation: cancellation,
+                                      wantsCertificate: wantsCertificate))
     }
 }

@@ -60,7 +60,7 @@ struct ProofEngineTests {
     @Test(arguments: ["asi.leak", "nosmt-flush.leak"])
     func spacerProvesTheSafeShippedModels(file: String) throws {
         let model = try ShippedModelsTests.load(file)
-        guard case .proved(let invariant) = try SpacerProver(model: model).prove() else {
+        guard case .proved(let invariant, _) = try SpacerProver(model: model).prove() else {
             Issue.record("\(file): Spacer did not prove it")
             return
         }

@@ -27,10 +27,18 @@ public struct Checker: Sendable {
         public var deadline: DispatchTime?
         /// Cancelled from elsewhere (Ctrl-C): the verdict is then unknown.
         public var cancellation: Cancellation?
+        /// A stored invariant (SMT-LIB 2, as a certificate holds it) to re-check first: when it
+        /// still holds, that is the proof and no search runs.
+        public var certificate: String?
+        /// Whether a proof should come with an invariant for a certificate: a proof by the
+        /// explicit engine or k-induction is then followed by Spacer.
+        public var wantsCertificate: Bool
         public init(bound: Int? = nil, engine: Engine = .auto, stateLimit: Int = 500_000,
-                    deadline: DispatchTime? = nil, cancellation: Cancellation? = nil) {
+                    deadline: DispatchTime? = nil, cancellation: Cancellation? = nil,
+                    certificate: String? = nil, wantsCertificate: Bool = false) {
             self.bound = bound; self.engine = engine; self.stateLimit = stateLimit
             self.deadline = deadline; self.cancellation = cancellation
+            self.certificate = certificate; self.wantsCertificate = wantsCertificate
         }
     }
 
@@ -128,6 +136,48 @@ public struct Checker: Sendable {
     /// Checks a model with the configured engines.
     public func check(_ model: Model) throws -> Report {
         let bound = options.bound ?? model.bound?.value ?? Self.defaultBound
+        var certificatePhase: Phase?
+        if let stored = options.certificate {
+            let (result, seconds) = try Self.timed {
+                try SpacerProver(model: model).revalidate(smtlib: stored, deadline: options.deadline,
+                                                          cancellation: options.cancellation)
+            }
+            switch result {
+            case .holds(let invariant):
+                let proof = Outcome.Proof(summary: "stored certificate re-checked with one query",
+                                          invariant: invariant, smtlib: stored)
+                return Report(model: model, outcome: .proved(proof), engine: "certificate", bound: bound,
+                              seconds: seconds, guestRuns: try guestRuns(model, within: bound))
+            case .fails(let why):
+                certificatePhase = Phase(engine: "certificate", seconds: seconds, result: "does not hold: \(why)")
+            case .unknown(let reason):
+                certificatePhase = Phase(engine: "certificate", seconds: seconds, result: "not re-checked (\(reason))")
+            }
+        }
+        var report = try search(model, bound: bound)
+        if let certificatePhase { report.otherPhases.insert(certificatePhase, at: 0) }
+        if options.wantsCertificate, case .proved(var proof) = report.outcome, proof.smtlib == nil {
+            // The explicit engine and k-induction give no invariant: ask Spacer for one.
+            let (result, seconds) = try Self.timed {
+                try SpacerProver(model: model).prove(deadline: options.deadline, cancellation: options.cancellation)
+            }
+            switch result {
+            case .proved(_, let smtlib):
+                proof.smtlib = smtlib
+                report.outcome = .proved(proof)
+                report.otherPhases.append(Phase(engine: "spacer", seconds: seconds, result: "an invariant for the certificate"))
+            case .reachable:
+                throw BMCChecker.InternalError(description:
+                    "engines disagree: \(report.engine) proves the model, Spacer derives a finding")
+            case .unknown(let reason):
+                report.otherPhases.append(Phase(engine: "spacer", seconds: seconds, result: "no invariant for the certificate (\(reason))"))
+            }
+        }
+        return report
+    }
+
+    /// The engines' search and proof attempts, in the configured order.
+    private func search(_ model: Model, bound: Int) throws -> Report {
         let deadline = options.deadline, cancellation = options.cancellation
         let stop: () -> String? = {
             if cancellation?.isCancelled == true { return "interrupted" }
@@ -177,9 +227,10 @@ public struct Checker: Sendable {
                     try SpacerProver(model: model).prove(deadline: deadline, cancellation: cancellation)
                 }
                 switch result {
-                case .proved(let invariant):
+                case .proved(let invariant, let smtlib):
                     var report = Report(model: model,
-                                        outcome: .proved(.init(summary: "Spacer's inductive invariant, \(invariant.size) facts, checked", invariant: invariant)),
+                                        outcome: .proved(.init(summary: "Spacer's inductive invariant, \(invariant.size) facts, checked",
+                                                               invariant: invariant, smtlib: smtlib)),
                                         engine: "spacer", bound: bound, seconds: seconds,
                                         guestRuns: try guestRuns(model, within: bound))
                     report.otherPhases = earlier

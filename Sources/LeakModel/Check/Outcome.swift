@@ -15,7 +15,11 @@ public enum Outcome: Hashable, Sendable {
         public var summary: String
         /// The inductive invariant, when the engine gives one (Spacer).
         public var invariant: Invariant?
-        public init(summary: String, invariant: Invariant? = nil) { self.summary = summary; self.invariant = invariant }
+        /// The invariant as SMT-LIB 2 over the state variables (what a certificate stores).
+        public var smtlib: String?
+        public init(summary: String, invariant: Invariant? = nil, smtlib: String? = nil) {
+            self.summary = summary; self.invariant = invariant; self.smtlib = smtlib
+        }
     }
 
     /// The verdict word: `leak`, `crash`, `deadlock`, `safe` (proved), `bounded`, `unknown`.

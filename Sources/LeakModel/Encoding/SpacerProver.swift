@@ -12,9 +12,20 @@ public final class SpacerProver: @unchecked Sendable {
     let context: Z3Context
 
     public enum Result: Hashable, Sendable {
-        case proved(Invariant)
+        /// The invariant in the model's terms, and as SMT-LIB 2 (declarations and one
+        /// `assert` over the state variables) for a certificate.
+        case proved(Invariant, smtlib: String)
         /// Spacer derived a finding (of some length; bounded model checking shows it).
         case reachable
+        case unknown(reason: String)
+    }
+
+    /// What re-checking a stored invariant gave.
+    public enum Revalidation: Hashable, Sendable {
+        /// It is still an inductive invariant that excludes every finding: a proof.
+        case holds(Invariant)
+        /// It is not (the model changed, or the text is not an invariant of this model).
+        case fails(String)
         case unknown(reason: String)
     }
 
@@ -25,12 +36,58 @@ public final class SpacerProver: @unchecked Sendable {
     }
 
     public func prove(deadline: DispatchTime? = nil, cancellation: Cancellation? = nil) throws -> Result {
+        try stoppable(deadline: deadline, cancellation: cancellation, stopped: { .unknown(reason: $0) }) { stoppedBy in
+            try self.run(stoppedBy: stoppedBy)
+        }
+    }
+
+    /// Re-checks an invariant stored as SMT-LIB 2 text (from `Result.proved`) against the
+    /// model as it is now, with one query. The text is trusted for nothing: it may only speak
+    /// of this model's state variables, and the query decides.
+    public func revalidate(smtlib text: String, deadline: DispatchTime? = nil,
+                           cancellation: Cancellation? = nil) throws -> Revalidation {
+        try stoppable(deadline: deadline, cancellation: cancellation, stopped: { .unknown(reason: $0) }) { stoppedBy in
+            let ctx = self.context
+            let assertions: [Z3Expr]
+            do {
+                assertions = try ctx.parseSMTLIB2(text)
+            } catch let error as Z3Error {
+                return .fails("its formula does not parse: \(error.message)")
+            }
+            let frame = try InductionFrame(model: self.model, program: self.program, context: ctx)
+            let candidate = try ctx.and(assertions)
+            let known = Set(frame.vars)
+            let (constants, others) = try ctx.symbols(of: candidate)
+            // A constant that is no state variable of this model (a renamed thread, a wider
+            // position code, a next-state copy) would make the check meaningless: refuse it.
+            if let stranger = constants.first(where: { !known.contains($0) }) {
+                return .fails("it speaks of '\(stranger)', which is not a state variable of this model")
+            }
+            if let other = others.first { return .fails("it contains \(other)") }
+            if let reason = stoppedBy.value { return .unknown(reason: reason) }
+            switch try frame.isInductiveInvariant(candidate) {
+            case true?:
+                let invariant = try InvariantTranslator(model: self.model, program: self.program, state: frame.s)
+                    .translate(ctx.simplify(candidate)).flattened
+                return .holds(invariant)
+            case false?:
+                return .fails("it is not an inductive invariant of this model that excludes every finding")
+            case nil:
+                return .unknown(reason: stoppedBy.value ?? "the solver gave up")
+            }
+        }
+    }
+
+    /// Runs `body` so that a deadline or a cancellation stops it with `stopped(reason)`.
+    ///
+    /// Spacer reports an interrupt as "unknown (ok)": remember who stopped it. Z3 clears a
+    /// pending interrupt when a query starts, so once a stop is due the watchdog keeps
+    /// interrupting until the query returns.
+    private func stoppable<T>(deadline: DispatchTime?, cancellation: Cancellation?, stopped: @escaping (String) -> T,
+                              _ body: @escaping (StopReason) throws -> T) throws -> T {
         let ctx = context
-        // Spacer reports an interrupt as "unknown (ok)": remember who stopped it. Z3 clears a
-        // pending interrupt when a query starts, so once a stop is due the watchdog keeps
-        // interrupting until the query returns.
         let stoppedBy = StopReason()
-        if let deadline, DispatchTime.now() >= deadline { return .unknown(reason: "timeout") }
+        if let deadline, DispatchTime.now() >= deadline { return stopped("timeout") }
         let watchdog = DispatchSource.makeTimerSource(queue: .global())
         watchdog.schedule(deadline: .now(), repeating: .milliseconds(100))
         watchdog.setEventHandler {
@@ -39,12 +96,12 @@ public final class SpacerProver: @unchecked Sendable {
         }
         watchdog.resume()
         defer { watchdog.cancel() }
-        let run = { () throws -> Result in
+        let run = { () throws -> T in
             do {
-                return try self.run(stoppedBy: stoppedBy)
+                return try body(stoppedBy)
             } catch let error as Z3Error {
                 // An interrupt may surface as a Z3 "canceled" error rather than an unknown.
-                if let reason = stoppedBy.value { return .unknown(reason: reason) }
+                if let reason = stoppedBy.value { return stopped(reason) }
                 throw error
             }
         }
@@ -61,13 +118,8 @@ public final class SpacerProver: @unchecked Sendable {
 
     private func run(stoppedBy: StopReason) throws -> Result {
         let ctx = context
-        let encoder = try Encoder(context: ctx, model: model, program: program)
-        let s = try SymbolicState(step: 0, model: model, layout: encoder.layout, context: ctx)
-        let n = try SymbolicState(step: 1, model: model, layout: encoder.layout, context: ctx)
-        let commands = try encoder.commands(at: s)
-        let selector = try ctx.bitVectorConstant("step", width: StateLayout.bits(commands.count + 1))
-        let vars = Self.variables(s), next = Self.variables(n)
-        let bad = try ctx.or(model.checks.map { try encoder.property($0, at: s, commands: commands) })
+        let frame = try InductionFrame(model: model, program: program, context: ctx)
+        let vars = frame.vars, next = frame.next
 
         let inv = try ctx.function("Inv", domain: try vars.map { try $0.sort }, range: ctx.boolSort())
         let err = try ctx.function("Err", domain: [], range: ctx.boolSort())
@@ -82,12 +134,12 @@ public final class SpacerProver: @unchecked Sendable {
         try fp.registerRelation(inv)
         try fp.registerRelation(err)
         let invS = try ctx.apply(inv, vars), invN = try ctx.apply(inv, next)
-        try fp.addRule(ctx.forAll(vars, ctx.implies(encoder.initial(s), invS)), name: "init")
-        try fp.addRule(ctx.forAll(vars + next + [selector],
-                                  ctx.implies(ctx.and([invS, encoder.transition(from: s, commands: commands, to: n, selector: selector)]), invN)),
+        try fp.addRule(ctx.forAll(vars, ctx.implies(frame.encoder.initial(frame.s), invS)), name: "init")
+        try fp.addRule(ctx.forAll(vars + next + [frame.selector],
+                                  ctx.implies(ctx.and([invS, frame.transition()]), invN)),
                        name: "step")
         let errApp = try ctx.apply(err, [])
-        try fp.addRule(ctx.forAll(vars, ctx.implies(ctx.and([invS, bad]), errApp)), name: "finding")
+        try fp.addRule(ctx.forAll(vars, ctx.implies(ctx.and([invS, frame.bad]), errApp)), name: "finding")
 
         // An interrupt only stops a running call: one that came before the query is seen here.
         if let reason = stoppedBy.value { return .unknown(reason: reason) }
@@ -104,34 +156,12 @@ public final class SpacerProver: @unchecked Sendable {
         // if the invariant then checks out.
         for order in [vars, vars.reversed()] {
             let candidate = try ctx.simplify(ctx.substituteVariables(cover, Array(order)))
-            if try validates(candidate, encoder: encoder, s: s, n: n, commands: commands, selector: selector,
-                             bad: bad, vars: vars, next: next) {
-                return .proved(try InvariantTranslator(model: model, program: program, state: s).translate(candidate).flattened)
+            if try frame.isInductiveInvariant(candidate) == true {
+                let invariant = try InvariantTranslator(model: model, program: program, state: frame.s).translate(candidate).flattened
+                return .proved(invariant, smtlib: try ctx.smtlib2Script(asserting: candidate))
             }
         }
+        if let reason = stoppedBy.value { return .unknown(reason: reason) }
         throw BMCChecker.InternalError(description: "Spacer's invariant does not validate against the encoding")
-    }
-
-    /// Initiation, consecution and safety of `candidate`, each one unsatisfiable query.
-    private func validates(_ candidate: Z3Expr, encoder: Encoder, s: SymbolicState, n: SymbolicState,
-                           commands: [Encoder.Command], selector: Z3Expr, bad: Z3Expr,
-                           vars: [Z3Expr], next: [Z3Expr]) throws -> Bool {
-        let ctx = context
-        let shifted = try ctx.substitute(candidate, from: vars, to: next)
-        let queries: [[Z3Expr]] = [
-            [try encoder.initial(s), try ctx.not(candidate)],
-            [candidate, try encoder.transition(from: s, commands: commands, to: n, selector: selector), try ctx.not(shifted)],
-            [candidate, bad],
-        ]
-        for q in queries {
-            let solver = try Z3Solver(ctx, kind: .logic("QF_BV"))
-            for e in q { try solver.assert(e) }
-            guard case .unsat = try solver.check() else { return false }
-        }
-        return true
-    }
-
-    static func variables(_ s: SymbolicState) -> [Z3Expr] {
-        s.threads.indices.flatMap { s.all(of: $0) } + s.buffers.flatMap { $0 }
     }
 }

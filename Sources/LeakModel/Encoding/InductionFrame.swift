@@ -1,0 +1,60 @@
+/// One step of the encoding, from a state `s` to its successor `n`, with what a candidate
+/// inductive invariant must satisfy: shared by Spacer's Horn clauses and by the re-check of
+/// every invariant, found or stored, before it counts as a proof.
+struct InductionFrame {
+    let encoder: Encoder
+    let s: SymbolicState
+    let n: SymbolicState
+    let commands: [Encoder.Command]
+    let selector: Z3Expr
+    /// Some check the model names fails in `s`.
+    let bad: Z3Expr
+    /// The state variables of `s` and of `n`, in the same order.
+    let vars: [Z3Expr]
+    let next: [Z3Expr]
+
+    init(model: Model, program: Program, context ctx: Z3Context) throws {
+        let encoder = try Encoder(context: ctx, model: model, program: program)
+        let s = try SymbolicState(step: 0, model: model, layout: encoder.layout, context: ctx)
+        let commands = try encoder.commands(at: s)
+        self.encoder = encoder
+        self.s = s
+        self.commands = commands
+        n = try SymbolicState(step: 1, model: model, layout: encoder.layout, context: ctx)
+        selector = try ctx.bitVectorConstant("step", width: StateLayout.bits(commands.count + 1))
+        vars = Self.variables(s)
+        next = Self.variables(n)
+        bad = try ctx.or(model.checks.map { try encoder.property($0, at: s, commands: commands) })
+    }
+
+    var context: Z3Context { encoder.ctx }
+
+    /// The step relation from `s` to `n`.
+    func transition() throws -> Z3Expr {
+        try encoder.transition(from: s, commands: commands, to: n, selector: selector)
+    }
+
+    /// Whether `candidate`, a formula over `vars`, holds in every initial state, is preserved
+    /// by every step and excludes every finding: one query, unsatisfiable exactly when all
+    /// three hold. Nil when the solver gives up.
+    func isInductiveInvariant(_ candidate: Z3Expr) throws -> Bool? {
+        let ctx = context
+        let shifted = try ctx.substitute(candidate, from: vars, to: next)
+        let broken = try ctx.or([
+            ctx.and([encoder.initial(s), ctx.not(candidate)]),
+            ctx.and([candidate, transition(), ctx.not(shifted)]),
+            ctx.and([candidate, bad]),
+        ])
+        let solver = try Z3Solver(ctx, kind: .logic("QF_BV"))
+        try solver.assert(broken)
+        switch try solver.check() {
+        case .unsat: return true
+        case .sat: return false
+        case .unknown: return nil
+        }
+    }
+
+    static func variables(_ s: SymbolicState) -> [Z3Expr] {
+        s.threads.indices.flatMap { s.all(of: $0) } + s.buffers.flatMap { $0 }
+    }
+}
