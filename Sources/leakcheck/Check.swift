@@ -44,6 +44,9 @@ extension LeakCheck {
             valueName: "path"))
         var saveCertificate: String?
 
+        @Flag(help: "Do not visit the reachable states for what never runs (the 'Reachable:' line and warning W007).")
+        var noCoverage = false
+
         @Option(help: "Output format: text, json (docs/JSON.md), junit (JUnit XML) or sarif (SARIF 2.1.0).")
         var format: OutputFormat = .text
 
@@ -52,7 +55,8 @@ extension LeakCheck {
             let stored = try Certificates(certificate, models: files.count, option: "--certificate")
             let saving = try Certificates(saveCertificate, models: files.count, option: "--save-certificate")
             let interrupt = Interrupt()
-            let checker = engineOptions.checker(cancellation: interrupt.cancellation, wantsCertificate: saving != nil)
+            var checker = engineOptions.checker(cancellation: interrupt.cancellation, wantsCertificate: saving != nil)
+            checker.options.coverage = !noCoverage
             var saveFailed = false
             /// The checker for one model: with its stored certificate, if any.
             func checkerFor(_ model: Model) throws -> Checker {
@@ -60,8 +64,12 @@ extension LeakCheck {
                 c.options.certificate = try stored?.load(for: model.file.path)
                 return c
             }
-            func saved(_ report: Checker.Report) -> Checker.Report {
+            /// After a check: the certificate written, statements that never run warned about.
+            func finished(_ report: Checker.Report) -> Checker.Report {
                 if let saving, !saving.save(report) { saveFailed = true }
+                if let warnings = report.coverage?.warnings(for: report.model), !warnings.isEmpty {
+                    Output.error(DiagnosticRenderer(file: report.model.file, colored: Output.colored).render(warnings))
+                }
                 return report
             }
             if format != .text {
@@ -71,7 +79,7 @@ extension LeakCheck {
                     let (model, failed) = LeakCheck.loadEntry(path)
                     if let model {
                         let entry = LeakCheck.checkEntry(model, try checkerFor(model), progress: progress)
-                        if case .checked(let report) = entry { _ = saved(report) }
+                        if case .checked(let report) = entry { _ = finished(report) }
                         entries.append(entry)
                     }
                     if let failed { entries.append(failed) }
@@ -97,8 +105,10 @@ extension LeakCheck {
                 do {
                     let progress = Progress()
                     progress.begin("checking \(path) (engine \(checker.options.engine.rawValue))...")
-                    let report = saved(try { defer { progress.finish() }; return try one.check(model) }())
+                    let report = try { defer { progress.finish() }; return try one.check(model) }()
                     print(quiet ? renderer.headline(report) : renderer.render(report))
+                    fflush(nil)
+                    _ = finished(report)
                     status = status.combined(with: Self.status(report))
                     tally.add(.report(report.expectation))
                 } catch {

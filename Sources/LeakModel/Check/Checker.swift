@@ -33,12 +33,18 @@ public struct Checker: Sendable {
         /// Whether a proof should come with an invariant for a certificate: a proof by the
         /// explicit engine or k-induction is then followed by Spacer.
         public var wantsCertificate: Bool
+        /// Whether to find which exits, interrupts and statements some schedule reaches
+        /// (`Report.coverage`), visiting at most `coverageStateLimit` states.
+        public var coverage: Bool
+        public var coverageStateLimit: Int
         public init(bound: Int? = nil, engine: Engine = .auto, stateLimit: Int = 500_000,
                     deadline: DispatchTime? = nil, cancellation: Cancellation? = nil,
-                    certificate: String? = nil, wantsCertificate: Bool = false) {
+                    certificate: String? = nil, wantsCertificate: Bool = false,
+                    coverage: Bool = false, coverageStateLimit: Int = 200_000) {
             self.bound = bound; self.engine = engine; self.stateLimit = stateLimit
             self.deadline = deadline; self.cancellation = cancellation
             self.certificate = certificate; self.wantsCertificate = wantsCertificate
+            self.coverage = coverage; self.coverageStateLimit = coverageStateLimit
         }
     }
 
@@ -59,6 +65,8 @@ public struct Checker: Sendable {
         public var otherPhases: [Phase] = []
         /// Whether some reachable state runs a guest (nil: not known).
         public var guestRuns: Bool?
+        /// What some schedule reaches, when `Options.coverage` asked for it.
+        public var coverage: Coverage?
 
         /// The verdict, with a proof that no guest ever runs called out as vacuous.
         public var verdict: Verdict {
@@ -135,6 +143,23 @@ public struct Checker: Sendable {
 
     /// Checks a model with the configured engines.
     public func check(_ model: Model) throws -> Report {
+        var report = try decide(model)
+        if options.coverage {
+            report.coverage = Coverage(model: model, stateLimit: min(options.stateLimit, options.coverageStateLimit),
+                                       stopReason: stopReason)
+        }
+        return report
+    }
+
+    /// Why the run must stop now (Ctrl-C, the time limit), if it must.
+    private func stopReason() -> String? {
+        if options.cancellation?.isCancelled == true { return "interrupted" }
+        if let deadline = options.deadline, DispatchTime.now() >= deadline { return "timeout" }
+        return nil
+    }
+
+    /// The verdict: a stored certificate, else the engines' search and proofs.
+    private func decide(_ model: Model) throws -> Report {
         let bound = options.bound ?? model.bound?.value ?? Self.defaultBound
         var certificatePhase: Phase?
         if let stored = options.certificate {
@@ -179,11 +204,7 @@ public struct Checker: Sendable {
     /// The engines' search and proof attempts, in the configured order.
     private func search(_ model: Model, bound: Int) throws -> Report {
         let deadline = options.deadline, cancellation = options.cancellation
-        let stop: () -> String? = {
-            if cancellation?.isCancelled == true { return "interrupted" }
-            if let deadline, DispatchTime.now() >= deadline { return "timeout" }
-            return nil
-        }
+        let stop = stopReason
 
         switch options.engine {
         case .explicit:

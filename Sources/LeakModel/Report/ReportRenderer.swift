@@ -69,6 +69,9 @@ public struct ReportRenderer: Sendable {
             out += "\nInductive invariant (holds initially, after every step, and excludes every finding):\n"
             out += invariant.outline()
         }
+        if let coverage = report.coverage {
+            out += "\nReachable: \(coverage.summary(for: report.model))\n"
+        }
         return out
     }
 

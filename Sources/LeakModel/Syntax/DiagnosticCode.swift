@@ -80,6 +80,8 @@ public enum DiagnosticCode {
     public static let duplicateCheck = "W005"
     /// Something said twice with no effect (a region listed twice in one `maps`, a placement repeated).
     public static let redundant = "W006"
+    /// A statement that no schedule runs (found by visiting every reachable state).
+    public static let neverRuns = "W007"
 
     /// Notes the frontend adds itself ("too many errors"): no code.
     public static let none = ""

@@ -1,0 +1,95 @@
+/// What some schedule of a model reaches: whether a guest runs, which exits are taken, which
+/// interrupts start and which statements run. Found by visiting reachable states
+/// breadth-first, whatever the checks: a statement that no schedule runs is dead code in the
+/// design (a mitigation that never acts), which a verdict alone does not show.
+public struct Coverage: Hashable, Sendable {
+    /// Every reachable state was visited: what is not listed below is unreachable. When
+    /// false, the sets are what was seen before the search stopped.
+    public var complete: Bool
+    public var states: Int
+    public var guestRuns: Bool
+    /// Exits some thread takes (indices into `Model.exits`).
+    public var exits: Set<Int>
+    /// Interrupts that start somewhere (indices into `Model.interrupts`).
+    public var interrupts: Set<Int>
+    /// Instructions some thread runs, a touch that faults included.
+    public var ran: Set<Int>
+    /// Instructions some thread is about to run (ran, or blocked or crashing there).
+    public var reached: Set<Int>
+
+    /// Visits up to `stateLimit` states; `stopReason` ends the visit early (incomplete).
+    public init(model: Model, stateLimit: Int, stopReason: () -> String? = { nil }) {
+        let interpreter = Interpreter(model: model)
+        complete = false
+        states = 0
+        guestRuns = false
+        exits = []
+        interrupts = []
+        ran = []
+        reached = []
+        guard let initial = interpreter.initialStates(limit: stateLimit) else { return }
+        var seen = Set(initial)
+        var frontier = Array(seen)
+        var visited = 0
+        while let s = frontier.popLast() {
+            visited += 1
+            if visited % 1024 == 0, stopReason() != nil { states = seen.count; return }
+            for t in s.threads {
+                if t.inGuest { guestRuns = true }
+                for level in SystemState.Level.allCases {
+                    if case .instruction(let q)? = t.frame(level)?.position { reached.insert(q) }
+                }
+            }
+            for (action, next) in interpreter.successors(of: s) {
+                switch action {
+                case .exit(_, let x): exits.insert(x)
+                case .interrupt(_, let i): interrupts.insert(i)
+                case .statement(_, let q, let faultedAt):
+                    ran.insert(q)
+                    if let faultedAt { ran.insert(faultedAt) }
+                case .guestStep, .entry: break
+                }
+                if seen.insert(next).inserted {
+                    if seen.count > stateLimit { states = seen.count; return }
+                    frontier.append(next)
+                }
+            }
+        }
+        states = seen.count
+        complete = true
+    }
+
+    /// Warnings for the statements no schedule runs (only when the visit was complete), in
+    /// source order: never reached, or reached but blocked or crashing every time.
+    public func warnings(for model: Model) -> [Diagnostic] {
+        guard complete else { return [] }
+        let program = Program(model)
+        return program.instructions.indices.filter { !ran.contains($0) }
+            .sorted { program.instructions[$0].span < program.instructions[$1].span }
+            .map { q in
+                let text = program.text(of: q, in: model)
+                let message = reached.contains(q)
+                    ? "'\(text)' never runs: every schedule that reaches it blocks or crashes there"
+                    : "'\(text)' never runs: no schedule reaches it"
+                return Diagnostic(code: DiagnosticCode.neverRuns, severity: .warning, message: message,
+                                  span: program.instructions[q].span)
+            }
+    }
+
+    /// "2 of 3 exits, no interrupts and 11 of 12 statements run; a guest runs".
+    public func summary(for model: Model) -> String {
+        let program = Program(model)
+        let declaredExits = model.exits.indices.filter { !model.exits[$0].implicit }
+        func count(_ n: Int, of total: Int, _ one: String, _ many: String) -> String {
+            total == 0 ? "no \(many)" : "\(n) of \(total) \(total == 1 ? one : many)"
+        }
+        let parts = [
+            count(declaredExits.filter(exits.contains).count, of: declaredExits.count, "exit", "exits"),
+            count(interrupts.count, of: model.interrupts.count, "interrupt", "interrupts"),
+            count(ran.count, of: program.instructions.count, "statement", "statements"),
+        ]
+        let text = parts.dropLast().joined(separator: ", ") + " and " + parts.last! + " run; "
+            + (guestRuns ? "a guest runs" : "no guest ever runs")
+        return complete ? text : "at least " + text + " (stopped after \(states) states)"
+    }
+}
