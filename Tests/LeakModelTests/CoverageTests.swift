@@ -1,0 +1,84 @@
+import Testing
+@testable import LeakModel
+
+/// Which exits, interrupts and statements some schedule runs, and the W007 warnings.
+@Suite("Coverage: what some schedule reaches")
+struct CoverageTests {
+    /// The irq never starts (interrupts are never on) and the exit `stuck` waits for a table
+    /// nobody loads: its `touch heap` and the irq handler are dead.
+    static let deadCode = """
+        core c0 { t0 t1 }
+        host host
+        guest vm1
+        region heap owner host
+        region vcpu per guest
+        table kernel maps all
+        table restricted per guest maps vcpu
+        table never maps vcpu
+        run vm1 on t0, t1
+        on vmentry { switch restricted }
+        exit io { touch vcpu }
+        exit stuck { switch kernel; wait until siblings in never; touch heap }
+        interrupt irq timer { touch heap }
+        check corun
+        bound 6
+        """
+
+    @Test func deadStatementsAreWarnedAboutInSourceOrder() throws {
+        let model = try loadModel(Self.deadCode)
+        let coverage = Coverage(model: model, stateLimit: 100_000)
+        #expect(coverage.complete)
+        #expect(coverage.guestRuns)
+        #expect(coverage.exits == [0, 1])
+        #expect(coverage.interrupts.isEmpty)
+        let warnings = coverage.warnings(for: model)
+        #expect(warnings.map(\.code) == ["W007", "W007", "W007"])
+        #expect(warnings.map(\.message) == [
+            "'wait until siblings in never' never runs: every schedule that reaches it blocks or crashes there",
+            "'touch heap' never runs: no schedule reaches it",
+            "'touch heap' never runs: no schedule reaches it",
+        ])
+        #expect(warnings.map { model.file.position(of: $0.span.start).line } == [12, 12, 13])
+        #expect(coverage.summary(for: model) == "2 of 2 exits, 0 of 1 interrupt and 3 of 6 statements run; a guest runs")
+    }
+
+    @Test func everyStatementOfTheShippedASIModelRuns() throws {
+        let model = try ShippedModelsTests.load("asi.leak")
+        let coverage = Coverage(model: model, stateLimit: 100_000)
+        #expect(coverage.complete)
+        #expect(coverage.warnings(for: model).isEmpty)
+        #expect(coverage.states == 431)
+    }
+
+    @Test func anIncompleteVisitWarnsAboutNothing() throws {
+        let model = try loadModel(Self.deadCode)
+        let coverage = Coverage(model: model, stateLimit: 3)
+        #expect(!coverage.complete)
+        #expect(coverage.warnings(for: model).isEmpty)
+        #expect(coverage.summary(for: model).hasPrefix("at least "))
+    }
+
+    /// The visit and the breadth-first checker explore the same states: on random models they
+    /// agree on the number of states and on whether a guest runs, and every statement the
+    /// visit calls dead is in no schedule the checker's search can produce.
+    @Test(arguments: Array(UInt64(1)...40))
+    func agreesWithTheExplicitEngine(seed: UInt64) throws {
+        var model = try loadModel(RandomModel(seed: seed, bound: 6).source())
+        // No checks: the checker then visits every reachable state, like the coverage visit.
+        model.checks = []
+        let (outcome, stats) = ExplicitChecker(model: model, stateLimit: 20_000).check(bound: nil)
+        guard case .proved = outcome else { return }
+        let coverage = Coverage(model: model, stateLimit: 20_000)
+        #expect(coverage.complete)
+        #expect(coverage.states == stats.states, "seed \(seed)")
+        #expect(coverage.guestRuns == stats.guestRuns, "seed \(seed)")
+    }
+
+    @Test func theCheckerReportsCoverageWhenAsked() throws {
+        let model = try loadModel(Self.deadCode)
+        #expect(try Checker().check(model).coverage == nil)
+        let report = try Checker(options: .init(coverage: true)).check(model)
+        #expect(report.coverage?.complete == true)
+        #expect(ReportRenderer().render(report).contains("\nReachable: 2 of 2 exits, 0 of 1 interrupt and 3 of 6 statements run; a guest runs\n"))
+    }
+}
