@@ -4,10 +4,12 @@ import Testing
 
 /// The SMT encoding and the explicit interpreter must agree on random models: the same first
 /// finding (check and length) within the bound, or none. Every SMT schedule is also replayed
-/// through the interpreter inside `BMCChecker`, so a wrong schedule fails there.
+/// through the interpreter inside `BMCChecker`, so a wrong schedule fails there. The proof
+/// engines (Spacer, k-induction) and the default portfolio must agree with the explicit
+/// engine's exhaustive verdict. 500 seeds per run (`LEAKCHECK_DIFF_COUNT` overrides).
 @Suite("Differential: SMT encoding against the explicit engine")
 struct DifferentialTests {
-    static let seeds: [UInt64] = Array(1...UInt64(ProcessInfo.processInfo.environment["LEAKCHECK_DIFF_COUNT"].flatMap { Int($0) } ?? 300))
+    static let seeds: [UInt64] = Array(1...UInt64(ProcessInfo.processInfo.environment["LEAKCHECK_DIFF_COUNT"].flatMap { Int($0) } ?? 500))
 
     @Test(arguments: seeds)
     func enginesAgree(seed: UInt64) throws {
@@ -28,6 +30,48 @@ struct DifferentialTests {
                 continue
             }
             #expect(a.0 == b.0 && a.1 == b.1, "seed \(seed), checks \(checks): explicit \(a), smt \(b)\n\(source)")
+        }
+    }
+
+    /// Every engine's verdict for all lengths on the same random model: the explicit engine's
+    /// exhaustive search is the reference; Spacer must prove exactly the models it proves and
+    /// refute the others (or give up); k-induction, with BMC's base case, must prove none that
+    /// has a finding; and the default portfolio must give the same verdict and shortest length.
+    @Test(arguments: seeds)
+    func proofEnginesAgree(seed: UInt64) throws {
+        let generator = RandomModel(seed: seed, bound: 7)
+        let source = generator.source()
+        let model = try loadModel(source, path: "random-\(seed).leak")
+        let (reference, _) = ExplicitChecker(model: model, stateLimit: 100_000).check(bound: nil)
+        if case .unknown = reference { return }
+        let context = "seed \(seed): explicit \(summary(reference))\n\(source)"
+
+        switch try SpacerProver(model: model).prove(deadline: .now() + .seconds(10)) {
+        case .proved:
+            #expect(reference.verdictWord == "safe", "Spacer proves it; \(context)")
+        case .reachable:
+            #expect(reference.verdictWord != "safe", "Spacer derives a finding; \(context)")
+        case .unknown:
+            break
+        }
+
+        // k-induction's proof rests on BMC's base case "no finding within the bound": only a
+        // model that passes it can be proved, so only those are asked.
+        let baseCaseHolds: Bool
+        if case .finding(let t) = reference { baseCaseHolds = t.length > generator.bound } else { baseCaseHolds = true }
+        if baseCaseHolds, case .proved = try KInduction(model: model).prove(maxDepth: generator.bound + 1) {
+            #expect(reference.verdictWord == "safe", "k-induction proves it; \(context)")
+        }
+
+        let report = try Checker(options: .init(bound: generator.bound)).check(model)
+        switch (report.outcome, reference) {
+        case (.finding(let a), .finding(let b)):
+            #expect(a.finding.check == b.finding.check && a.length == b.length,
+                    "portfolio \(summary(report.outcome)); \(context)")
+        case (.proved, .proved):
+            break
+        default:
+            Issue.record("portfolio \(report.outcome.verdictWord) \(summary(report.outcome)); \(context)")
         }
     }
 }
