@@ -81,4 +81,16 @@ struct CoverageTests {
         #expect(report.coverage?.complete == true)
         #expect(ReportRenderer().render(report).contains("\nReachable: 2 of 2 exits, 0 of 1 interrupt and 3 of 6 statements run; a guest runs\n"))
     }
+
+    @Test func jsonListsTheDeadStatements() throws {
+        let model = try loadModel(Self.deadCode)
+        let report = try Checker(options: .init(coverage: true)).check(model)
+        let entry = try jsonObject(JSONReport().entry(.checked(report)))
+        let coverage = try #require(entry["coverage"] as? [String: Any])
+        #expect(coverage["complete"] as? Bool == true)
+        #expect(coverage["exits"] as? [String] == ["io", "stuck"])
+        #expect(coverage["interrupts"] as? [String] == [])
+        let dead = try #require(coverage["neverRuns"] as? [[String: Any]])
+        #expect(dead.compactMap { $0["line"] as? Int } == [12, 12, 13])
+    }
 }

@@ -343,7 +343,24 @@ public struct JSONReport: Sendable {
         case .unknown(let reason, let completed):
             m.append(.init("unknown", .obj(["reason": .string(reason), "completedBound": completed.map { .int($0) } ?? .null])))
         }
+        if let coverage = r.coverage { m.append(.init("coverage", Self.coverage(coverage, model))) }
         return m
+    }
+
+    /// What some schedule reaches, and the statements that never run (W007).
+    static func coverage(_ c: Coverage, _ model: Model) -> JSONValue {
+        let dead: [JSONValue] = c.warnings(for: model).map { w in
+            let (line, column) = model.file.position(of: w.span.start)
+            return .obj(["line": .int(line), "column": .int(column), "message": .string(w.message)])
+        }
+        return .obj([
+            "complete": .bool(c.complete),
+            "states": .int(c.states),
+            "guestRuns": .bool(c.guestRuns),
+            "exits": .array(c.exits.sorted().map { .string(model.exits[$0].name) }),
+            "interrupts": .array(c.interrupts.sorted().map { .string(model.interrupts[$0].name) }),
+            "neverRuns": .array(dead),
+        ])
     }
 
     static func word(_ e: Checker.ExpectationStatus) -> String {
