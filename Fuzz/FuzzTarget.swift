@@ -7,7 +7,8 @@
 //      file) and renders the diagnostics, plain and coloured,
 //   3. for an input that resolves: lowers it to a Program, renders ModelSummary, runs the
 //      explicit engine to depth 4 with a 2,000-state limit, and for a finding replays the
-//      schedule through the interpreter and renders it.
+//      schedule through the interpreter and renders it; then visits up to 2,000 states for
+//      the coverage report (Coverage) and checks its W007 warnings' spans.
 // A broken contract is a trap (libFuzzer saves the input as a crash), like any crash inside.
 
 #if canImport(Glibc)
@@ -79,6 +80,14 @@ func fuzzOne(_ bytes: [UInt8]) {
         _ = renderer.render(trace)
         _ = renderer.explain(trace)
     }
+    // Coverage: a complete visit's warnings name statements of this file, and a statement that
+    // runs was reached.
+    let coverage = Coverage(model: model, stateLimit: 2000)
+    if !coverage.ran.isSubset(of: coverage.reached) { fuzzFail("a statement ran without being reached") }
+    for w in coverage.warnings(for: model) where w.span.start < 0 || w.span.end > bytes.count || w.span.end < w.span.start {
+        fuzzFail("W007 span \(w.span.start)..<\(w.span.end) outside 0...\(bytes.count)")
+    }
+    _ = coverage.summary(for: model)
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -45,7 +45,10 @@ public struct Coverage: Hashable, Sendable {
                 case .exit(_, let x): exits.insert(x)
                 case .interrupt(_, let i): interrupts.insert(i)
                 case .statement(_, let q, let faultedAt):
+                    // The first statement of `on fault` runs in the faulting step itself, so
+                    // no state is positioned at it: it counts as reached because it ran.
                     ran.insert(q)
+                    reached.insert(q)
                     if let faultedAt { ran.insert(faultedAt) }
                 case .guestStep, .entry: break
                 }
