@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+@testable import LeakModel
+
+/// The exports against the engines: the SMT-LIB query solved by the `z3` and `cvc5` binaries
+/// is `sat` exactly when BMC finds something within the bound, and the Promela model run
+/// through SPIN (breadth-first) violates its assertion exactly when the explicit engine finds
+/// something, at a depth equal to the shortest finding's length.
+@Suite("Export: SMT-LIB and Promela against the engines")
+struct ExportTests {
+    static let shippedFiles: [String] = shippedModels.map(\.file)
+    static let randomSeeds: [UInt64] = Array(1...40)
+    /// Bound of the random models (their SMT-LIB queries are solved at this bound).
+    static let randomBound = 6
+    /// cvc5 is slow on deep unsat queries (minutes for asi.leak at bound 20): shipped models
+    /// are given to it at most at this bound.
+    static let cvc5Cap = 8
+
+    static func shipped(_ file: String) throws -> Model { try ShippedModelsTests.load(file) }
+
+    static func random(_ seed: UInt64) throws -> Model {
+        try loadModel(RandomModel(seed: seed, bound: randomBound).source(), path: "random-\(seed).leak")
+    }
+
+    // MARK: SMT-LIB
+
+    /// The shortest finding's length within `bound` by BMC, or nil.
+    static func bmcLength(_ model: Model, bound: Int) throws -> Int? {
+        let (outcome, _) = try BMCChecker(model: model).check(bound: bound)
+        switch outcome {
+        case .finding(let trace): return trace.length
+        case .noFindingWithin, .proved: return nil
+        case .unknown(let reason, _): throw ToolFailure(text: "BMC gave up: \(reason)")
+        }
+    }
+
+    /// Solves the export at `bound` with `tool` and checks it against BMC's shortest length.
+    static func expectSolver(_ tool: ExternalTool, _ model: Model, bound: Int, shortest: Int?,
+                             scratch: ScratchDirectory, _ label: String) throws {
+        let script = try SMTLibExport(model: model, bound: bound).script()
+        let file = try scratch.write("query-\(tool.name)-\(bound).smt2", script)
+        let result = try tool.run([file.path], in: scratch.url)
+        let answer = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let expected = (shortest.map { $0 <= bound } ?? false) ? "sat" : "unsat"
+        #expect(result.status == 0 && answer == expected,
+                "\(label): \(tool.name) at bound \(bound) gave \(result), BMC's shortest finding: \(shortest.map(String.init) ?? "none")")
+    }
+
+    /// Both solvers, at the bound and (for a finding of length L) at L - 1, where the answer flips.
+    static func checkSMTLib(_ model: Model, bound: Int, cvc5Cap: Int, _ label: String) throws {
+        let shortest = try bmcLength(model, bound: bound)
+        let scratch = try ScratchDirectory()
+        var bounds = [bound]
+        if let l = shortest, l > 0 { bounds.append(l - 1) }
+        for b in bounds { try expectSolver(.z3, model, bound: b, shortest: shortest, scratch: scratch, label) }
+        let capped = Set(bounds.map { min($0, cvc5Cap) }).sorted()
+        for b in capped { try expectSolver(.cvc5, model, bound: b, shortest: shortest, scratch: scratch, label) }
+    }
+
+    @Test("SMT-LIB export: sat iff BMC finds something within the bound (shipped models)",
+          .enabled(if: ExternalTool.shouldRun([.z3, .cvc5])), arguments: shippedFiles)
+    func smtlibShipped(file: String) throws {
+        let model = try Self.shipped(file)
+        try Self.checkSMTLib(model, bound: model.bound?.value ?? 20, cvc5Cap: Self.cvc5Cap, file)
+    }
+
+    @Test("SMT-LIB export: sat iff BMC finds something within the bound (random models)",
+          .enabled(if: ExternalTool.shouldRun([.z3, .cvc5])), arguments: randomSeeds)
+    func smtlibRandom(seed: UInt64) throws {
+        try Self.checkSMTLib(try Self.random(seed), bound: Self.randomBound, cvc5Cap: Self.randomBound, "seed \(seed)")
+    }
+
+    @Test("SMT-LIB export: a header, QF_BV, and (check-sat) last")
+    func smtlibShape() throws {
+        let model = try Self.shipped("asi.leak")
+        let script = try SMTLibExport(model: model, bound: 3).script()
+        let lines = script.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix(";; leakcheck") == true)
+        #expect(lines.contains { $0.hasPrefix(";;") && $0.contains("bound 3") })
+        #expect(lines.first { !$0.hasPrefix(";;") } == "(set-logic QF_BV)")
+        #expect(lines.last == "(check-sat)")
+        #expect(lines.filter { $0 == "(check-sat)" }.count == 1)
+        #expect(script.contains("step@2") && !script.contains("step@3"))
+    }
+
+    // MARK: Promela
+
+    /// What SPIN's breadth-first search reported.
+    struct SpinVerdict {
+        var violated: Bool
+        var depth: Int?
+        var stored: Int?
+        var seconds: Double
+    }
+
+    /// `spin -a`, `gcc -DBFS`, `./pan` on the export of `model`.
+    static func runSpin(_ model: Model, scratch: ScratchDirectory) throws -> SpinVerdict {
+        let text = try PromelaExport(model: model).promela()
+        _ = try scratch.write("model.pml", text)
+        let spin = try ExternalTool.spin.run(["-a", "model.pml"], in: scratch.url)
+        guard spin.status == 0 else { throw ToolFailure(text: "spin -a failed: \(spin)\n\(text)") }
+        let gcc = try ExternalTool.gcc.run(["-O0", "-w", "-DBFS", "-DSAFETY", "-DNOREDUCE", "-o", "pan", "pan.c"], in: scratch.url)
+        guard gcc.status == 0 else { throw ToolFailure(text: "gcc pan.c failed: \(gcc)") }
+        let pan = try ExternalTool(name: "pan", directory: scratch.url.path).run(["-w20"], in: scratch.url)
+        let out = pan.stdout
+        func number(after pattern: String) -> Int? {
+            guard let r = out.range(of: pattern, options: .regularExpression) else { return nil }
+            return Int(out[r].filter(\.isNumber))
+        }
+        let errors = number(after: "errors: [0-9]+")
+        guard let errors else { throw ToolFailure(text: "unexpected pan output: \(pan)") }
+        if errors == 0 && out.contains("Search not completed") {
+            throw ToolFailure(text: "pan did not complete its search: \(pan)")
+        }
+        let violated = out.contains("assertion violated")
+        if errors > 0 && !violated { throw ToolFailure(text: "pan found another error: \(pan)") }
+        return SpinVerdict(violated: violated, depth: number(after: "\\(at depth [0-9]+\\)"),
+                           stored: number(after: "[0-9]+ states, stored"), seconds: pan.seconds + gcc.seconds + spin.seconds)
+    }
+
+    /// SPIN against the explicit engine (when it explores every reachable state).
+    static func checkPromela(_ model: Model, _ label: String) throws {
+        let (outcome, stats) = ExplicitChecker(model: model, stateLimit: 50_000).check(bound: nil)
+        let scratch = try ScratchDirectory()
+        let spin = try runSpin(model, scratch: scratch)
+        switch outcome {
+        case .finding(let trace):
+            #expect(spin.violated, "\(label): explicit finds \(trace.finding.check) in \(trace.length) steps, SPIN no violation")
+            #expect(spin.depth == trace.length + PromelaExport.depthOffset,
+                    "\(label): explicit length \(trace.length), SPIN depth \(spin.depth.map(String.init) ?? "?")")
+        case .proved:
+            #expect(!spin.violated, "\(label): explicit proves it safe (\(stats.states) states), SPIN violates at depth \(spin.depth.map(String.init) ?? "?")")
+            // The same state space: SPIN also stores its own start state.
+            #expect(spin.stored == stats.states + 1, "\(label): explicit \(stats.states) states, SPIN stored \(spin.stored.map(String.init) ?? "?")")
+        case .noFindingWithin, .unknown:
+            // Not fully explored: only a violation SPIN reports must not be shorter than what
+            // the explicit engine searched without a finding.
+            if spin.violated, let depth = spin.depth {
+                #expect(depth > stats.depth, "\(label): SPIN violates at depth \(depth), explicit found nothing within \(stats.depth)")
+            }
+        }
+    }
+
+    @Test("Promela export: SPIN's assertion fails iff the explicit engine finds something, at the same length (shipped models)",
+          .enabled(if: ExternalTool.shouldRun([.spin, .gcc])), arguments: shippedFiles)
+    func promelaShipped(file: String) throws {
+        try Self.checkPromela(try Self.shipped(file), file)
+    }
+
+    @Test("Promela export: SPIN's assertion fails iff the explicit engine finds something, at the same length (random models)",
+          .enabled(if: ExternalTool.shouldRun([.spin, .gcc])), arguments: randomSeeds)
+    func promelaRandom(seed: UInt64) throws {
+        try Self.checkPromela(try Self.random(seed), "seed \(seed)")
+    }
+
+    @Test("Promela export: comments name threads, statements and lines; one d_step per step")
+    func promelaShape() throws {
+        let model = try Self.shipped("asi-nmi.leak")
+        let text = try PromelaExport(model: model).promela()
+        #expect(text.contains("active proctype"))
+        #expect(text.contains("touch percpu (line "))
+        #expect(text.contains("t0: starts nmi nmi"))
+        #expect(text.contains("#define CRASH"))
+        #expect(!text.contains("DEADLOCK"), "asi-nmi does not name check deadlock")
+        let loop = text.components(separatedBy: "end_loop:").last ?? ""
+        let branches = loop.split(separator: "\n").filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("::") }
+        #expect(!branches.isEmpty)
+        #expect(branches.allSatisfy { $0.contains("d_step {") && $0.hasSuffix("assert(!FINDING) }") })
+    }
+}
+
+/// An external tool failed in a way that is not a verdict.
+struct ToolFailure: Error, CustomStringConvertible {
+    var text: String
+    var description: String { text }
+}
