@@ -10,22 +10,24 @@
 /// interpreter. The initial state is chosen by the first transition (one `if` option per
 /// combination of the threads' initial choices).
 ///
-/// Every transition ends with `assert(!FINDING)`, where `FINDING` is the disjunction of the
-/// model's checks on the state just reached, `DEADLOCK` being "no loop guard holds". So the
-/// assertion fails exactly when a state with a finding is reachable. With a breadth-first
-/// search (`-DBFS`) SPIN reports the violation "at depth n", n being the length of the
-/// shortest finding plus `depthOffset` (0): SPIN's own start state is at depth 0, the
-/// model's initial state at depth 1, the state after k steps at depth k + 1, and SPIN
-/// reports the depth of the state the violating transition starts from (docs/EXPORT.md).
+/// A second process, `checks`, asserts `!FINDING` in a loop that never changes the state:
+/// SPIN can run that assertion in every reachable state, so it fails exactly when a state
+/// with a finding is reachable. `FINDING` is the disjunction of the model's checks, with
+/// `DEADLOCK` being "no guard of the main loop holds" (exactly: no thread can move). Being
+/// one statement, the property is compiled once (an assertion in every step would repeat it
+/// in every branch). With a breadth-first search (`-DBFS`) SPIN reports the violation "at
+/// depth n + `depthOffset`" for a shortest finding of n steps: SPIN's start state is at
+/// depth 0, the model's initial state (after the first transition) at depth 1, the state
+/// after n steps at depth n + 1, and the violating assertion starts from that state.
 /// SPIN stores one state more than the model has reachable states (its start state).
 public struct PromelaExport: Sendable {
     public let model: Model
     let program: Program
 
     /// SPIN's reported depth of the violation (`-DBFS`) minus the length of the shortest
-    /// finding. A finding after n steps fails the assertion in SPIN transition n + 1 (the
-    /// first one picks the initial state), which starts from the state at depth n.
-    public static let depthOffset = 0
+    /// finding: the first transition picks the initial state, so the state after n steps is
+    /// at depth n + 1, and the assertion fails in a transition from that state.
+    public static let depthOffset = 1
 
     /// At most this many initial states (the product of the threads' initial choices).
     public static let initialStateLimit = 4096
@@ -467,12 +469,12 @@ extension PromelaExport {
             out.append("/* leakcheck \(LeakModelVersion.string): Promela export of \(model.file.path)")
             if let title = model.title { out.append(safe("   model \"\(title)\"")) }
             out += [
-                "   The assertion assert(!FINDING) fails exactly when a state is reachable in which one",
+                "   The assertion of process checks fails exactly when a state is reachable in which one",
                 "   of the model's checks finds something (\(checkNames().joined(separator: ", "))), in a schedule of",
-                "   any length. Each step of a schedule is one SPIN transition (one d_step of the loop);",
-                "   the first transition picks the initial state. With pan compiled with -DBFS, SPIN reports",
-                "   the violation \"at depth n\" where n is the length of the shortest finding (the depth of",
-                "   the state the violating transition starts from; the model's initial state is at depth 1).",
+                "   any length. Each step of a schedule is one SPIN transition (one d_step of the loop in",
+                "   process schedule); its first transition picks the initial state. With pan compiled",
+                "   with -DBFS, SPIN reports the violation \"at depth n + \(PromelaExport.depthOffset)\" where n is the length of",
+                "   the shortest finding (the state after n steps is at depth n + 1).",
                 "   Run: spin -a FILE.pml && gcc -O2 -DBFS -DSAFETY -DNOREDUCE -o pan pan.c && ./pan",
                 "",
                 "   Threads (T<i>_ variables):",
@@ -512,6 +514,7 @@ extension PromelaExport {
                     out.append("bit \(buffer(c, b))[\(regionCount)];  /* \(buf.name) of \(core.name), fill \(buf.fill.rawValue) */")
                 }
             }
+            out.append("bit started;  /* the initial state has been chosen */")
             out.append("")
 
             // Branches and guards.
@@ -573,7 +576,7 @@ extension PromelaExport {
             out.append("    if")
             for combo in combos {
                 let parts = combo.enumerated().map { choices[$0.offset][$0.element] }
-                out.append("    :: d_step { " + parts.flatMap(\.assigns).joined(separator: "; ") + "; assert(!FINDING) }")
+                out.append("    :: d_step { " + parts.flatMap(\.assigns).joined(separator: "; ") + "; started = 1 }")
                 out.append("       /* " + parts.map(\.comment).joined(separator: "; ") + " */")
             }
             out.append("    fi;")
@@ -586,10 +589,19 @@ extension PromelaExport {
                     out.append("    /* \(model.threads[b.thread].name) */")
                     lastThread = b.thread
                 }
-                out.append("    :: d_step { \(name) -> " + (b.body.isEmpty ? "skip" : b.body.joined(separator: "; "))
-                           + "; assert(!FINDING) }")
+                out.append("    :: d_step { \(name) -> " + (b.body.isEmpty ? "skip" : b.body.joined(separator: "; ")) + " }")
                 out.append("       /* \(b.comment.replacingOccurrences(of: "*/", with: "* /")) */")
             }
+            out.append("    od")
+            out.append("}")
+            out.append("")
+            out.append("/* The checks in every reachable state (after the initial choice): SPIN may run this")
+            out.append("   assertion in any state, and running it leaves the state as it is. */")
+            out.append("active proctype checks()")
+            out.append("{")
+            out.append("end_checks:")
+            out.append("    do")
+            out.append("    :: assert(!started || !FINDING)")
             out.append("    od")
             out.append("}")
             return out.joined(separator: "\n") + "\n"
