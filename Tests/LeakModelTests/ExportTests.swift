@@ -120,6 +120,7 @@ struct ExportTests {
         _ = try scratch.write("model.pml", text)
         if let dump = ProcessInfo.processInfo.environment["LEAKCHECK_EXPORT_DUMP"] {
             try Data(text.utf8).write(to: URL(fileURLWithPath: dump + "/" + model.file.path + ".pml"))
+            try Data(model.file.bytes).write(to: URL(fileURLWithPath: dump + "/" + model.file.path))
         }
         let spin = try ExternalTool.spin.run(["-a", "model.pml"], in: scratch.url)
         guard spin.status == 0 else { throw ToolFailure(text: "spin -a failed: \(spin)\n\(text)") }
@@ -142,11 +143,13 @@ struct ExportTests {
                            stored: number(after: "[0-9]+ states, stored"), seconds: pan.seconds + gcc.seconds + spin.seconds)
     }
 
-    /// SPIN against the explicit engine (when it explores every reachable state).
+    /// SPIN against the explicit engine, on models it explores completely (others are left out:
+    /// SPIN would explore them completely too, which takes long).
     static func checkPromela(_ model: Model, _ label: String) throws {
         let t0 = Date()
-        let (outcome, stats) = ExplicitChecker(model: model, stateLimit: 50_000).check(bound: nil)
+        let (outcome, stats) = ExplicitChecker(model: model, stateLimit: 25_000).check(bound: nil)
         let t1 = Date()
+        if case .unknown = outcome { return }
         let scratch = try ScratchDirectory()
         let spin = try runSpin(model, scratch: scratch)
         if ProcessInfo.processInfo.environment["LEAKCHECK_EXPORT_TIMES"] != nil {
@@ -157,16 +160,10 @@ struct ExportTests {
             #expect(spin.violated, "\(label): explicit finds \(trace.finding.check) in \(trace.length) steps, SPIN no violation")
             #expect(spin.depth == trace.length + PromelaExport.depthOffset,
                     "\(label): explicit length \(trace.length), SPIN depth \(spin.depth.map(String.init) ?? "?")")
-        case .proved:
+        case .proved, .noFindingWithin, .unknown:
+            // (SPIN's count of stored states is no check: it stores fewer states than it visits,
+            // e.g. 826 of the 4,052 reachable states of seed 23 with check crash alone.)
             #expect(!spin.violated, "\(label): explicit proves it safe (\(stats.states) states), SPIN violates at depth \(spin.depth.map(String.init) ?? "?")")
-            // The same state space: SPIN also stores its own start state.
-            #expect(spin.stored == stats.states + 1, "\(label): explicit \(stats.states) states, SPIN stored \(spin.stored.map(String.init) ?? "?")")
-        case .noFindingWithin, .unknown:
-            // Not fully explored: only a violation SPIN reports must not be shorter than what
-            // the explicit engine searched without a finding.
-            if spin.violated, let depth = spin.depth {
-                #expect(depth > stats.depth, "\(label): SPIN violates at depth \(depth), explicit found nothing within \(stats.depth)")
-            }
         }
     }
 
@@ -180,6 +177,17 @@ struct ExportTests {
           .enabled(if: ExternalTool.shouldRun([.spin, .gcc])), arguments: randomSeeds)
     func promelaRandom(seed: UInt64) throws {
         try Self.checkPromela(try Self.random(seed), "seed \(seed)")
+    }
+
+    /// Most random models leak; with one check each (in turn), more of them are safe, and
+    /// deadlock and crash are checked on their own.
+    @Test("Promela export: as above, random models with one of their checks",
+          .enabled(if: ExternalTool.shouldRun([.spin, .gcc])), arguments: randomSeeds)
+    func promelaRandomSingleCheck(seed: UInt64) throws {
+        var model = try Self.random(seed)
+        let check = model.checks[Int(seed) % model.checks.count]
+        model.checks = [check]
+        try Self.checkPromela(model, "seed \(seed), check \(check)")
     }
 
     @Test("Promela export: comments name threads, statements and lines; one d_step per step")
