@@ -83,6 +83,17 @@ struct ExportCLITests {
         #expect(!r.stderr.isEmpty)
     }
 
+    @Test("export --help: usage, both formats, the exit statuses")
+    func help() throws {
+        let r = try leakcheck(["export", "--help"])
+        #expect(r.status == Documented.ok, "\(r)")
+        for mention in ["USAGE: leakcheck export", "--to smtlib", "--to promela", "Exit status"] {
+            #expect(r.stdout.contains(mention), "missing \(mention): \(r)")
+        }
+        let top = try leakcheck(["--help"])
+        #expect(top.stdout.contains("export"), "\(top)")
+    }
+
     @Test("export -o into a folder that does not exist exits 2")
     func unwritableOutput() throws {
         let r = try leakcheck(["export", "Models/asi.leak", "--to", "promela", "-o", "/nonexistent-dir/x.pml"])
