@@ -106,7 +106,9 @@ struct CoreDecomposition {
         var pick: (length: Int, deadlock: Bool)?
         if let best { pick = (best.length, false) }
         if let d = deadlockLength, pick == nil || (d, deadlockRank) < (pick!.length, best!.rank) { pick = (d, true) }
-        if let pick, pick.length - 1 <= horizon {
+        // Only the explicit engine reports findings beyond the bound (as for the whole model).
+        let beyond = checker.options.engine == .auto || checker.options.engine == .explicit
+        if let pick, pick.length - 1 <= horizon, beyond || pick.length <= bound {
             let trace: Trace
             let engine: String
             if pick.deadlock {
@@ -201,10 +203,13 @@ struct CoreDecomposition {
 
     /// Some initial state of the whole model (the other cores stay in it).
     private func anyInitial(_ model: Model) throws -> SystemState {
-        guard let s = Interpreter(model: model).initialStates(limit: 1)?.first else {
-            throw BMCChecker.InternalError(description: "the model has no initial state")
+        // Each thread's first initial choice: initial states are a product over threads.
+        let choices = Interpreter(model: model).initialChoices()
+        guard choices.allSatisfy({ !$0.isEmpty }) else {
+            throw BMCChecker.InternalError(description: "a thread has no initial state")
         }
-        return s
+        let empty = model.cores.map { _ in model.buffers.map { _ in RegionSet(count: model.regions.count) } }
+        return SystemState(threads: choices.map { $0[0] }, buffers: empty)
     }
 
     /// Core `c`'s schedule as one of the whole model, replayed through the whole model.
