@@ -128,10 +128,14 @@ struct CoreDecomposition {
         }
         let outcome: Outcome
         if horizon == Int.max {
-            let what = parts.map { $0.report.outcome }.compactMap { o -> String? in
-                if case .proved(let p) = o { return p.summary } else { return nil }
+            func proofs(_ parts: [Part], _ label: String) -> [String] {
+                parts.enumerated().compactMap { i, part in
+                    guard case .proved(let p) = part.report.outcome else { return nil }
+                    return "\(label) on \(model.cores[representatives[i]].name): \(p.summary)"
+                }
             }
-            outcome = .proved(.init(summary: "every core on its own (cores share nothing; \(representatives.count) of \(model.cores.count) cores differ): " + what.joined(separator: "; ")))
+            let what = proofs(localParts, "leaks and crashes") + proofs(deadlockParts, "deadlock").prefix(1)
+            outcome = .proved(.init(summary: "core by core, \(representatives.count) of \(model.cores.count) cores distinct: " + what.joined(separator: "; ")))
         } else if let reason = parts.lazy.compactMap({ p -> String? in
             if case .unknown(let r, _) = p.report.outcome { return r } else { return nil }
         }).first {
