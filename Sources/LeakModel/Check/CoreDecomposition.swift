@@ -155,7 +155,8 @@ struct CoreDecomposition {
     /// Once some core has a finding of length `best`, a part only has to show that nothing
     /// shorter (or as short, for ties) exists: bounded model checking to `best` is enough.
     private func capped(_ checker: Checker, bound: Int, best: Int?) -> Checker {
-        guard let best else { return checker }
+        // A finding beyond the bound (the explicit engine's) leaves the others to search as far.
+        guard let best, best <= bound else { return checker }
         var options = checker.options
         options.bound = min(bound, best)
         if options.engine != .explicit { options.engine = .bmc }
