@@ -45,9 +45,19 @@ struct CoreDecomposition {
         // Local checks: a finding no longer than the best so far is all a later core can add.
         var localParts: [Part] = []
         var best: (length: Int, rank: Int, part: Int)?
+        // A core proved free of every finding, deadlock included, settles deadlock for the
+        // whole model in the same search (a safe model is then explored once per class).
+        var deadlockFree = false
         if !local.isEmpty {
             for c in representatives {
                 var sub = Self.subModel(model, core: c)
+                if model.checks.contains(.deadlock), !deadlockFree, best == nil {
+                    let part = try run(inner, sub)
+                    if case .proved = part.report.outcome {
+                        localParts.append(part); deadlockFree = true
+                        continue
+                    }
+                }
                 sub.checks = local
                 let part = try run(capped(inner, bound: bound, best: best?.length), sub)
                 localParts.append(part)
@@ -61,7 +71,7 @@ struct CoreDecomposition {
         }
         // Deadlock: every class must deadlock (a core of the same class deadlocks the same way).
         var deadlockParts: [Part] = []
-        if model.checks.contains(.deadlock) {
+        if model.checks.contains(.deadlock), !deadlockFree {
             for c in representatives {
                 var sub = Self.subModel(model, core: c)
                 sub.checks = [.deadlock]
@@ -134,7 +144,7 @@ struct CoreDecomposition {
                     return "\(label) on \(model.cores[representatives[i]].name): \(p.summary)"
                 }
             }
-            let what = proofs(localParts, "leaks and crashes") + proofs(deadlockParts, "deadlock").prefix(1)
+            let what = proofs(localParts, deadlockFree ? "checks" : "leaks and crashes") + proofs(deadlockParts, "deadlock").prefix(1)
             outcome = .proved(.init(summary: "core by core, \(representatives.count) of \(model.cores.count) cores distinct: " + what.joined(separator: "; ")))
         } else if let reason = parts.lazy.compactMap({ p -> String? in
             if case .unknown(let r, _) = p.report.outcome { return r } else { return nil }
