@@ -45,21 +45,39 @@ struct CoreDecomposition {
         // Local checks: a finding no longer than the best so far is all a later core can add.
         var localParts: [Part] = []
         var best: (length: Int, rank: Int, part: Int)?
-        // A core proved free of every finding, deadlock included, settles deadlock for the
-        // whole model in the same search (a safe model is then explored once per class).
+        // The first core of a class is checked with all its checks at once while nothing is
+        // found yet: its shortest finding of any kind is also what the separate parts need
+        // (see reuse below), and a core proved free of every finding, deadlock included,
+        // settles deadlock for the whole model (a safe model is explored once per class).
         var deadlockFree = false
+        var reusedDeadlock: [Int: Part] = [:]
         if !local.isEmpty {
             for c in representatives {
                 var sub = Self.subModel(model, core: c)
+                var localPart: Part?
                 if model.checks.contains(.deadlock), !deadlockFree, best == nil {
                     let part = try run(inner, sub)
-                    if case .proved = part.report.outcome {
-                        localParts.append(part); deadlockFree = true
-                        continue
+                    switch part.report.outcome {
+                    case .proved:
+                        deadlockFree = true; localPart = part
+                    case .finding(let t) where t.finding.check == .deadlock:
+                        // The core's shortest deadlock; no local finding this short (a leak
+                        // or crash wins a tie), so the local checks are searched on their own.
+                        reusedDeadlock[c] = part
+                    case .finding:
+                        // The core's shortest leak or crash, with ties as the local checks
+                        // alone would break them; its deadlock is searched below, up to it.
+                        localPart = part
+                    case .noFindingWithin, .unknown:
+                        // Nothing of any kind within what it searched: both parts at once.
+                        localPart = part; reusedDeadlock[c] = part
                     }
                 }
-                sub.checks = local
-                let part = try run(capped(inner, bound: bound, best: best?.length), sub)
+                if localPart == nil {
+                    sub.checks = local
+                    localPart = try run(capped(inner, bound: bound, best: best?.length), sub)
+                }
+                let part = localPart!
                 localParts.append(part)
                 if case .finding(let t) = part.report.outcome {
                     let rank = priority.firstIndex(of: t.finding.check) ?? priority.count
@@ -75,7 +93,7 @@ struct CoreDecomposition {
             for c in representatives {
                 var sub = Self.subModel(model, core: c)
                 sub.checks = [.deadlock]
-                let part = try run(capped(inner, bound: bound, best: best?.length), sub)
+                let part = try reusedDeadlock[c] ?? run(capped(inner, bound: bound, best: best?.length), sub)
                 deadlockParts.append(part)
                 // No deadlock on this core: none in the whole model. The other classes still
                 // matter for whether a guest runs only when there are no local checks.
