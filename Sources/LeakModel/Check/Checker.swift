@@ -37,6 +37,9 @@ public struct Checker: Sendable {
         /// (`Report.coverage`), visiting at most `coverageStateLimit` states.
         public var coverage: Bool
         public var coverageStateLimit: Int
+        /// Check each core of a multi-core model on its own (`CoreDecomposition`); false
+        /// explores the product of the cores as one, as differential tests do.
+        public var decomposeCores = true
         public init(bound: Int? = nil, engine: Engine = .auto, stateLimit: Int = 500_000,
                     deadline: DispatchTime? = nil, cancellation: Cancellation? = nil,
                     certificate: String? = nil, wantsCertificate: Bool = false,
@@ -203,6 +206,15 @@ public struct Checker: Sendable {
 
     /// The engines' search and proof attempts, in the configured order.
     private func search(_ model: Model, bound: Int) throws -> Report {
+        if options.decomposeCores, model.cores.count > 1 {
+            // Certificates and coverage belong to the whole model: the cores are searched
+            // without them.
+            var perCore = self
+            perCore.options.certificate = nil
+            perCore.options.wantsCertificate = false
+            perCore.options.coverage = false
+            return try CoreDecomposition(checker: perCore).check(model)
+        }
         let deadline = options.deadline, cancellation = options.cancellation
         let stop = stopReason
 
@@ -214,6 +226,7 @@ public struct Checker: Sendable {
             return Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
                           guestRuns: stats.guestRuns)
         case .bmc, .auto, .kinduction, .spacer:
+            if options.engine == .auto, let report = try probe(model, bound: bound, stop: stop) { return report }
             let ((outcome, _), bmcSeconds) = try Self.timed {
                 try BMCChecker(model: model).check(bound: bound, deadline: deadline, cancellation: cancellation)
             }
@@ -222,8 +235,9 @@ public struct Checker: Sendable {
             guard options.engine != .bmc, case .noFindingWithin = outcome else { return bmc }
             var earlier = [Phase(engine: "bmc", seconds: bmcSeconds, result: "no finding within \(bound) steps")]
 
-            if options.engine == .auto {
-                // The explicit engine proves the model when it has few enough reachable states.
+            if options.engine == .auto, options.stateLimit > Self.probeStateLimit {
+                // The explicit engine proves the model when it has few enough reachable states
+                // (the probe already tried with fewer).
                 let ((proof, stats), seconds) = Self.timed {
                     ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil, stopReason: stop)
                 }
@@ -290,6 +304,50 @@ public struct Checker: Sendable {
                     + [Phase(engine: "k-induction", seconds: seconds, result: "stopped at depth \(depth) (\(reason))")]
                 return report
             }
+        }
+    }
+
+    /// States the explicit engine may visit in `auto` before bounded model checking runs.
+    static let probeStateLimit = 200_000
+
+    /// `auto`'s first try: the explicit engine on at most `probeStateLimit` states. A proof is
+    /// final (every reachable state explored, docs/PERFORMANCE.md); a finding is searched
+    /// again by bounded model checking, which must find the same shortest length (its
+    /// schedule, replayed, is the one reported). Nil when the state space is too large.
+    private func probe(_ model: Model, bound: Int, stop: @escaping () -> String?) throws -> Report? {
+        let limit = min(options.stateLimit, Self.probeStateLimit)
+        let ((outcome, stats), seconds) = Self.timed {
+            ExplicitChecker(model: model, stateLimit: limit).check(bound: nil, stopReason: stop)
+        }
+        switch outcome {
+        case .proved:
+            return Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
+                          guestRuns: stats.guestRuns)
+        case .finding(let t):
+            let searchTo = min(bound, t.length)
+            let ((smt, _), bmcSeconds) = try Self.timed {
+                try BMCChecker(model: model).check(bound: searchTo, deadline: options.deadline, cancellation: options.cancellation)
+            }
+            switch smt {
+            case .finding(let u) where u.length == t.length:
+                return Report(model: model, outcome: smt, engine: "bmc", bound: bound, seconds: bmcSeconds, guestRuns: nil)
+            case .noFindingWithin where t.length > bound:
+                var report = Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
+                                    guestRuns: stats.guestRuns)
+                report.otherPhases = [Phase(engine: "bmc", seconds: bmcSeconds, result: "no finding within \(bound) steps")]
+                return report
+            case .unknown:
+                return Report(model: model, outcome: smt, engine: "bmc", bound: bound, seconds: bmcSeconds, guestRuns: nil)
+            default:
+                throw BMCChecker.InternalError(description:
+                    "engines disagree: the explicit engine finds a \(t.finding.check.verdictKind.rawValue) in \(t.length) steps, bounded model checking \(smt.verdictWord) within \(searchTo)")
+            }
+        case .unknown(let reason, _) where !reason.hasPrefix("state limit"):
+            // Stopped by the time limit or Ctrl-C: what it established is the answer.
+            return Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
+                          guestRuns: stats.guestRuns)
+        case .unknown, .noFindingWithin:
+            return nil
         }
     }
 
