@@ -336,8 +336,15 @@ public struct Checker: Sendable {
                                     guestRuns: stats.guestRuns)
                 report.otherPhases = [Phase(engine: "bmc", seconds: bmcSeconds, result: "no finding within \(bound) steps")]
                 return report
-            case .unknown:
-                return Report(model: model, outcome: smt, engine: "bmc", bound: bound, seconds: bmcSeconds, guestRuns: nil)
+            case .unknown(let reason, let completed):
+                // Stopped (time limit, Ctrl-C) before it could confirm: the explicit engine's
+                // breadth-first schedule is the reference semantics' own and a shortest one,
+                // so it is the answer; the phase says the cross-check did not finish.
+                var report = Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
+                                    guestRuns: stats.guestRuns)
+                let reached = completed.map { "no finding within \($0) steps" } ?? "no bound completed"
+                report.otherPhases = [Phase(engine: "bmc", seconds: bmcSeconds, result: "\(reached), stopped (\(reason))")]
+                return report
             default:
                 throw BMCChecker.InternalError(description:
                     "engines disagree: the explicit engine finds a \(t.finding.check.verdictKind.rawValue) in \(t.length) steps, bounded model checking \(smt.verdictWord) within \(searchTo)")

@@ -51,12 +51,14 @@ struct CoreDecomposition {
         // settles deadlock for the whole model (a safe model is explored once per class).
         var deadlockFree = false
         var reusedDeadlock: [Int: Part] = [:]
+        let deadlockPending = model.checks.contains(.deadlock)
         if !local.isEmpty {
-            for c in representatives {
+            for (i, c) in representatives.enumerated() {
+                let remaining = representatives.count - i + (deadlockPending ? representatives.count : 0)
                 var sub = Self.subModel(model, core: c)
                 var localPart: Part?
                 if model.checks.contains(.deadlock), !deadlockFree, best == nil {
-                    let part = try run(inner, sub)
+                    let part = try run(inner, sub, remaining: remaining)
                     switch part.report.outcome {
                     case .proved:
                         deadlockFree = true; localPart = part
@@ -75,7 +77,7 @@ struct CoreDecomposition {
                 }
                 if localPart == nil {
                     sub.checks = local
-                    localPart = try run(capped(inner, bound: bound, best: best?.length), sub)
+                    localPart = try run(capped(inner, bound: bound, best: best?.length), sub, remaining: remaining)
                 }
                 let part = localPart!
                 localParts.append(part)
@@ -90,10 +92,11 @@ struct CoreDecomposition {
         // Deadlock: every class must deadlock (a core of the same class deadlocks the same way).
         var deadlockParts: [Part] = []
         if model.checks.contains(.deadlock), !deadlockFree {
-            for c in representatives {
+            for (i, c) in representatives.enumerated() {
+                let remaining = representatives.count - i
                 var sub = Self.subModel(model, core: c)
                 sub.checks = [.deadlock]
-                let part = try reusedDeadlock[c] ?? run(capped(inner, bound: bound, best: best?.length), sub)
+                let part = try reusedDeadlock[c] ?? run(capped(inner, bound: bound, best: best?.length), sub, remaining: remaining)
                 deadlockParts.append(part)
                 // No deadlock on this core: none in the whole model. The other classes still
                 // matter for whether a guest runs only when there are no local checks.
@@ -191,8 +194,19 @@ struct CoreDecomposition {
         return Checker(options: options)
     }
 
-    private func run(_ checker: Checker, _ model: Model) throws -> Part {
+    /// Checks one part. Under a time limit the part gets an equal share of what is left for
+    /// the `remaining` parts (this one included; time a part does not use goes to the next):
+    /// the whole model is searched only as far as its least-searched core, so one core must not
+    /// spend the whole limit while the others are not searched at all.
+    private func run(_ checker: Checker, _ model: Model, remaining: Int) throws -> Part {
         let start = DispatchTime.now().uptimeNanoseconds
+        var checker = checker
+        if let deadline = checker.options.deadline, remaining > 1 {
+            let left = Int64(deadline.uptimeNanoseconds) - Int64(start)
+            if left > 0 {
+                checker.options.deadline = min(deadline, .now() + .nanoseconds(Int(left / Int64(remaining))))
+            }
+        }
         let report = try checker.check(model)
         return Part(report: report, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }

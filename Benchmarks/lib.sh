@@ -1,0 +1,88 @@
+# Shared by Benchmarks/run and Benchmarks/scaling (sourced, not run). Needs $work (a scratch
+# folder), $spin_timeout (seconds per SPIN step) and $exporter (a leakcheck binary with
+# `export`).
+
+# "median" (ms, one decimal) of the numbers (ns) on stdin.
+median() { python3 -c 'import statistics, sys; print(f"{statistics.median(int(x) / 1e6 for x in sys.stdin.read().split()):.1f}")'; }
+
+ms_of() { python3 -c "print(f'{$1 / 1e6:.1f}')"; }
+mb_of() { python3 -c "print(f'{${1:-0} / 1024:.0f}')"; }
+
+# timed CMD...: runs CMD once under /usr/bin/time; sets `elapsed_ns`, `rss_kb` (peak
+# resident set size), `rc` and `out` (stdout).
+timed() {
+    local t0 t1
+    t0=$(date +%s%N)
+    set +e
+    out=$(/usr/bin/time -v -o "$work/time.txt" "$@" 2>/dev/null)
+    rc=$?
+    set -e
+    t1=$(date +%s%N)
+    elapsed_ns=$((t1 - t0))
+    rss_kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$work/time.txt")
+}
+
+# spin_run NAME FILE SEARCH: exports FILE to Promela and runs SPIN on it, each step under
+# `timeout`: `spin -a`, then `gcc -O2 -DBFS -DNOREDUCE pan.c` for SEARCH=bfs (breadth-first:
+# the depth of a violation is the shortest length + 1) or `gcc -O2 -DSAFETY -DNOREDUCE pan.c`
+# for SEARCH=full (depth-first, the full search a proof needs), then `./pan`. Sets
+# spin_verdict ("finding at depth N", "no finding", "(timeout in STEP)" or "(STEP failed)"),
+# gcc_ms, pan_ms, spin_ms (all four steps) and spin_peak_kb (the largest step's peak RSS).
+spin_run() {
+    local dir="$work/$1.spin" total=0 step
+    rm -rf "$dir"; mkdir -p "$dir"
+    local flags=(-O2 -DBFS -DNOREDUCE)
+    [ "$3" = full ] && flags=(-O2 -DSAFETY -DNOREDUCE)
+    gcc_ms="-"; pan_ms="-"; spin_ms="-"; spin_peak_kb=0
+    pushd "$dir" >/dev/null
+    for step in export spin gcc pan; do
+        case "$step" in
+            export) timed timeout "$spin_timeout" "$exporter" export "$2" --to promela -o model.pml ;;
+            spin) timed timeout "$spin_timeout" spin -a model.pml ;;
+            gcc) timed timeout "$spin_timeout" gcc "${flags[@]}" -o pan pan.c ;;
+            pan) timed timeout "$spin_timeout" ./pan -m10000000 -w24 ;;
+        esac
+        total=$((total + elapsed_ns))
+        [ "${rss_kb:-0}" -gt "$spin_peak_kb" ] && spin_peak_kb=$rss_kb
+        [ "$step" = gcc ] && gcc_ms=$(ms_of "$elapsed_ns")
+        [ "$step" = pan ] && pan_ms=$(ms_of "$elapsed_ns")
+        if [ "$rc" -eq 124 ]; then spin_verdict="(timeout in $step)"; popd >/dev/null; return; fi
+        if [ "$rc" -ne 0 ]; then spin_verdict="($step failed)"; popd >/dev/null; return; fi
+    done
+    popd >/dev/null
+    spin_ms=$(ms_of "$total")
+    local errors depth
+    errors=$(printf '%s\n' "$out" | sed -n 's/.*errors: \([0-9]*\).*/\1/p' | head -1)
+    depth=$(printf '%s\n' "$out" | sed -n 's/.*violated.*at depth \([0-9]*\).*/\1/p; s/^pan:.* at depth \([0-9]*\)$/\1/p' | head -1)
+    if [ -z "$errors" ]; then spin_verdict="(no pan summary)"
+    elif [ "$errors" -gt 0 ]; then spin_verdict="finding${depth:+ at depth $depth}"
+    else spin_verdict="no finding"; fi
+}
+
+# agreement VERDICT SPIN_VERDICT [LENGTH]: "yes" when SPIN's answer is leakcheck's (a finding
+# at depth LENGTH + 1 when a length is given), "NO" when it contradicts it, "-" when SPIN did
+# not answer.
+agreement() {
+    case "$2" in
+        "no finding") case "$1" in safe*) echo yes ;; *) echo NO ;; esac ;;
+        finding*)
+            case "$1" in
+                leak*|crash*|deadlock*)
+                    if [ -n "${3:-}" ] && [ "$2" != "finding at depth $(($3 + 1))" ]; then echo NO; else echo yes; fi ;;
+                *) echo NO ;;
+            esac ;;
+        *) echo - ;;
+    esac
+}
+
+# table: the rows on stdin ("a|b|c" lines, the first the header) in aligned columns; the
+# column numbers in $1 (comma-separated) are right-aligned, a column that is "|" stays one.
+table() {
+    python3 -c '
+import sys
+right = {int(c) for c in sys.argv[1].split(",") if c}
+rows = [l.split("|") for l in sys.stdin.read().splitlines() if l]
+widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+for r in rows:
+    print("  ".join(t.rjust(w) if c in right else t.ljust(w) for c, (t, w) in enumerate(zip(r, widths))).rstrip())' "$1"
+}
