@@ -30,6 +30,7 @@ timed() {
 # gcc_ms, pan_ms, spin_ms (all four steps) and spin_peak_kb (the largest step's peak RSS).
 spin_run() {
     local dir="$work/$1.spin" total=0 step
+    local file; file="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"   # the steps run in $dir
     rm -rf "$dir"; mkdir -p "$dir"
     local flags=(-O2 -DBFS -DNOREDUCE)
     [ "$3" = full ] && flags=(-O2 -DSAFETY -DNOREDUCE)
@@ -37,7 +38,7 @@ spin_run() {
     pushd "$dir" >/dev/null
     for step in export spin gcc pan; do
         case "$step" in
-            export) timed timeout "$spin_timeout" "$exporter" export "$2" --to promela -o model.pml ;;
+            export) timed timeout "$spin_timeout" "$exporter" export "$file" --to promela -o model.pml ;;
             spin) timed timeout "$spin_timeout" spin -a model.pml ;;
             gcc) timed timeout "$spin_timeout" gcc "${flags[@]}" -o pan pan.c ;;
             pan) timed timeout "$spin_timeout" ./pan -m10000000 -w24 ;;

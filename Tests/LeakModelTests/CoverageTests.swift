@@ -93,4 +93,24 @@ struct CoverageTests {
         let dead = try #require(coverage["neverRuns"] as? [[String: Any]])
         #expect(dead.compactMap { $0["line"] as? Int } == [12, 12, 13])
     }
+
+    /// Core by core (one visit per kind of core) gives what the visit of the whole product
+    /// gives, on random models with more than one core.
+    @Test(arguments: Array(UInt64(1)...80))
+    func coreByCoreEqualsTheWholeModel(seed: UInt64) throws {
+        let model = try loadModel(RandomModel(seed: seed, bound: 6).source())
+        guard model.cores.count > 1 else { return }
+        let whole = Coverage(model: model, stateLimit: 50_000)
+        guard whole.complete else { return }
+        let merged = Coverage(merging: CoreDecomposition.classes(of: model).representatives.map {
+            Coverage(model: CoreDecomposition.subModel(model, core: $0), stateLimit: 50_000)
+        })
+        #expect(merged.complete)
+        #expect(merged.guestRuns == whole.guestRuns, "seed \(seed)")
+        #expect(merged.exits == whole.exits, "seed \(seed)")
+        #expect(merged.interrupts == whole.interrupts, "seed \(seed)")
+        #expect(merged.ran == whole.ran, "seed \(seed)")
+        #expect(merged.reached == whole.reached, "seed \(seed)")
+        #expect(merged.warnings(for: model) == whole.warnings(for: model), "seed \(seed)")
+    }
 }

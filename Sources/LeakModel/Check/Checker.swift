@@ -148,8 +148,17 @@ public struct Checker: Sendable {
     public func check(_ model: Model) throws -> Report {
         var report = try decide(model)
         if options.coverage {
-            report.coverage = Coverage(model: model, stateLimit: min(options.stateLimit, options.coverageStateLimit),
-                                       stopReason: stopReason)
+            let limit = min(options.stateLimit, options.coverageStateLimit)
+            if options.decomposeCores, model.cores.count > 1 {
+                // The product of the cores is far larger than its parts: visit each kind of
+                // core on its own.
+                let parts = CoreDecomposition.classes(of: model).representatives.map {
+                    Coverage(model: CoreDecomposition.subModel(model, core: $0), stateLimit: limit, stopReason: stopReason)
+                }
+                report.coverage = Coverage(merging: parts)
+            } else {
+                report.coverage = Coverage(model: model, stateLimit: limit, stopReason: stopReason)
+            }
         }
         return report
     }

@@ -31,16 +31,7 @@ struct CoreDecomposition {
         var inner = checker
         inner.options.decomposeCores = false
 
-        // One representative per class of interchangeable cores.
-        var classOf: [Int] = [], representatives: [Int] = []
-        var keys: [[[Int]]] = []
-        for core in model.cores {
-            let key = core.threads.map { model.threads[$0].guests }
-            if let k = keys.firstIndex(of: key) { classOf.append(k) } else {
-                keys.append(key); representatives.append(model.cores.firstIndex(of: core)!)
-                classOf.append(keys.count - 1)
-            }
-        }
+        let (classOf, representatives) = Self.classes(of: model)
 
         // Local checks: a finding no longer than the best so far is all a later core can add.
         var localParts: [Part] = []
@@ -212,6 +203,21 @@ struct CoreDecomposition {
     }
 
     // MARK: Sub-models and traces
+
+    /// One representative per class of interchangeable cores (the same number of threads with
+    /// the same guests placed on them: the same model up to thread names), and each core's class.
+    static func classes(of model: Model) -> (classOf: [Int], representatives: [Int]) {
+        var classOf: [Int] = [], representatives: [Int] = []
+        var keys: [[[Int]]] = []
+        for (c, core) in model.cores.enumerated() {
+            let key = core.threads.map { model.threads[$0].guests }
+            if let k = keys.firstIndex(of: key) { classOf.append(k) } else {
+                keys.append(key); representatives.append(c)
+                classOf.append(keys.count - 1)
+            }
+        }
+        return (classOf, representatives)
+    }
 
     /// The model of core `c` alone: its threads renumbered from 0, everything else shared.
     static func subModel(_ model: Model, core c: Int) -> Model {

@@ -62,6 +62,22 @@ public struct Coverage: Hashable, Sendable {
         complete = true
     }
 
+    /// The coverage of a model whose cores were visited one at a time (`parts`, one per
+    /// class of interchangeable cores, as `CoreDecomposition` checks them). Threads of
+    /// different cores never interact, so a statement, exit or interrupt runs in some schedule
+    /// of the whole model exactly when it runs in some schedule of one core's model (the
+    /// argument of docs/PERFORMANCE.md, "cores that share nothing"); the instruction, exit and
+    /// interrupt indices are the same in every part. `states` is the sum over the parts.
+    public init(merging parts: [Coverage]) {
+        complete = parts.allSatisfy(\.complete)
+        states = parts.reduce(0) { $0 + $1.states }
+        guestRuns = parts.contains(where: \.guestRuns)
+        exits = parts.reduce(into: []) { $0.formUnion($1.exits) }
+        interrupts = parts.reduce(into: []) { $0.formUnion($1.interrupts) }
+        ran = parts.reduce(into: []) { $0.formUnion($1.ran) }
+        reached = parts.reduce(into: []) { $0.formUnion($1.reached) }
+    }
+
     /// Warnings for the statements no schedule runs (only when the visit was complete), in
     /// source order: never reached, or reached but blocked or crashing every time.
     public func warnings(for model: Model) -> [Diagnostic] {
