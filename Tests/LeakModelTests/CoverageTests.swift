@@ -59,8 +59,8 @@ struct CoverageTests {
     }
 
     /// The visit and the breadth-first checker explore the same states: on random models they
-    /// agree on the number of states and on whether a guest runs, and every statement the
-    /// visit calls dead is in no schedule the checker's search can produce.
+    /// agree on the number of states, on whether a guest runs, and on everything the
+    /// checker's own exploration records when it proves the model.
     @Test(arguments: Array(UInt64(1)...40))
     func agreesWithTheExplicitEngine(seed: UInt64) throws {
         var model = try loadModel(RandomModel(seed: seed, bound: 6).source())
@@ -72,6 +72,8 @@ struct CoverageTests {
         #expect(coverage.complete)
         #expect(coverage.states == stats.states, "seed \(seed)")
         #expect(coverage.guestRuns == stats.guestRuns, "seed \(seed)")
+        // A proof's own exploration gives the same coverage (the checker reuses it).
+        #expect(stats.coverage == coverage, "seed \(seed)")
     }
 
     @Test func theCheckerReportsCoverageWhenAsked() throws {

@@ -147,7 +147,9 @@ public struct Checker: Sendable {
     /// Checks a model with the configured engines.
     public func check(_ model: Model) throws -> Report {
         var report = try decide(model)
-        if options.coverage {
+        if !options.coverage {
+            report.coverage = nil
+        } else if report.coverage == nil {
             let limit = min(options.stateLimit, options.coverageStateLimit)
             if options.decomposeCores, model.cores.count > 1 {
                 // The product of the cores is far larger than its parts: visit each kind of
@@ -161,6 +163,12 @@ public struct Checker: Sendable {
             }
         }
         return report
+    }
+
+    /// The coverage an explicit search gives when it explored every reachable state (its proof
+    /// saw every step), so that no second visit is needed.
+    private static func coverage(_ stats: ExplicitChecker.Statistics) -> Coverage? {
+        stats.coverage.complete ? stats.coverage : nil
     }
 
     /// Why the run must stop now (Ctrl-C, the time limit), if it must.
@@ -232,8 +240,10 @@ public struct Checker: Sendable {
             let ((outcome, stats), seconds) = Self.timed {
                 ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil, stopReason: stop)
             }
-            return Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
-                          guestRuns: stats.guestRuns)
+            var report = Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
+                                guestRuns: stats.guestRuns)
+            report.coverage = Self.coverage(stats)
+            return report
         case .bmc, .auto, .kinduction, .spacer:
             if options.engine == .auto, let report = try probe(model, bound: bound, stop: stop) { return report }
             let ((outcome, _), bmcSeconds) = try Self.timed {
@@ -259,6 +269,7 @@ public struct Checker: Sendable {
                     var report = Report(model: model, outcome: proof, engine: "explicit", bound: bound, seconds: seconds,
                                         guestRuns: stats.guestRuns)
                     report.otherPhases = earlier
+                    report.coverage = Self.coverage(stats)
                     return report
                 case .noFindingWithin, .unknown(_, _):
                     let reached = stats.depth
@@ -330,8 +341,10 @@ public struct Checker: Sendable {
         }
         switch outcome {
         case .proved:
-            return Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
-                          guestRuns: stats.guestRuns)
+            var report = Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
+                                guestRuns: stats.guestRuns)
+            report.coverage = Self.coverage(stats)
+            return report
         case .finding(let t):
             let searchTo = min(bound, t.length)
             let ((smt, _), bmcSeconds) = try Self.timed {

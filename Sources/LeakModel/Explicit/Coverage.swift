@@ -17,16 +17,16 @@ public struct Coverage: Hashable, Sendable {
     /// Instructions some thread is about to run (ran, or blocked or crashing there).
     public var reached: Set<Int>
 
+    /// Nothing seen yet (incomplete): what `record` then adds to.
+    init() {
+        complete = false; states = 0; guestRuns = false
+        exits = []; interrupts = []; ran = []; reached = []
+    }
+
     /// Visits up to `stateLimit` states; `stopReason` ends the visit early (incomplete).
     public init(model: Model, stateLimit: Int, stopReason: () -> String? = { nil }) {
+        self.init()
         let interpreter = Interpreter(model: model)
-        complete = false
-        states = 0
-        guestRuns = false
-        exits = []
-        interrupts = []
-        ran = []
-        reached = []
         guard let initial = interpreter.initialStates(limit: stateLimit) else { return }
         var seen = Set(initial)
         var frontier = Array(seen)
@@ -34,24 +34,9 @@ public struct Coverage: Hashable, Sendable {
         while let s = frontier.popLast() {
             visited += 1
             if visited % 1024 == 0, stopReason() != nil { states = seen.count; return }
-            for t in s.threads {
-                if t.inGuest { guestRuns = true }
-                for level in SystemState.Level.allCases {
-                    if case .instruction(let q)? = t.frame(level)?.position { reached.insert(q) }
-                }
-            }
+            record(s)
             for (action, next) in interpreter.successors(of: s) {
-                switch action {
-                case .exit(_, let x): exits.insert(x)
-                case .interrupt(_, let i): interrupts.insert(i)
-                case .statement(_, let q, let faultedAt):
-                    // The first statement of `on fault` runs in the faulting step itself, so
-                    // no state is positioned at it: it counts as reached because it ran.
-                    ran.insert(q)
-                    reached.insert(q)
-                    if let faultedAt { ran.insert(faultedAt) }
-                case .guestStep, .entry: break
-                }
+                record(action)
                 if seen.insert(next).inserted {
                     if seen.count > stateLimit { states = seen.count; return }
                     frontier.append(next)
@@ -60,6 +45,31 @@ public struct Coverage: Hashable, Sendable {
         }
         states = seen.count
         complete = true
+    }
+
+    /// Notes what a visited state shows: a guest running, the statements threads are at.
+    mutating func record(_ s: SystemState) {
+        for t in s.threads {
+            if t.inGuest { guestRuns = true }
+            for level in SystemState.Level.allCases {
+                if case .instruction(let q)? = t.frame(level)?.position { reached.insert(q) }
+            }
+        }
+    }
+
+    /// Notes what a step does: an exit taken, an interrupt started, a statement run.
+    mutating func record(_ action: Action) {
+        switch action {
+        case .exit(_, let x): exits.insert(x)
+        case .interrupt(_, let i): interrupts.insert(i)
+        case .statement(_, let q, let faultedAt):
+            // The first statement of `on fault` runs in the faulting step itself, so no state
+            // is positioned at it: it counts as reached because it ran.
+            ran.insert(q)
+            reached.insert(q)
+            if let faultedAt { ran.insert(faultedAt) }
+        case .guestStep, .entry: break
+        }
     }
 
     /// The coverage of a model whose cores were visited one at a time (`parts`, one per

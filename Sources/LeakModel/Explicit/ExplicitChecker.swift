@@ -18,6 +18,9 @@ public struct ExplicitChecker: Sendable {
         public var depth = 0
         /// Whether some reachable state has a thread in guest mode (a proof is vacuous otherwise).
         public var guestRuns = false
+        /// What the search saw run; complete when it explored every reachable state (a proof),
+        /// so that `check`'s coverage report needs no second visit.
+        public var coverage = Coverage()
     }
 
     /// Searches up to `bound` steps (nil: until the state space is exhausted); `stopReason`
@@ -50,6 +53,8 @@ public struct ExplicitChecker: Sendable {
                 if s.threads.contains(where: \.inGuest) { stats.guestRuns = true }
                 let succ = interpreter.successors(of: s)
                 successorsOf[i] = succ
+                stats.coverage.record(s)
+                for (action, _) in succ { stats.coverage.record(action) }
                 for (rank, check) in priority.enumerated() where rank < (best?.rank ?? Int.max) {
                     if let f = interpreter.finding(check, in: s, successors: succ) {
                         best = (rank, i, f)
@@ -79,6 +84,8 @@ public struct ExplicitChecker: Sendable {
                 }
             }
             if next.isEmpty {
+                stats.coverage.complete = true
+                stats.coverage.states = states.count
                 return (.proved(.init(summary: "all \(states.count) reachable states explored")), stats)
             }
             layer = next
