@@ -54,13 +54,7 @@ final class Encoder {
         self.program = program
         layout = StateLayout(model: model, program: program)
         siblings = model.threads.indices.map { model.siblings(of: $0) }
-        levelsOf = program.instructions.map { i in
-            switch i.block {
-            case .vmexit, .exit, .vmentry: [.base]
-            case .fault: [.base, .irq, .nmi]
-            case .interrupt(let k): [model.interrupts[k].kind == .nmi ? .nmi : .irq]
-            }
-        }
+        levelsOf = program.levels
         zeroRegions = try regions(RegionSet(count: model.regions.count))
         tableMaps = try model.tables.map { try regions($0.maps) }
         guestOwn = try model.guests.indices.map { try regions(model.owned(by: $0)) }

@@ -80,13 +80,7 @@ extension PromelaExport {
             self.model = model
             self.program = program
             siblings = model.threads.indices.map { model.siblings(of: $0) }
-            levelsOf = program.instructions.map { i in
-                switch i.block {
-                case .vmexit, .exit, .vmentry: [.base]
-                case .fault: [.base, .irq, .nmi]
-                case .interrupt(let k): [model.interrupts[k].kind == .nmi ? .nmi : .irq]
-                }
-            }
+            levelsOf = program.levels
         }
 
         // MARK: Names

@@ -49,6 +49,9 @@ public struct Program: Sendable {
     public private(set) var faultEntry: [Target] = []
     public let hasFaultHandler: Bool
     public private(set) var interruptEntry: [[Target]] = []
+    /// The control levels at which each instruction can run: a handler's own level, and for
+    /// `on fault` every level (a fault can happen in the base program or in either handler).
+    public private(set) var levels: [[SystemState.Level]] = []
 
     public init(_ model: Model) {
         hasFaultHandler = model.onFault != nil
@@ -57,6 +60,13 @@ public struct Program: Sendable {
         vmentryEntry = lower(model.onVMEntry, in: .vmentry)
         if let fault = model.onFault { faultEntry = lower(fault, in: .fault) }
         interruptEntry = model.interrupts.indices.map { lower(model.interrupts[$0].body, in: .interrupt($0)) }
+        levels = instructions.map { i in
+            switch i.block {
+            case .vmexit, .exit, .vmentry: [.base]
+            case .fault: [.base, .irq, .nmi]
+            case .interrupt(let k): [model.interrupts[k].kind == .nmi ? .nmi : .irq]
+            }
+        }
     }
 
     /// The entry set of a block.
