@@ -63,16 +63,7 @@ extension LeakCheck {
                 Output.error("\(path): internal error: \(error)")
                 throw ExitCode(ExitStatus.internalError.rawValue)
             }
-            if let output {
-                do {
-                    try Data(text.utf8).write(to: URL(fileURLWithPath: output))
-                } catch {
-                    Output.error("leakcheck: error: cannot write '\(output)': \(error.localizedDescription)")
-                    throw ExitCode(ExitStatus.modelError.rawValue)
-                }
-            } else {
-                print(text, terminator: "")
-            }
+            try Output.emit(text, to: output)
         }
     }
 }

@@ -57,14 +57,7 @@ extension LeakCheck {
         }
 
         func run() throws {
-            let text = try ModelGenerator(parameters()).source()
-            guard let output else { print(text, terminator: ""); return }
-            do {
-                try text.write(toFile: output, atomically: true, encoding: .utf8)
-            } catch {
-                Output.error("leakcheck: error: cannot write '\(output)': \(error.localizedDescription)")
-                throw ExitCode(ExitStatus.modelError.rawValue)
-            }
+            try Output.emit(ModelGenerator(parameters()).source(), to: output)
         }
     }
 }

@@ -43,6 +43,18 @@ enum Output {
         FileHandle.standardError.write(Data(line.utf8))
     }
 
+    /// Writes `text` to the file `output`, or to stdout when there is none; a file that
+    /// cannot be written is an error (exit 2).
+    static func emit(_ text: String, to output: String?) throws {
+        guard let output else { print(text, terminator: ""); return }
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+        } catch {
+            Output.error("leakcheck: error: cannot write '\(output)': \(error.localizedDescription)")
+            throw ExitCode(ExitStatus.modelError.rawValue)
+        }
+    }
+
     /// Colour only when stderr is a terminal.
     static var colored: Bool { isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
 

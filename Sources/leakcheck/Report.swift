@@ -164,17 +164,9 @@ extension LeakCheck {
                 progress.finish()
             }
             let html = HTMLReport(explanation: explanation).render(report)
-            if let output, output != "-" {
-                do {
-                    try Data(html.utf8).write(to: URL(fileURLWithPath: output))
-                } catch {
-                    Output.error("leakcheck: error: cannot write '\(output)': \(error.localizedDescription)")
-                    throw ExitCode(ExitStatus.modelError.rawValue)
-                }
-                Output.error("\(ReportRenderer().headline(report))\nwrote \(output)")
-            } else {
-                print(html, terminator: "")
-            }
+            let file = output == "-" ? nil : output
+            try Output.emit(html, to: file)
+            if let file { Output.error("\(ReportRenderer().headline(report))\nwrote \(file)") }
             throw ExitCode(LeakCheck.status(of: [entry]).rawValue)
         }
     }

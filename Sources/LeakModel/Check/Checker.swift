@@ -165,10 +165,14 @@ public struct Checker: Sendable {
         return report
     }
 
-    /// The coverage an explicit search gives when it explored every reachable state (its proof
-    /// saw every step), so that no second visit is needed.
-    private static func coverage(_ stats: ExplicitChecker.Statistics) -> Coverage? {
-        stats.coverage.complete ? stats.coverage : nil
+    /// The report of an explicit search, with its coverage when it explored every reachable
+    /// state (a proof saw every step, so no second visit is needed).
+    private func explicitReport(_ model: Model, _ outcome: Outcome, _ stats: ExplicitChecker.Statistics,
+                                bound: Int, seconds: Double) -> Report {
+        var report = Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
+                            guestRuns: stats.guestRuns)
+        if stats.coverage.complete { report.coverage = stats.coverage }
+        return report
     }
 
     /// Why the run must stop now (Ctrl-C, the time limit), if it must.
@@ -240,10 +244,7 @@ public struct Checker: Sendable {
             let ((outcome, stats), seconds) = Self.timed {
                 ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil, stopReason: stop)
             }
-            var report = Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
-                                guestRuns: stats.guestRuns)
-            report.coverage = Self.coverage(stats)
-            return report
+            return explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
         case .bmc, .auto, .kinduction, .spacer:
             if options.engine == .auto, let report = try probe(model, bound: bound, stop: stop) { return report }
             let ((outcome, _), bmcSeconds) = try Self.timed {
@@ -266,10 +267,8 @@ public struct Checker: Sendable {
                     throw BMCChecker.InternalError(description:
                         "engines disagree: the explicit engine finds a \(t.finding.check.verdictKind.rawValue) in \(t.length) steps, bounded model checking none within \(bound)")
                 case .proved, .finding:
-                    var report = Report(model: model, outcome: proof, engine: "explicit", bound: bound, seconds: seconds,
-                                        guestRuns: stats.guestRuns)
+                    var report = explicitReport(model, proof, stats, bound: bound, seconds: seconds)
                     report.otherPhases = earlier
-                    report.coverage = Self.coverage(stats)
                     return report
                 case .noFindingWithin, .unknown(_, _):
                     let reached = stats.depth
@@ -341,10 +340,7 @@ public struct Checker: Sendable {
         }
         switch outcome {
         case .proved:
-            var report = Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
-                                guestRuns: stats.guestRuns)
-            report.coverage = Self.coverage(stats)
-            return report
+            return explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
         case .finding(let t):
             let searchTo = min(bound, t.length)
             let ((smt, _), bmcSeconds) = try Self.timed {
@@ -354,16 +350,14 @@ public struct Checker: Sendable {
             case .finding(let u) where u.length == t.length:
                 return Report(model: model, outcome: smt, engine: "bmc", bound: bound, seconds: bmcSeconds, guestRuns: nil)
             case .noFindingWithin where t.length > bound:
-                var report = Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
-                                    guestRuns: stats.guestRuns)
+                var report = explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
                 report.otherPhases = [Phase(engine: "bmc", seconds: bmcSeconds, result: "no finding within \(bound) steps")]
                 return report
             case .unknown(let reason, let completed):
                 // Stopped (time limit, Ctrl-C) before it could confirm: the explicit engine's
                 // breadth-first schedule is the reference semantics' own and a shortest one,
                 // so it is the answer; the phase says the cross-check did not finish.
-                var report = Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
-                                    guestRuns: stats.guestRuns)
+                var report = explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
                 let reached = completed.map { "no finding within \($0) steps" } ?? "no bound completed"
                 report.otherPhases = [Phase(engine: "bmc", seconds: bmcSeconds, result: "\(reached), stopped (\(reason))")]
                 return report
@@ -373,8 +367,7 @@ public struct Checker: Sendable {
             }
         case .unknown(let reason, _) where !reason.hasPrefix("state limit"):
             // Stopped by the time limit or Ctrl-C: what it established is the answer.
-            return Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
-                          guestRuns: stats.guestRuns)
+            return explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
         case .unknown, .noFindingWithin:
             return nil
         }
