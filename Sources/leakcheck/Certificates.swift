@@ -41,8 +41,14 @@ struct Certificates {
             Output.error("leakcheck: error: certificate '\(file)' does not exist")
             throw ExitCode(ExitStatus.modelError.rawValue)
         }
+        let text: String
         do {
-            let text = try String(contentsOfFile: file, encoding: .utf8)
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            Output.error("leakcheck: error: cannot read certificate '\(file)': \(OutputWriter.describe(error))")
+            throw ExitCode(ExitStatus.modelError.rawValue)
+        }
+        do {
             return try ProofCertificate.parse(text).smtlib
         } catch {
             Output.error("leakcheck: error: '\(file)' is not a leakcheck certificate: \(error)")
@@ -62,11 +68,11 @@ struct Certificates {
         let file = file(for: modelPath)
         do {
             if isFolder { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-            try certificate.render().write(toFile: file, atomically: true, encoding: .utf8)
+            try OutputWriter.write(certificate.render(), toFile: file)
             Output.error("\(modelPath): certificate written to \(file)")
             return true
         } catch {
-            Output.error("\(modelPath): error: cannot write certificate \(file): \(error.localizedDescription)")
+            Output.error("\(modelPath): error: cannot write certificate '\(file)': \(OutputWriter.describe(error))")
             return false
         }
     }

@@ -54,6 +54,7 @@ extension LeakCheck {
             let files = try ModelFiles.expand(paths)
             let stored = try Certificates(certificate, models: files.count, option: "--certificate")
             let saving = try Certificates(saveCertificate, models: files.count, option: "--save-certificate")
+            if let saving { try OutputPaths.refuseCollisions(models: files, option: "--save-certificate", target: saving.file(for:)) }
             let interrupt = Interrupt()
             var checker = engineOptions.checker(cancellation: interrupt.cancellation, wantsCertificate: saving != nil)
             checker.options.coverage = !noCoverage

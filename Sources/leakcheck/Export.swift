@@ -46,6 +46,7 @@ extension LeakCheck {
         }
 
         func run() throws {
+            try OutputPaths.refuseOverwriting(output, inputs: [path], option: "-o")
             guard let model = ModelFiles.load(path) else { throw ExitCode(ExitStatus.modelError.rawValue) }
             let text: String
             do {

@@ -143,6 +143,7 @@ extension LeakCheck {
         var noExplain = false
 
         func run() throws {
+            try OutputPaths.refuseOverwriting(output, inputs: [path], option: "-o")
             let (loaded, failed) = LeakCheck.loadEntry(path)
             guard let model = loaded else {
                 _ = failed
