@@ -69,7 +69,7 @@ extension LeakCheck {
             func finished(_ report: Checker.Report) -> Checker.Report {
                 if let saving, !saving.save(report) { saveFailed = true }
                 if let warnings = report.coverage?.warnings(for: report.model), !warnings.isEmpty {
-                    Output.error(DiagnosticRenderer(file: report.model.file, colored: Output.colored).render(warnings))
+                    Output.diagnostics(DiagnosticRenderer(file: report.model.file, colored: Output.colored).render(warnings))
                 }
                 return report
             }

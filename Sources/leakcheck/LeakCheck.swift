@@ -43,14 +43,14 @@ struct LeakCheck: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
-                Output.error(fullMessage(for: error))
+                Output.diagnostics(escapedLines(fullMessage(for: error)))
                 status = ExitStatus.modelError.rawValue
             } else {
                 // What argument-parser's `exit(withError:)` does: help and version on stdout,
                 // other messages on stderr.
                 let message = fullMessage(for: error)
                 if !message.isEmpty {
-                    if code.isSuccess { print(message) } else { Output.error(message) }
+                    if code.isSuccess { print(message) } else { Output.diagnostics(escapedLines(message)) }
                 }
                 status = code.rawValue
             }
@@ -61,6 +61,12 @@ struct LeakCheck: ParsableCommand {
             status = known.combined(with: .modelError).rawValue
         }
         Foundation.exit(status)
+    }
+
+    /// A usage message with the control characters of each line escaped (it may quote an
+    /// argument as typed).
+    private static func escapedLines(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).terminalEscaped }.joined(separator: "\n")
     }
 }
 

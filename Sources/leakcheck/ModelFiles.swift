@@ -29,7 +29,7 @@ enum ModelFiles {
     static func load(_ path: String) -> Model? {
         let result = Frontend.load(path: path)
         if !result.diagnostics.isEmpty {
-            Output.error(Output.render(result))
+            Output.diagnostics(Output.render(result))
         }
         return result.model
     }
@@ -37,8 +37,16 @@ enum ModelFiles {
 
 /// Where output goes: stdout for results, stderr for diagnostics.
 enum Output {
-    /// Writes a line to stderr (with `write(2)`: a closed stderr must not stop the run).
+    /// Writes a message to stderr as one line: control characters in it (a file name with a
+    /// newline or an escape sequence) are escaped, so it cannot forge other lines.
     static func error(_ text: String) {
+        let line = text.hasSuffix("\n") ? String(text.dropLast()) : text
+        diagnostics(line.terminalEscaped)
+    }
+
+    /// Writes text rendered for stderr as it is (`DiagnosticRenderer` escapes what it shows
+    /// and may colour it), with `write(2)`: a closed stderr must not stop the run.
+    static func diagnostics(_ text: String) {
         var line = text
         if !line.hasSuffix("\n") { line += "\n" }
         var bytes = Array(line.utf8)

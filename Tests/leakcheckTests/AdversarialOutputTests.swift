@@ -154,4 +154,26 @@ struct AdversarialOutputTests {
         #expect(r.stdout.isEmpty, "\(r)")
         #expect(!FileManager.default.fileExists(atPath: dir.path("certs")))
     }
+
+    // MARK: Control characters
+
+    /// A file name with a newline and an escape sequence: the verdict line stays one line,
+    /// with the name spelled out; so do diagnostics and `parse`.
+    @Test func aFileNameCannotFakeAVerdictLine() throws {
+        let dir = try TemporaryDirectory()
+        let source = try String(contentsOf: packageRoot.appendingPathComponent("Models/asi-kick.leak"), encoding: .utf8)
+        let name = "x\nModels/asi.leak: safe: proved \u{1b}[2J.leak"
+        try dir.write(name, source)
+        let r = try leakcheck(["check", "-q", name], in: dir.url)
+        #expect(r.status == Documented.ok, "\(r)")
+        #expect(r.stdoutLines == [#"x\nModels/asi.leak: safe: proved \x1b[2J.leak: leak (corun) in 14 steps"#]
+                    || (r.stdoutLines.count == 1 && r.stdout.hasPrefix(#"x\nModels/asi.leak: safe: proved \x1b[2J.leak: leak (corun) in 14 steps ["#)), "\(r)")
+        let bad = try dir.write("bad\u{1b}[31m.leak", "model \"\u{1b}]0;pwned\u{7}\"\ncore c0 { t0 }\n")
+        let p = try leakcheck(["parse", bad])
+        #expect(p.status == Documented.modelOrUsageError)
+        #expect(!p.stderr.contains("\u{1b}") && !p.stderr.contains("\u{7}"), "\(p)")
+        #expect(p.stderr.contains(#"bad\x1b[31m.leak:"#), "\(p)")
+        let missing = try leakcheck(["check", "no\u{1b}[2Jsuch.leak"])
+        #expect(!missing.stderr.contains("\u{1b}") && missing.stderr.contains(#"no\x1b[2Jsuch.leak"#), "\(missing)")
+    }
 }

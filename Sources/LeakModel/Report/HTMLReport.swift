@@ -338,6 +338,10 @@ public struct HTMLReport: Sendable {
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
+            case "\n", "\t", "\r": out.unicodeScalars.append(c)
+            case _ where c.value < 0x20 || (c.value >= 0x7F && c.value < 0xA0):
+                // Controls are not HTML text (a parse error even as a reference): shown spelled out.
+                out += String(c).terminalEscaped
             default: out.unicodeScalars.append(c)
             }
         }

@@ -4,7 +4,8 @@ import Foundation
 public struct ReportRenderer: Sendable {
     public init() {}
 
-    /// `Models/asi.leak: leak (corun) in 9 steps [bmc, 0.12 s]: as expected`.
+    /// `Models/asi.leak: leak (corun) in 9 steps [bmc, 0.12 s]: as expected`. Always one line:
+    /// control characters of the path or of a solver's reason are escaped (`terminalEscaped`).
     public func headline(_ report: Checker.Report) -> String {
         let path = report.model.file.path
         var timing = "[\(report.engine), \(Self.seconds(report.seconds))"
@@ -12,7 +13,7 @@ public struct ReportRenderer: Sendable {
             timing += "; \(phase.engine): \(phase.result), \(Self.seconds(phase.seconds))"
         }
         timing += "]"
-        return "\(path): \(verdictPhrase(report)) \(timing): \(expectationPhrase(report))"
+        return "\(path): \(verdictPhrase(report)) \(timing): \(expectationPhrase(report))".terminalEscaped
     }
 
     /// The verdict in words, e.g. "leak (corun) in 9 steps" or "safe: proved for all schedules (...)".
