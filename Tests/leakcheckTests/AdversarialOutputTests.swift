@@ -176,4 +176,28 @@ struct AdversarialOutputTests {
         let missing = try leakcheck(["check", "no\u{1b}[2Jsuch.leak"])
         #expect(!missing.stderr.contains("\u{1b}") && missing.stderr.contains(#"no\x1b[2Jsuch.leak"#), "\(missing)")
     }
+
+    // MARK: One rule for the bound
+
+    /// `bound N` is 1 to 1000 in a model file, for `--bound` of every command and for
+    /// `generate --bound`: what generate writes, check accepts.
+    @Test func boundZeroIsRefusedEverywhere() throws {
+        for arguments in [["check", "--bound", "0", "Models/asi.leak"], ["explain", "--bound", "0", "Models/asi.leak"],
+                          ["report", "--bound", "0", "Models/asi.leak"],
+                          ["export", "Models/asi.leak", "--to", "smtlib", "--bound", "0"], ["generate", "--bound", "0"]] {
+            let r = try leakcheck(arguments)
+            #expect(r.status == Documented.modelOrUsageError, "\(r)")
+            #expect(r.stderr.contains("--bound must be between 1 and 1000") || r.stderr.contains("--bound must be in 1...1000"), "\(r)")
+            #expect(r.stdout.isEmpty, "\(r)")
+        }
+        let dir = try TemporaryDirectory()
+        let inFile = try dir.write("zero.leak", try String(contentsOf: packageRoot.appendingPathComponent("Models/asi.leak"), encoding: .utf8)
+            .replacingOccurrences(of: "bound 20", with: "bound 0"))
+        let file = try leakcheck(["check", inFile])
+        #expect(file.status == Documented.modelOrUsageError && file.stderr.contains("error[E019]: bound must be at least 1, found 0"), "\(file)")
+        let generated = try leakcheck(["generate", "--bound", "1", "-o", dir.path("one.leak")])
+        #expect(generated.status == Documented.ok, "\(generated)")
+        let checked = try leakcheck(["check", "-q", "--no-coverage", dir.path("one.leak")])
+        #expect(checked.status != Documented.modelOrUsageError, "\(checked)")
+    }
 }

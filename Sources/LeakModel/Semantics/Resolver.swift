@@ -223,11 +223,11 @@ struct Resolver {
             // The range is checked even on a second `bound`, so both mistakes show at once.
             var valid = false
             if let value {
-                if value < 1 {
-                    sink.error(DiagnosticCode.badBound, "bound must be at least 1, found \(value)", at: valueSpan,
+                if value < Model.Bound.validRange.lowerBound {
+                    sink.error(DiagnosticCode.badBound, "bound must be at least \(Model.Bound.validRange.lowerBound), found \(value)", at: valueSpan,
                                help: "the bound is the longest schedule explored, in steps")
-                } else if value > 1000 {
-                    sink.error(DiagnosticCode.badBound, "bound \(value) is too large (at most 1000)", at: valueSpan)
+                } else if value > Model.Bound.validRange.upperBound {
+                    sink.error(DiagnosticCode.badBound, "bound \(value) is too large (at most \(Model.Bound.validRange.upperBound))", at: valueSpan)
                 } else {
                     valid = true
                 }
