@@ -41,8 +41,10 @@ public struct ReportRenderer: Sendable {
         case .noFindingWithin(let bound):
             return "no finding within \(bound) steps; not proved for longer schedules"
         case .unknown(let reason, let completed):
-            let done = completed ?? -1
-            let reached = done >= 0 ? "no finding within \(done) step\(done == 1 ? "" : "s")" : "no bound completed"
+            guard let done = completed, done >= 0 else {
+                return "unknown: no bound completed; stopped after \(Self.seconds(report.seconds)) (\(reason))"
+            }
+            let reached = "no finding within \(done) step\(done == 1 ? "" : "s")"
             return "unknown: \(reached); stopped at bound \(done + 1) after \(Self.seconds(report.seconds)) (\(reason))"
         }
     }
