@@ -142,6 +142,11 @@ extension LeakCheck {
         @Flag(help: "For a safe model, do not check which mitigations the proof needs.")
         var noExplain = false
 
+        @Option(help: ArgumentHelp(
+            "Show the model's path relative to this folder (default: the working directory); the page never holds an absolute path unless asked (--base /).",
+            valueName: "dir"))
+        var base: String?
+
         func run() throws {
             try OutputPaths.refuseOverwriting(output, inputs: [path], option: "-o")
             let (loaded, failed) = LeakCheck.loadEntry(path)
@@ -164,7 +169,8 @@ extension LeakCheck {
                 }
                 progress.finish()
             }
-            let html = HTMLReport(explanation: explanation).render(report)
+            let html = HTMLReport(explanation: explanation,
+                                  baseDirectory: base.map { URL(fileURLWithPath: $0, isDirectory: true) }).render(report)
             let file = output == "-" ? nil : output
             try Output.emit(html, to: file)
             if let file {

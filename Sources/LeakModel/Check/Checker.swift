@@ -68,6 +68,9 @@ public struct Checker: Sendable {
         public var otherPhases: [Phase] = []
         /// Whether some reachable state runs a guest (nil: not known).
         public var guestRuns: Bool?
+
+        /// The time of every phase that ran: the deciding engine's and the others'.
+        public var totalSeconds: Double { seconds + otherPhases.reduce(0) { $0 + $1.seconds } }
         /// What some schedule reaches, when `Options.coverage` asked for it.
         public var coverage: Coverage?
 
