@@ -67,5 +67,7 @@ struct HonestMessagesTests {
         #expect(!text.contains("needed"), "\(text)")
         let json = explanation.json().rendered()
         #expect(json.contains("\"verdict\": \"vacuous\"") && json.contains("\"removals\": []"), "\(json)")
+        let html = HTMLReport(explanation: explanation).render(explanation.baseline)
+        #expect(html.contains("None can be weighed: the model is vacuous") && !html.contains("id=\"mitigations\""))
     }
 }

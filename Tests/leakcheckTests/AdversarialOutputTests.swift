@@ -200,4 +200,18 @@ struct AdversarialOutputTests {
         let checked = try leakcheck(["check", "-q", "--no-coverage", dir.path("one.leak")])
         #expect(checked.status != Documented.modelOrUsageError, "\(checked)")
     }
+
+    // MARK: The HTML report's path
+
+    /// Given an absolute path, the page still shows it relative to the working directory;
+    /// `--base DIR` shows it relative to DIR.
+    @Test func theReportNeverEmbedsAnAbsolutePath() throws {
+        let absolute = packageRoot.appendingPathComponent("Models/asi-nmi.leak").path
+        let r = try leakcheck(["report", "--no-explain", absolute])
+        #expect(r.status == Documented.ok, "\(r)")
+        #expect(r.stdout.contains("<code>Models/asi-nmi.leak</code>"), "\(r.stdout.prefix(2000))")
+        #expect(!r.stdout.contains(packageRoot.path + "/"), "an absolute path in the page")
+        let based = try leakcheck(["report", "--no-explain", "--base", "Models", "Models/asi-nmi.leak"])
+        #expect(based.stdout.contains("<code>asi-nmi.leak</code>"))
+    }
 }

@@ -33,10 +33,13 @@ public struct HTMLReport: Sendable {
         return Self.relativePath(model.file.path, to: base)
     }
 
-    /// `path` relative to the folder `base` (symbolic links resolved on both sides).
+    /// `path` (relative to the working directory) relative to the folder `base` (symbolic
+    /// links resolved on both sides).
     public static func relativePath(_ path: String, to base: URL) -> String {
-        let baseURL = base.standardizedFileURL.resolvingSymlinksInPath()
-        let file = URL(fileURLWithPath: path, relativeTo: baseURL).standardizedFileURL.resolvingSymlinksInPath()
+        let cwd = FileManager.default.currentDirectoryPath
+        func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : cwd + "/" + p }
+        let baseURL = URL(fileURLWithPath: absolute(base.path), isDirectory: true).standardizedFileURL.resolvingSymlinksInPath()
+        let file = URL(fileURLWithPath: absolute(path)).standardizedFileURL.resolvingSymlinksInPath()
         if baseURL.path == "/" { return file.path }
         let from = baseURL.pathComponents, to = file.pathComponents
         var common = 0
@@ -142,7 +145,10 @@ public struct HTMLReport: Sendable {
         }
         h += "<p>Checked: " + model.checks.map { "<code>check \(esc(JSONReport.checkName($0, model)))</code>" }.joined(separator: ", ")
         h += ". A finding of any of them would have been reported with its shortest schedule.</p>\n"
-        if let explanation {
+        if let explanation, explanation.isVacuous {
+            h += "<h3 id=\"mitigations-title\">Which mitigations the proof needs</h3>\n"
+            h += "<p class=\"warn\">None can be weighed: the model is vacuous (no guest ever runs), so no mitigation protects anything.</p>\n"
+        } else if let explanation {
             h += "<h3 id=\"mitigations-title\">Which mitigations the proof needs</h3>\n"
             h += "<p class=\"note\">Each mitigation was taken out in turn and the model checked again (\(esc(explanation.removals.first?.report?.engine ?? "explicit")) engine). "
             h += "“Needed” means the model has a finding without it.</p>\n"
