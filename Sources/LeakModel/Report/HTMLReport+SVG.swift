@@ -32,7 +32,7 @@ extension HTMLReport {
         for c in model.cores.indices {
             for b in model.buffers.indices {
                 let most = (0...trace.length).map { k in
-                    trace.state(after: k).buffers[c][b].map { wrap(model.regions[$0].name, chars + 1).count }.reduce(0, +)
+                    trace.state(after: k).buffers[c][b].map { wrap(model.regions[$0].name, chars).count }.reduce(0, +)
                 }.max() ?? 0
                 bufferLanes.append((c, b, 22 + Layout.regionLine * max(1, most)))
             }
@@ -138,7 +138,7 @@ extension HTMLReport {
                     // One text per region, its name whole (wrapped into tspans), with a tooltip.
                     let name = model.regions[r].name
                     s += "<text class=\"\(cls.joined(separator: " "))\" data-region=\"\(esc(name))\" x=\"\(x + 6)\" y=\"\(y + 16 + line * Layout.regionLine)\"><title>\(esc(name))</title>"
-                    for (i, piece) in wrap(name, chars + 1).enumerated() {
+                    for (i, piece) in wrap(name, chars).enumerated() {
                         s += "<tspan x=\"\(x + 6)\"\(i == 0 ? "" : " dy=\"\(Layout.regionLine)\"")>\(esc(piece))</tspan>"
                         line += 1
                     }
