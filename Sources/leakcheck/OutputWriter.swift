@@ -56,10 +56,16 @@ enum OutputWriter {
             return try writeAll(text, to: direct, closing: true)
         }
         let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        // mkstemp creates the file 0600; give it what a plain create would (0666 less the umask).
-        let mask = umask(0)
-        umask(mask)
-        _ = fchmod(fd, 0o666 & ~mask)
+        // mkstemp creates the file 0600: give it the mode of the file it replaces, or what a
+        // plain create would (0666 less the umask).
+        var old = stat()
+        if stat(path, &old) == 0 {
+            _ = fchmod(fd, old.st_mode & 0o7777)
+        } else {
+            let mask = umask(0)
+            umask(mask)
+            _ = fchmod(fd, 0o666 & ~mask)
+        }
         do {
             try writeAll(text, to: fd, closing: true)
         } catch {

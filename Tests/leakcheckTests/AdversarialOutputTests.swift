@@ -99,12 +99,16 @@ struct AdversarialOutputTests {
     }
 
     /// A failed write leaves the file that was there, not a truncated one (written to a
-    /// temporary file, then renamed); a successful one replaces it.
+    /// temporary file, then renamed); a successful one replaces it, keeping its mode.
     @Test func anOutputFileIsReplacedWhole() throws {
         let dir = try TemporaryDirectory()
         let out = try dir.write("q.smt2", "old\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: out)
         let r = try leakcheck(["export", "Models/asi.leak", "--to", "smtlib", "-o", out])
         #expect(r.status == Documented.ok, "\(r)")
+        // The replaced file keeps its mode.
+        let mode = try FileManager.default.attributesOfItem(atPath: out)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o640)
         let text = try String(contentsOfFile: out, encoding: .utf8)
         #expect(text.contains("(check-sat)"))
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0 != "q.smt2" }
