@@ -146,6 +146,34 @@ let designRules: [DesignRule] = [
                expected: .leak(3),
                schedule: "1 entry vm1 (vcpu[vm1] into l1d); 2 exit x; pick vm2 (not a step); 3 entry vm2 -> vcpu[vm1] is secret to vm2"),
 
+    DesignRule(id: "fill-exit-is-guest-mode-step",
+               sentence: "In `guest V`: keep running, or take any exit reason X of the model.",
+               model: world(first: "kernel", "exit x { }\ncheck residue l1d"),
+               expected: .safe,
+               schedule: "empty hooks and handler: 1 entry, 2 exit x, 3 entry... the exit is taken in guest mode (a guest-mode step: vcpu[vm1] only) and no host-mode step ever fills with kernel"),
+    DesignRule(id: "fill-buffers-per-core",
+               sentence: "Buffers are per core. Threads of different cores never share a buffer.",
+               model: """
+                   core c0 { t0 }
+                   core c1 { t1 }
+                   host host
+                   guest vm1
+                   region text public
+                   region heap owner host
+                   region vcpu per guest
+                   table kernel maps all
+                   table restricted per guest maps text, vcpu
+                   buffer l1d fill mapped
+                   run vm1 on t0, t1
+                   on vmentry { switch restricted; flush l1d }
+                   exit x { }
+                   check corun
+                   check residue l1d
+                   bound 12
+                   """,
+               expected: .safe,
+               schedule: "t0 and t1 are on different cores: no sibling to co-run with; each core's l1d is flushed after its own thread's kernel fill, and t1's kernel fill never reaches c0's l1d"),
+
     // MARK: Statements, one step each (kernel first; each S costs exactly one step)
 
     DesignRule(id: "step-touch",
@@ -230,6 +258,11 @@ let designRules: [DesignRule] = [
                model: world(first: "kernel", "on vmentry { irqs on }\nexit x { }\ninterrupt irq i { switch restricted; switch kernel }\ninterrupt nmi n { touch heap }\ncheck crash"),
                expected: .crash(5),
                schedule: "1 irqs on; 2 irq start; 3 switch restricted; 4 nmi start inside the irq; 5 touch heap faults in restricted, no on fault: crash in this step"),
+    DesignRule(id: "irq-nmi-interrupts-irq-wait",
+               sentence: "an `nmi` may interrupt an `irq` handler",
+               model: world(first: "kernel", "on fault { hold siblings; wait until siblings out of guest; switch kernel }\non vmentry { irqs on }\nexit x { }\ninterrupt irq i { switch restricted; switch kernel }\ninterrupt nmi n { touch heap }\ncheck crash"),
+               expected: .crash(5),
+               schedule: "1 irqs on; 2 irq start; 3 switch restricted; 4 nmi start inside the irq; touch heap faults (not a step); 5 hold siblings arrives at the wait inside the nmi: crash"),
     DesignRule(id: "irq-nothing-interrupts-nmi",
                sentence: "nothing interrupts an `nmi` handler",
                model: world(first: "kernel", "exit x { }\ninterrupt nmi n { switch restricted; switch kernel }\ninterrupt nmi m { touch heap }\ncheck crash"),
@@ -373,6 +406,12 @@ let designRules: [DesignRule] = [
                model: world(threads: ["t0", "t1"], "on vmentry { touch text; either { wait until siblings in small } or { touch heap } }\nexit x { }\ncheck crash\ncheck deadlock"),
                expected: .crash(2),
                schedule: "deadlock: 1 t0 touch text; 2 t1 touch text, both at the wait. crash: 1 t0 touch text; 2 t0 touch heap faults. Both 2: crash"),
+
+    DesignRule(id: "tie-leak-before-deadlock",
+               sentence: "(ties: leak, then crash, then deadlock)",
+               model: world(threads: ["t0", "t1"], first: "kernel", "on vmentry { touch text; either { wait until siblings in small } or { } }\nexit x { }\ncheck corun\ncheck deadlock"),
+               expected: .leak(2),
+               schedule: "deadlock: 1 t0 touch text; 2 t1 touch text, both at the wait. leak: 1 t1 touch text; 2 t1 entry while t0 has kernel loaded. Both 2: leak"),
 
     // MARK: Interrupt declarations
 
