@@ -506,6 +506,38 @@ struct DesignRuleTests {
         }
     }
 
+    /// "`interrupt nmi perf` and `interrupt perf nmi` are the same declaration (when both words
+    /// are kinds, the first is the kind)": the declaration as the frontend resolves it.
+    @Test(arguments: [
+        ("interrupt nmi perf", "nmi", "perf"),
+        ("interrupt perf nmi", "nmi", "perf"),
+        ("interrupt irq perf", "irq", "perf"),
+        ("interrupt perf irq", "irq", "perf"),
+        ("interrupt nmi nmi", "nmi", "nmi"),
+        ("interrupt irq irq", "irq", "irq"),
+        ("interrupt nmi irq", "nmi", "irq"),
+        ("interrupt irq nmi", "irq", "nmi"),
+    ])
+    func interruptDeclaration(_ head: String, kind: String, name: String) throws {
+        let model = try loadModel(world("exit x { }\n\(head) { touch text }\ncheck crash"))
+        #expect(model.interrupts.count == 1, "\(head)")
+        #expect(model.interrupts.first.map { "\($0.kind)" } == kind, "\(head)")
+        #expect(model.interrupts.first?.name == name, "\(head)")
+    }
+
+    /// "**A guest placed on no thread** is allowed (a warning)": the model loads, with a
+    /// warning naming the guest and no error.
+    @Test func unplacedGuestIsAWarning() throws {
+        let text = world(threads: ["t0", "t1"], first: "small", guests: ["vm1", "vm2"], run: "run vm1 on t0, t1",
+                         "exit x { }\ncheck corun")
+        let result = Frontend.load(file: SourceFile(path: "unplaced.leak", text: text))
+        let errors = result.diagnostics.filter { $0.severity == .error }.map { "\($0.code) \($0.message)" }
+        #expect(errors.isEmpty)
+        #expect(result.model != nil)
+        let warnings = result.diagnostics.filter { $0.severity == .warning }.map(\.message)
+        #expect(warnings.contains { $0.contains("vm2") })
+    }
+
     static func describe(_ report: Checker.Report) -> String {
         switch report.outcome {
         case .finding(let t):
