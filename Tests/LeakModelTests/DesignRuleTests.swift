@@ -32,6 +32,15 @@ import Testing
 // crash happens in a step: the touch (or retried access) that faults with no way out is itself
 // counted. A wait in an nmi handler crashes when reached: the step arriving there is the last.
 // A crash ends the schedule, with or without `check crash`.
+//
+// Readings taken where the text allows two (the rows that depend on them say so by id):
+// - fill-exit-is-guest-mode-step: the exit is a step of a thread in `guest V`, so it fills
+//   with the guest's own regions, not with the host table restored at the exit.
+// - kick-declared-exit-is-an-exit-reason: a model's own `exit kick` is one of its exit
+//   reasons and may be taken freely; the implicit one only when a kick forces it.
+// - crash-empty-on-fault: with an empty `on fault` the retried access is the only step.
+// - crash-one-past-bound: "within the bound" is what is asserted; an engine that searches
+//   past the bound may still report the crash, but only at its true length, bound + 1.
 
 /// What a row expects of every engine.
 enum ExpectedVerdict: Sendable, CustomStringConvertible {
