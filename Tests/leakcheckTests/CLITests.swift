@@ -90,6 +90,7 @@ struct ShippedModel: CustomTestStringConvertible, Sendable {
 let shippedModels: [ShippedModel] = [
     .init(name: "asi-kick", verdict: "leak (corun) in 14 steps", engine: "bmc"),
     .init(name: "asi-nmi", verdict: "crash in 3 steps", engine: "bmc"),
+    .init(name: "asi-kprobe-no-fault-path", verdict: "crash in 3 steps", engine: "bmc"),
     .init(name: "asi-percpu-mapped", verdict: "leak (corun) in 6 steps", engine: "bmc"),
     .init(name: "asi-release-early", verdict: "leak (residue l1d) in 18 steps", engine: "bmc"),
     .init(name: "asi", verdict: "safe: proved for all schedules", engine: "explicit"),
