@@ -121,6 +121,12 @@ extension CertificateTests {
         "(assert " + String(repeating: "(not ", count: depth) + "true" + String(repeating: ")", count: depth) + ")"
     }
 
+    /// `(assert (and v (and v ... v)))`, `depth` levels of `and` over a declared variable.
+    static func nestedAnd(_ depth: Int) -> String {
+        "(declare-fun t0.retry.base@0 () Bool)\n(assert " + String(repeating: "(and t0.retry.base@0 ", count: depth)
+            + "t0.retry.base@0" + String(repeating: ")", count: depth + 1)
+    }
+
     /// `n` nested lets, each binding a term twice the size of the previous one.
     static func letBomb(_ n: Int) -> String {
         var text = "(declare-fun t0.retry.base@0 () Bool)\n(assert (let ((a0 t0.retry.base@0)) "
@@ -196,6 +202,7 @@ extension CertificateTests {
     /// Sizes and depths beyond the caps: refused at once, without a crash.
     @Test(arguments: [
         (nested(30_000), "2:5004: parentheses nested deeper than 1,000"),
+        (nestedAnd(30_000), "3:20988: parentheses nested deeper than 1,000"),
         (letBomb(24), "with its lets expanded, the formula has more than 1,000,000 nodes"),
         (letTower(40), "with its lets expanded, the formula nests deeper than 1,000"),
         ("(assert true)\n;" + String(repeating: "x", count: CertificateParser.maxBytes), "1:1: the certificate has 1,048,"),
