@@ -42,7 +42,15 @@ struct Certificates {
             throw ExitCode(ExitStatus.modelError.rawValue)
         }
         do {
-            let text = try String(contentsOfFile: file, encoding: .utf8)
+            // At most one byte more than a certificate may have: the parser refuses a longer
+            // text by its size, and a huge file (or /dev/zero) is never read whole.
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
+            defer { try? handle.close() }
+            let data = try handle.read(upToCount: CertificateParser.maxBytes + 1) ?? Data()
+            guard let text = String(data: data, encoding: .utf8)
+                ?? (data.count > CertificateParser.maxBytes ? String(decoding: data, as: UTF8.self) : nil) else {
+                throw ProofCertificate.FormatError(description: "it is not UTF-8 text")
+            }
             return try ProofCertificate.parse(text).smtlib
         } catch {
             Output.error("leakcheck: error: '\(file)' is not a leakcheck certificate: \(error)")
