@@ -41,14 +41,23 @@ struct Certificates {
             Output.error("leakcheck: error: certificate '\(file)' does not exist")
             throw ExitCode(ExitStatus.modelError.rawValue)
         }
-        let text: String
+        // At most one byte more than a certificate may have: the parser refuses a longer text
+        // by its size, and a huge file (or /dev/zero) is never read whole. A file that cannot
+        // be read is said in plain words; one that is not a certificate, as such.
+        let data: Data
         do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: CertificateParser.maxBytes + 1) ?? Data()
         } catch {
             Output.error("leakcheck: error: cannot read certificate '\(file)': \(OutputWriter.describe(error))")
             throw ExitCode(ExitStatus.modelError.rawValue)
         }
         do {
+            guard let text = String(data: data, encoding: .utf8)
+                ?? (data.count > CertificateParser.maxBytes ? String(decoding: data, as: UTF8.self) : nil) else {
+                throw ProofCertificate.FormatError(description: "it is not UTF-8 text")
+            }
             return try ProofCertificate.parse(text).smtlib
         } catch {
             Output.error("leakcheck: error: '\(file)' is not a leakcheck certificate: \(error)")

@@ -24,7 +24,7 @@ struct ExplainTests {
         #expect(Self.rows(e) == [
             "23 table restricted maps kvm_text: not needed (crash in 3 steps either way)",
             "23 table restricted maps vcpu_state: not needed (crash in 3 steps either way)",
-            "30 hold siblings (on fault): not needed (crash either way: 2 steps without it, 3 with it)",
+            "30 hold siblings (on fault): not needed (crash in 3 steps either way)",
             "30 wait until siblings out of guest (on fault): needed: leak (corun) in 9 steps without it (crash in 3 steps with it)",
             "30 switch kernel (on fault): not needed (crash in 3 steps either way)",
             "31 switch restricted (on vmentry): needed: without it no guest ever runs (vacuous)",
@@ -53,7 +53,7 @@ struct ExplainTests {
             "25 table restricted maps vcpu_state: not needed (proved safe without it)",
             "32 hold siblings (on fault): needed: leak (corun) in 13 steps without it",
             "32 wait until siblings out of guest (on fault): needed: leak (corun) in 13 steps without it",
-            "32 switch kernel (on fault): needed: crash in 9 steps without it",
+            "32 switch kernel (on fault): needed: crash in 10 steps without it",
             "33 switch restricted (on vmentry): needed: without it no guest ever runs (vacuous)",
             "33 wait until siblings not in kernel (on vmentry): needed: leak (corun) in 4 steps without it",
             "33 flush l1d (on vmentry): needed: leak (residue l1d) in 5 steps without it",

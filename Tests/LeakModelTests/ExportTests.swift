@@ -190,6 +190,53 @@ struct ExportTests {
         try Self.checkPromela(model, "seed \(seed), check \(check)")
     }
 
+    /// The rows of `DesignRuleTests` about counting findings (crashes, ties, bounds), whose
+    /// lengths were derived by hand from DESIGN.md: SPIN's depth and the SMT-LIB query's answer
+    /// at L and L - 1 must give the same lengths as the hand derivation, not only as the engines.
+    static let countingRules = designRules.filter { rule in
+        ["crash-", "tie-", "wait-in-nmi-", "decl-interrupt-", "unplaced-"].contains { rule.id.hasPrefix($0) }
+    }
+
+    /// The length a row expects without a bound (nil: no finding at all), and its model's bound.
+    static func handLength(_ rule: DesignRule) -> Int? {
+        switch rule.expected {
+        case .leak(let n), .crash(let n), .deadlock(let n): n
+        case .nothingWithin(let bound): bound + 1
+        case .safe, .vacuous: nil
+        }
+    }
+
+    @Test("Promela export: SPIN agrees with the hand-derived lengths of DESIGN.md's counting rules",
+          .enabled(if: ExternalTool.shouldRun([.spin, .gcc])), arguments: countingRules)
+    func promelaDesignRule(_ rule: DesignRule) throws {
+        let model = try loadModel(rule.model, path: "\(rule.id).leak")
+        let spin = try Self.runSpin(model, scratch: try ScratchDirectory())
+        if let n = Self.handLength(rule) {
+            #expect(spin.violated && spin.depth == n + PromelaExport.depthOffset,
+                    "\(rule.id): expected \(rule.expected), SPIN depth \(spin.depth.map(String.init) ?? "none")")
+        } else {
+            #expect(!spin.violated, "\(rule.id): expected \(rule.expected), SPIN violates at depth \(spin.depth.map(String.init) ?? "?")")
+        }
+    }
+
+    @Test("SMT-LIB export: z3 agrees with the hand-derived lengths of DESIGN.md's counting rules",
+          .enabled(if: ExternalTool.shouldRun([.z3])), arguments: countingRules)
+    func smtlibDesignRule(_ rule: DesignRule) throws {
+        let model = try loadModel(rule.model, path: "\(rule.id).leak")
+        let bound = model.bound?.value ?? 20
+        let scratch = try ScratchDirectory()
+        // sat exactly from the hand-derived length on: at the model's bound, and at L and L - 1.
+        var bounds = [bound]
+        if let n = Self.handLength(rule) { bounds += [n, n - 1].filter { $0 >= 0 } }
+        for b in Set(bounds).sorted() {
+            let file = try scratch.write("query-\(b).smt2", try SMTLibExport(model: model, bound: b).script())
+            let expected = Self.handLength(rule).map { $0 <= b } == true ? "sat" : "unsat"
+            let result = try ExternalTool.z3.run([file.path], in: scratch.url)
+            #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == expected,
+                    "\(rule.id) at bound \(b): expected \(expected) (\(rule.expected)), z3 said \(result)")
+        }
+    }
+
     @Test("Promela export: comments name threads, statements and lines; one d_step per step")
     func promelaShape() throws {
         let model = try Self.shipped("asi-nmi.leak")

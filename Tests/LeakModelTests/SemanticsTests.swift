@@ -1,7 +1,9 @@
 import Testing
 @testable import LeakModel
 
-/// One rule of DESIGN.md section 3, as a tiny model whose verdict depends on it.
+/// One rule of DESIGN.md section 3, as a tiny model whose verdict depends on it. A fault
+/// crash counts the faulting access as a step ("How findings are counted"), so the crash
+/// rows end with the touch that crashes.
 struct RuleCase: CustomTestStringConvertible, Sendable {
     var name: String
     var body: String
@@ -33,14 +35,14 @@ private func model(threads: String = "t0", first: String = "restricted", _ body:
 
 let ruleCases: [RuleCase] = [
     RuleCase(name: "touch without on fault crashes at once",
-             body: model("on vmentry { touch heap }\nexit x { }\ncheck crash"), verdict: "crash", length: 0),
+             body: model("on vmentry { touch heap }\nexit x { }\ncheck crash"), verdict: "crash", length: 1),
     RuleCase(name: "touch with a fault path maps, retries, and fills",
              body: model("on fault { switch kernel }\non vmentry { touch heap }\nexit x { }\ncheck crash\ncheck residue l1d"),
              verdict: "leak", length: 3),
     RuleCase(name: "a fault inside on fault crashes",
-             body: model("on fault { touch heap }\non vmentry { touch heap }\nexit x { }\ncheck crash"), verdict: "crash", length: 0),
+             body: model("on fault { touch heap }\non vmentry { touch heap }\nexit x { }\ncheck crash"), verdict: "crash", length: 1),
     RuleCase(name: "a retry still unmapped crashes",
-             body: model("on fault { flush l1d }\non vmentry { touch heap }\nexit x { }\ncheck crash"), verdict: "crash", length: 1),
+             body: model("on fault { flush l1d }\non vmentry { touch heap }\nexit x { }\ncheck crash"), verdict: "crash", length: 2),
     RuleCase(name: "switch fills with the table it leaves",
              body: model(first: "kernel", "on vmentry { switch restricted }\nexit x { }\ncheck residue l1d"), verdict: "leak", length: 2),
     RuleCase(name: "flush then switch leaves the old table's data",
@@ -81,17 +83,17 @@ let ruleCases: [RuleCase] = [
              verdict: "leak", length: 4),
     RuleCase(name: "an irq needs interrupts on",
              body: model("on vmentry { irqs on; irqs off }\nexit x { }\ninterrupt irq timer { touch heap }\ncheck crash"),
-             verdict: "crash", length: 2),
+             verdict: "crash", length: 3),
     RuleCase(name: "no irq while interrupts are off",
              body: model("exit x { }\ninterrupt irq timer { touch heap }\ncheck crash"), verdict: "safe"),
     RuleCase(name: "either offers every branch",
-             body: model("on vmentry { either { flush l1d; touch heap } or { } }\nexit x { }\ncheck crash"), verdict: "crash", length: 1),
+             body: model("on vmentry { either { flush l1d; touch heap } or { } }\nexit x { }\ncheck crash"), verdict: "crash", length: 2),
     RuleCase(name: "an nmi may interrupt an irq handler",
              body: model("on vmentry { irqs on; irqs off }\nexit x { }\ninterrupt irq timer { switch small; switch restricted }\ninterrupt nmi n { touch text }\ncheck crash"),
-             verdict: "crash", length: 4),
+             verdict: "crash", length: 5),
     RuleCase(name: "the exit restores the table loaded at entry",
              body: model(first: "kernel", "on vmentry { switch restricted; flush l1d }\nexit x { touch heap }\ncheck crash"),
-             verdict: "crash", length: 4),
+             verdict: "crash", length: 5),
     RuleCase(name: "a wait inside an nmi handler crashes",
              body: model(threads: "t0 t1", "exit x { }\ninterrupt nmi n { wait until siblings out of guest }\ncheck crash"),
              verdict: "crash", length: 1),

@@ -14,6 +14,7 @@ struct ShippedModel: CustomTestStringConvertible, Sendable {
 
 let shippedModels: [ShippedModel] = [
     .init(file: "asi-nmi.leak", finding: "crash", length: 3),
+    .init(file: "asi-kprobe-no-fault-path.leak", finding: "crash", length: 3),
     .init(file: "asi.leak", finding: "none", length: nil),
     .init(file: "asi-kick.leak", finding: "corun", length: 14),
     .init(file: "asi-release-early.leak", finding: "residue(buffer: 0)", length: 18),

@@ -23,7 +23,7 @@ var isRecording: Bool { ProcessInfo.processInfo.environment["LEAKCHECK_RECORD"] 
 
 /// Shipped models (Models/NAME.leak) whose explicit search ends in a finding.
 let modelsWithFinding = [
-    "asi-kick", "asi-nmi", "asi-percpu-mapped", "asi-release-early", "entry-deadlock",
+    "asi-kick", "asi-kprobe-no-fault-path", "asi-nmi", "asi-percpu-mapped", "asi-release-early", "entry-deadlock",
     "nosmt-no-flush", "smt-flush-no-kick", "smt-no-kick", "two-guests",
 ]
 

@@ -90,6 +90,7 @@ struct ShippedModel: CustomTestStringConvertible, Sendable {
 let shippedModels: [ShippedModel] = [
     .init(name: "asi-kick", verdict: "leak (corun) in 14 steps", engine: "bmc"),
     .init(name: "asi-nmi", verdict: "crash in 3 steps", engine: "bmc"),
+    .init(name: "asi-kprobe-no-fault-path", verdict: "crash in 3 steps", engine: "bmc"),
     .init(name: "asi-percpu-mapped", verdict: "leak (corun) in 6 steps", engine: "bmc"),
     .init(name: "asi-release-early", verdict: "leak (residue l1d) in 18 steps", engine: "bmc"),
     .init(name: "asi", verdict: "safe: proved for all schedules", engine: "explicit"),
@@ -191,8 +192,13 @@ struct ShippedModelTests {
     }
 
     /// The W007 warnings the shipped models get: in entry-deadlock both threads wait forever
-    /// at the first statement of `on vmentry`, so it and everything after it are dead.
+    /// at the first statement of `on vmentry`, so it and everything after it are dead; in
+    /// asi-kprobe-no-fault-path, with no `on fault`, the ept exit's touch of host_heap always
+    /// crashes (the restricted table does not map it).
     static let deadCode: [String: [String]] = [
+        "asi-kprobe-no-fault-path": [
+            "Models/asi-kprobe-no-fault-path.leak:37:47: warning[W007]: 'touch host_heap' never runs: every schedule that reaches it blocks or crashes there",
+        ],
         "entry-deadlock": [
             "Models/entry-deadlock.leak:28:14: warning[W007]: 'wait until siblings not in kernel' never runs: every schedule that reaches it blocks or crashes there",
             "Models/entry-deadlock.leak:28:49: warning[W007]: 'switch restricted' never runs: no schedule reaches it",
@@ -204,9 +210,9 @@ struct ShippedModelTests {
     /// The diagnostic lines of stderr; nothing else may be there.
     static func warnings(_ r: RunResult) -> [String] {
         let lines = r.stderrLines.filter { $0.hasPrefix("Models/") }
-        // Each diagnostic is its line, the source line and the caret line, with blank lines
-        // between diagnostics.
-        #expect(r.stderrLines.count == max(0, lines.count * 4 - 1), "\(r)")
+        // Each diagnostic is its line, the source line and the caret line; blank lines separate
+        // diagnostics.
+        #expect(r.stderrLines.filter { !$0.isEmpty }.count == lines.count * 3, "\(r)")
         return lines
     }
 

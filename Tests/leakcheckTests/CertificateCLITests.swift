@@ -47,3 +47,107 @@ struct CertificateCLITests {
         #expect(r.stderr.contains(message), "\(r)")
     }
 }
+
+// MARK: - Adversarial certificates (docs/TESTING.md, "Adversarial certificates")
+
+extension CertificateCLITests {
+    /// `leakcheck ARGS` (as `leakcheck(_:)` runs it), killed with SIGKILL after `seconds` if it
+    /// is still running (status 128 + 9 then), and how long it ran.
+    static func run(_ arguments: [String], killAfter seconds: Double) throws -> (RunResult, Duration) {
+        guard let binary = leakcheckBinary else { throw BinaryNotFound() }
+        let scratch = try TemporaryDirectory()
+        let outURL = scratch.url.appendingPathComponent("stdout"), errURL = scratch.url.appendingPathComponent("stderr")
+        try Data().write(to: outURL)
+        try Data().write(to: errURL)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        defer { try? out.close(); try? err.close() }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = out
+        process.standardError = err
+        let clock = ContinuousClock(), start = clock.now
+        try process.run()
+        let pid = process.processIdentifier
+        let killer = DispatchWorkItem { if process.isRunning { kill(pid, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: killer)
+        process.waitUntilExit()
+        killer.cancel()
+        let elapsed = clock.now - start
+        let status = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
+        return (RunResult(arguments: arguments, status: status,
+                          stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                          stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self)), elapsed)
+    }
+
+    /// A certificate file: the format line, then `body` from line 2.
+    static func certificate(_ body: String) -> String { "; leakcheck proof certificate, format 1\n" + body }
+
+    /// Certificates that try to act, read files or exhaust the checker, handed to a model
+    /// with a leak: each is refused before the solver sees it, the search reports the leak
+    /// as expected (exit 0, the model's own status), and the verdict line says why the
+    /// certificate was refused. With Z3's SMT-LIB interpreter (measured on 028e885), `:rlimit 1`
+    /// made this an undecided run (exit 3), `:memory_max_size 1` an internal error (exit 4),
+    /// `:proof true` a re-check that ran into the timeout (exit 3), and 30,000 nested `and`s
+    /// a re-check of 6.5 s despite `--timeout 5` (exit 3).
+    @Test(arguments: [
+        ("rlimit", "(set-option :rlimit 1)\n(assert true)", "2:2: the command 'set-option' is not allowed"),
+        ("memory", "(set-option :memory_max_size 1)\n(assert true)", "2:2: the command 'set-option' is not allowed"),
+        ("proof", "(set-option :proof true)\n(assert true)", "2:2: the command 'set-option' is not allowed"),
+        ("include", "(include \"Models/asi.leak\")\n(assert true)", "2:2: the command 'include' is not allowed"),
+        ("nested", "(declare-fun t0.retry.base@0 () Bool)\n(assert "
+            + String(repeating: "(and t0.retry.base@0 ", count: 30_000) + "t0.retry.base@0" + String(repeating: ")", count: 30_001),
+         "3:20988: parentheses nested deeper than 1,000"),
+        ("garbage", "\u{01}\u{02}(((garbage\n(assert true)", "2:1: unexpected byte 0x1"),
+        ("unknown variable", "(declare-fun t9.table@0 () (_ BitVec 1))\n(assert true)", "2:14: 't9.table@0' is not a state variable"),
+        ("wrong sort", "(declare-fun t0.table@0 () (_ BitVec 2))\n(assert true)", "2:14: 't0.table@0' is declared with sort (_ BitVec 2)"),
+        ("two asserts", "(assert true)\n(assert true)", "3:2: a second assert"),
+    ])
+    func anAdversarialCertificateNeverHidesALeak(name: String, body: String, expected: String) throws {
+        let dir = try TemporaryDirectory()
+        let file = try dir.write("\(name.replacingOccurrences(of: " ", with: "-")).cert", Self.certificate(body))
+        // Bounded model checking alone: the explicit engine's probe would find this leak even
+        // with the solver crippled.
+        let (r, elapsed) = try Self.run(["check", "-q", "--engine", "bmc", "--timeout", "5", "--certificate", file,
+                                         "Models/asi-kick.leak"], killAfter: 60)
+        #expect(r.status == Documented.ok, "\(r)")
+        #expect(r.stdout.contains("Models/asi-kick.leak: leak (corun) in 14 steps"), "\(r)")
+        #expect(r.stdout.contains("certificate: does not hold: its text is refused at \(expected)"), "\(r)")
+        #expect(elapsed < .seconds(30), "\(elapsed)")
+    }
+
+    /// `(set-option :regular-output-channel FILE)` and `(echo ...)`: an SMT-LIB interpreter
+    /// appends to FILE, even when the certificate then fails. Nothing may be written, for a
+    /// model with a leak or without.
+    @Test(arguments: ["Models/asi-kick.leak", "Models/asi.leak"])
+    func anOutputChannelCertificateWritesNothing(model: String) throws {
+        let dir = try TemporaryDirectory()
+        let target = dir.path("written-by-the-certificate.txt")
+        let file = try dir.write("echo.cert", Self.certificate(
+            "(set-option :regular-output-channel \"\(target)\")\n(echo \"owned\")\n(assert true)"))
+        let r = try leakcheck(["check", "-q", "--certificate", file, model])
+        #expect(!FileManager.default.fileExists(atPath: target), "\(r)")
+        #expect(r.status == Documented.ok, "\(r)")
+        #expect(r.stdout.contains("certificate: does not hold: its text is refused at 2:2"), "\(r)")
+    }
+
+    /// Every certificate leakcheck writes for the shipped models is inside the grammar: saved,
+    /// then re-checked with one query each.
+    @Test func everyShippedCertificateRoundTrips() throws {
+        let dir = try TemporaryDirectory()
+        let folder = dir.path("certs") + "/"
+        let first = try leakcheck(["check", "-q", "--save-certificate", folder, "Models/"])
+        #expect(first.status == Documented.ok, "\(first)")
+        let written = try FileManager.default.contentsOfDirectory(atPath: dir.path("certs")).filter { $0.hasSuffix(".cert") }
+        #expect(written.count >= 2, "\(written)")
+        let second = try leakcheck(["check", "-q", "--certificate", folder, "Models/"])
+        #expect(second.status == Documented.ok, "\(second)")
+        #expect(second.stdoutLines.filter { $0.contains("[certificate,") }.count == written.count, "\(second)")
+        #expect(!second.stdout.contains("does not hold"), "\(second)")
+    }
+}

@@ -251,6 +251,7 @@ struct CoreDecomposition {
         case .entry(let t): return .entry(thread: g[t])
         case .interrupt(let t, let i): return .interrupt(thread: g[t], interrupt: i)
         case .statement(let t, let q, let f): return .statement(thread: g[t], instruction: q, faultedAt: f)
+        case .crash(let t, let q): return .crash(thread: g[t], instruction: q)
         }
     }
 

@@ -25,7 +25,8 @@ public struct ProofCertificate: Hashable, Sendable {
     private var header: [String] = []
 
     /// The file's text: the header as SMT-LIB comments, then the formula. Any SMT-LIB 2 solver
-    /// reads it (add `(check-sat)`); leakcheck reads it back with `parse`.
+    /// reads it (add `(check-sat)`); leakcheck reads it back with `parse`, and the formula only
+    /// with `CertificateParser` (a fixed grammar, never an SMT-LIB interpreter).
     public func render() -> String {
         ([Self.formatLine] + header).joined(separator: "\n") + "\n" + smtlib
             + (smtlib.hasSuffix("\n") ? "" : "\n")
@@ -34,6 +35,7 @@ public struct ProofCertificate: Hashable, Sendable {
     /// Why a file is not a certificate.
     public struct FormatError: Error, Hashable, Sendable, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Reads a certificate file's text; the formula itself is checked when it is used.

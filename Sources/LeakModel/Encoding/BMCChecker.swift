@@ -135,7 +135,8 @@ public final class BMCChecker: @unchecked Sendable {
                 base: frames[0]!, irq: frames[1], nmi: frames[2],
                 exitReason: exit == 0 ? nil : Int(exit) - 1,
                 interruptsOn: try m.bool(v.interruptsOn), nmiSavedInterrupts: try m.bool(v.nmiSaved),
-                holds: try m.uint(v.holds), kickPending: try m.bool(v.kickPending)))
+                holds: try m.uint(v.holds), kickPending: try m.bool(v.kickPending),
+                crashed: try m.bool(v.crashed)))
         }
         let buffers = try s.buffers.map { core in try core.map { try decodeRegions(m, $0) } }
         return SystemState(threads: threads, buffers: buffers)

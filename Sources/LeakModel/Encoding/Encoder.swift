@@ -33,6 +33,7 @@ final class Encoder {
         var nmiSaved: Z3Expr?
         var holds: Z3Expr?
         var kickPending: Z3Expr?
+        var crashed: Z3Expr?
         var buffers: [Z3Expr?]
     }
 
@@ -151,7 +152,7 @@ final class Encoder {
                 parts.append(try ctx.not(v.retry[l]))
             }
             parts += try [isZero(v.exitReason), ctx.not(v.interruptsOn), ctx.not(v.nmiSaved),
-                          isZero(v.holds), ctx.not(v.kickPending)]
+                          isZero(v.holds), ctx.not(v.kickPending), ctx.not(v.crashed)]
         }
         for core in s.buffers { for b in core { parts.append(try isZero(b)) } }
         return try ctx.and(parts)
@@ -263,6 +264,12 @@ final class Encoder {
                 if case .touch(let refs) = instruction.op {
                     try execute(q, t, s, level: level, faultReturn: v.faultReturn[l], faultedAt: nil,
                                 guard: ctx.and([here, mapped(refs, v, thread: t)]), into: &out)
+                    // The access faults with no way out: the step is the crash, nothing else changes.
+                    var crash = blankUpdate()
+                    crash.crashed = try ctx.bool(true)
+                    out.append(Command(action: .crash(thread: t, instruction: q),
+                                       guardExpr: try faultCrashes(q, refs, level: level, v, thread: t, here: here),
+                                       update: crash, kicks: false))
                     guard program.hasFaultHandler, instruction.block != .fault else { continue }
                     let faulting = try ctx.and([here, ctx.not(v.retry[l]), ctx.not(mapped(refs, v, thread: t))])
                     for case .instruction(let e) in program.faultEntry {
@@ -298,6 +305,7 @@ final class Encoder {
                     u.pc[l] = try pc(instruction: j)
                     u.interruptsOn = try ctx.bool(false)
                     if level == .nmi { u.nmiSaved = v.interruptsOn }
+                    if reachesWaitInNMI(j, level: level) { u.crashed = try ctx.bool(true) }
                 }
                 // An empty handler returns at once: the interrupt flag is as it was.
                 out.append(Command(action: .interrupt(thread: t, interrupt: i), guardExpr: enabled, update: u, kicks: false))
@@ -364,6 +372,7 @@ final class Encoder {
                 n.pc[l] = try pc(instruction: j)
                 n.retry[l] = try ctx.bool(false)
                 n.faultReturn[l] = instruction.block == .fault ? faultReturn : zeroPC
+                if reachesWaitInNMI(j, level: level) { n.crashed = try ctx.bool(true) }
                 out.append(Command(action: action, guardExpr: g, update: n, kicks: kicks))
             case .end:
                 switch instruction.block {
@@ -399,6 +408,12 @@ final class Encoder {
                 }
             }
         }
+    }
+
+    /// Arriving at instruction `j` at `level` is a crash: a wait reached inside an `nmi` handler.
+    private func reachesWaitInNMI(_ j: Int, level: SystemState.Level) -> Bool {
+        if level == .nmi, case .wait = program.instructions[j].op { return true }
+        return false
     }
 
     private func baseMove(_ u: Update, _ alt: BaseAlternative, _ t: Int) throws -> Update {
@@ -438,7 +453,8 @@ final class Encoder {
     func transition(from s: SymbolicState, commands: [Command], to n: SymbolicState, selector: Z3Expr) throws -> Z3Expr {
         let width = try selector.width
         func sel(_ i: Int) throws -> Z3Expr { try ctx.eq(selector, ctx.bitVector(UInt64(i), width: width)) }
-        var parts: [Z3Expr] = [try ctx.bvUlt(selector, ctx.bitVector(UInt64(commands.count), width: width))]
+        var parts: [Z3Expr] = [try ctx.bvUlt(selector, ctx.bitVector(UInt64(commands.count), width: width)),
+                               try ctx.not(crashed(s))]
         for (i, c) in commands.enumerated() {
             let t = c.action.thread
             parts.append(try ctx.implies(sel(i), ctx.and([c.guardExpr, effect(c.update, thread: t, s, n)])))
@@ -493,6 +509,7 @@ final class Encoder {
         try set(w.nmiSaved, u.nmiSaved, v.nmiSaved)
         try set(w.holds, u.holds, v.holds)
         try set(w.kickPending, u.kickPending, v.kickPending)
+        try set(w.crashed, u.crashed, v.crashed)
         let core = model.threads[t].core
         for b in model.buffers.indices { try set(n.buffers[core][b], u.buffers[b], s.buffers[core][b]) }
         return try ctx.and(parts)
@@ -541,6 +558,14 @@ final class Encoder {
             parts.append(try ctx.implies(running, ctx.and([isZero(v.pc[1]), isZero(v.pc[2])])))
             parts.append(try ctx.implies(v.kickPending, running))
             parts.append(try ctx.implies(v.nmiSaved, ctx.not(isZero(v.pc[2]))))
+            // A crash is a host-mode step of one thread; a wait inside an `nmi` handler is
+            // only ever reached by a crash.
+            parts.append(try ctx.implies(v.crashed, ctx.not(running)))
+            for u in model.threads.indices where u > t {
+                parts.append(try ctx.not(ctx.and([v.crashed, s.threads[u].crashed])))
+            }
+            let nmiWaits = try codes(all.filter { levelsOf[$0].contains(.nmi) && reachesWaitInNMI($0, level: .nmi) })
+            if !nmiWaits.isEmpty { parts.append(try ctx.implies(member(v.pc[2], nmiWaits), v.crashed)) }
             var mask: UInt64 = 0
             for u in siblings[t] { mask |= 1 << UInt64(u) }
             parts.append(try isZero(ctx.bvAnd(v.holds, ctx.bitVector(~mask & ((1 << UInt64(layout.threadWidth)) &- 1), width: layout.threadWidth))))
@@ -569,8 +594,25 @@ final class Encoder {
 
     // MARK: Properties
 
-    /// The state predicate of a check (deadlock needs the commands at `s`).
+    /// Some thread crashed: the schedule has ended.
+    func crashed(_ s: SymbolicState) throws -> Z3Expr {
+        try ctx.or(s.threads.map(\.crashed))
+    }
+
+    /// The state predicate of a check (deadlock needs the commands at `s`). Nothing but the
+    /// crash is reported from a crashed state, and a crashed state is no deadlock.
     func property(_ check: Model.Check, at s: SymbolicState, commands: [Command]) throws -> Z3Expr {
+        switch check {
+        case .crash:
+            return try crashed(s)
+        case .deadlock:
+            return try ctx.and([ctx.not(crashed(s)), ctx.not(ctx.or(commands.map(\.guardExpr)))])
+        case .corun, .residue:
+            return try ctx.and([ctx.not(crashed(s)), leak(check, at: s)])
+        }
+    }
+
+    private func leak(_ check: Model.Check, at s: SymbolicState) throws -> Z3Expr {
         switch check {
         case .corun:
             var parts: [Z3Expr] = []
@@ -591,51 +633,35 @@ final class Encoder {
                 let held = s.buffers[model.threads[t].core][b]
                 return try ctx.and([inGuest(v), ctx.not(isZero(ctx.bvAnd(held, secret)))])
             })
-        case .crash:
-            return try ctx.or(model.threads.indices.map { try crash(thread: $0, s) })
-        case .deadlock:
-            var enabled: [Z3Expr] = []
-            for c in commands { enabled.append(c.guardExpr) }
-            return try ctx.not(ctx.or(enabled))
+        case .crash, .deadlock:
+            preconditionFailure("not a leak check")
         }
     }
 
-    private func crash(thread t: Int, _ s: SymbolicState) throws -> Z3Expr {
-        let v = s.threads[t]
-        let host = try ctx.not(inGuest(v))
-        var parts: [Z3Expr] = []
-        for (q, instruction) in program.instructions.enumerated() {
-            for level in levelsOf[q] {
-                let l = level.rawValue
-                let here = try ctx.and([host, active(v, level), ctx.eq(v.pc[l], pc(instruction: q))])
-                switch instruction.op {
-                case .wait where level == .nmi:
-                    parts.append(here)
-                case .touch(let refs):
-                    var why: [Z3Expr] = []
-                    if !program.hasFaultHandler || instruction.block == .fault {
-                        why.append(try ctx.bool(true))
-                    } else {
-                        why.append(v.retry[l])
-                        for target in program.faultEntry {
-                            switch target {
-                            case .end:
-                                why.append(try ctx.bool(true))
-                            case .instruction(let e):
-                                switch program.instructions[e].op {
-                                case .wait where level == .nmi: why.append(try ctx.bool(true))
-                                case .touch(let refs2): why.append(try ctx.not(mapped(refs2, v, thread: t)))
-                                default: break
-                                }
-                            }
-                        }
+    /// The touch `q` at `level` (where `here` says the thread is) faults with no way out: no
+    /// `on fault`, a retry, inside `on fault`, or a first statement of `on fault` that crashes
+    /// at once (an unmapped touch, a wait inside an `nmi` handler, an empty path back).
+    private func faultCrashes(_ q: Int, _ refs: [Model.RegionRef], level: SystemState.Level,
+                              _ v: SymbolicState.ThreadVars, thread t: Int, here: Z3Expr) throws -> Z3Expr {
+        let l = level.rawValue
+        var why: [Z3Expr] = []
+        if !program.hasFaultHandler || program.instructions[q].block == .fault {
+            why.append(try ctx.bool(true))
+        } else {
+            why.append(v.retry[l])
+            for target in program.faultEntry {
+                switch target {
+                case .end:
+                    why.append(try ctx.bool(true))
+                case .instruction(let e):
+                    switch program.instructions[e].op {
+                    case .wait where level == .nmi: why.append(try ctx.bool(true))
+                    case .touch(let refs2): why.append(try ctx.not(mapped(refs2, v, thread: t)))
+                    default: break
                     }
-                    parts.append(try ctx.and([here, ctx.not(mapped(refs, v, thread: t)), ctx.or(why)]))
-                default:
-                    break
                 }
             }
         }
-        return try ctx.or(parts)
+        return try ctx.and([here, ctx.not(mapped(refs, v, thread: t)), ctx.or(why)])
     }
 }

@@ -12,6 +12,7 @@ struct InvariantTranslator {
         case nmiSaved(Int)
         case holds(Int)
         case kickPending(Int)
+        case crashed(Int)
         case buffer(core: Int, buffer: Int)
     }
 
@@ -36,6 +37,7 @@ struct InvariantTranslator {
             symbols[v.nmiSaved] = .nmiSaved(t)
             symbols[v.holds] = .holds(t)
             symbols[v.kickPending] = .kickPending(t)
+            symbols[v.crashed] = .crashed(t)
         }
         for (c, core) in s.buffers.enumerated() {
             for (b, e) in core.enumerated() { symbols[e] = .buffer(core: c, buffer: b) }
@@ -131,6 +133,7 @@ struct InvariantTranslator {
         case .interruptsOn(let t): "\(thread(t)) has interrupts on"
         case .nmiSaved(let t): "\(thread(t)) returns from its nmi handler with interrupts on"
         case .kickPending(let t): "\(thread(t)) has a kick pending"
+        case .crashed(let t): "\(thread(t)) has crashed"
         default: "\(v)"
         }
     }
@@ -170,7 +173,7 @@ struct InvariantTranslator {
         case .buffer(let c, let b):
             let regions = model.regions.indices.filter { value & (1 << UInt64($0)) != 0 }.map { model.regions[$0].name }
             return "\(model.buffers[b].name) of \(model.cores[c].name) holds " + (regions.isEmpty ? "nothing" : "exactly " + regions.joined(separator: ", "))
-        case .retry, .interruptsOn, .nmiSaved, .kickPending:
+        case .retry, .interruptsOn, .nmiSaved, .kickPending, .crashed:
             return value == 0 ? "not: " + holdsTrue(v) : holdsTrue(v)
         }
     }

@@ -220,8 +220,11 @@ extension PromelaExport {
             for target in targets {
                 switch target {
                 case .instruction(let j):
-                    out.append(Outcome(assigns: ["\(pc(t, l)) = \(code(j))", "\(retry(t, l)) = 0"],
-                                       notes: ["next: \(describe(j))"]))
+                    // Reaching a wait inside an nmi handler is a crash: the schedule ends here.
+                    let crash = l == .nmi && { if case .wait = program.instructions[j].op { true } else { false } }()
+                    out.append(Outcome(assigns: ["\(pc(t, l)) = \(code(j))", "\(retry(t, l)) = 0"]
+                                            + (crash ? ["\(v(t, "crashed")) = 1"] : []),
+                                       notes: ["next: \(describe(j))" + (crash ? " (a wait inside an nmi handler: crash)" : "")]))
                 case .end:
                     switch block {
                     case .fault:
@@ -342,6 +345,8 @@ extension PromelaExport {
                             out.append(Branch(thread: t, comment: what + notes(e.notes), guards: at + [mapped(t, refs)] + e.guards,
                                               body: e.body))
                         }
+                        out.append(Branch(thread: t, comment: "\(what) faults with no way out: crash",
+                                          guards: at + [faultCrashes(t, q, refs, l)], body: ["\(v(t, "crashed")) = 1"]))
                         guard program.hasFaultHandler, instruction.block != .fault else { continue }
                         for case .instruction(let f) in program.faultEntry {
                             var alternative: [String] = []
@@ -416,41 +421,29 @@ extension PromelaExport {
             })
         }
 
-        func crash() -> String {
-            var parts: [String] = []
-            for t in model.threads.indices {
-                for (q, instruction) in program.instructions.enumerated() {
-                    for l in levelsOf[q] {
-                        let here = and([active(t, l), "\(pc(t, l)) == \(code(q))"])
-                        switch instruction.op {
-                        case .wait where l == .nmi:
-                            parts.append(here)
-                        case .touch(let refs):
-                            var why: [String] = []
-                            if !program.hasFaultHandler || instruction.block == .fault {
-                                why.append("true")
-                            } else {
-                                why.append("\(retry(t, l)) == 1")
-                                for target in program.faultEntry {
-                                    switch target {
-                                    case .end: why.append("true")
-                                    case .instruction(let e):
-                                        switch program.instructions[e].op {
-                                        case .wait where l == .nmi: why.append("true")
-                                        case .touch(let refs2): why.append(not(mapped(t, refs2)))
-                                        default: break
-                                        }
-                                    }
-                                }
-                            }
-                            parts.append(and([here, not(mapped(t, refs)), or(why)]))
-                        default:
-                            break
+        /// Some thread crashed: the schedule has ended.
+        func crashed() -> String { or(model.threads.indices.map { "\(v($0, "crashed")) == 1" }) }
+
+        /// The touch `q` at level `l` faults with no way out (as `Interpreter.faultCrash`).
+        func faultCrashes(_ t: Int, _ q: Int, _ refs: [Model.RegionRef], _ l: SystemState.Level) -> String {
+            var why: [String] = []
+            if !program.hasFaultHandler || program.instructions[q].block == .fault {
+                why.append("true")
+            } else {
+                why.append("\(retry(t, l)) == 1")
+                for target in program.faultEntry {
+                    switch target {
+                    case .end: why.append("true")
+                    case .instruction(let e):
+                        switch program.instructions[e].op {
+                        case .wait where l == .nmi: why.append("true")
+                        case .touch(let refs2): why.append(not(mapped(t, refs2)))
+                        default: break
                         }
                     }
                 }
             }
-            return or(parts)
+            return and([not(mapped(t, refs)), or(why)])
         }
 
         // MARK: Rendering
@@ -499,7 +492,7 @@ extension PromelaExport {
                 out.append("\(pcType) T\(t)_pc[3]; \(pcType) T\(t)_fret[3]; bit T\(t)_retry[3];")
                 out.append("\(type(for: model.guests.count)) T\(t)_served; \(type(for: model.tables.count)) T\(t)_table; "
                            + "\(type(for: model.exits.count + 1)) T\(t)_exit;")
-                out.append("bit T\(t)_if; bit T\(t)_nmisaved; bit T\(t)_kick;")
+                out.append("bit T\(t)_if; bit T\(t)_nmisaved; bit T\(t)_kick; bit T\(t)_crashed;")
                 let holds = siblings[t].map { "bit \(hold(t, $0));" }
                 if !holds.isEmpty { out.append(holds.joined(separator: " ")) }
             }
@@ -515,6 +508,8 @@ extension PromelaExport {
             var branches: [Branch] = []
             for t in model.threads.indices { branches += self.branches(of: t) }
             branches = branches.filter { and($0.guards) != "false" }
+            // A crash ends the schedule: no step from a crashed state.
+            for i in branches.indices { branches[i].guards.insert("!CRASHED", at: 0) }
             var guardNames: [String: String] = [:]
             var guardOrder: [String] = []
             var branchGuards: [String] = []
@@ -528,21 +523,23 @@ extension PromelaExport {
             }
 
             // Checks.
-            out.append("/* The checks, on the current state. */")
+            out.append("/* The checks, on the current state. Nothing but the crash is reported from a")
+            out.append("   crashed state, and it is no deadlock. */")
+            out.append("#define CRASHED \(paren(crashed()))")
             var findingParts: [String] = []
             for check in model.checks {
                 switch check {
                 case .corun:
-                    out.append("#define CORUN \(paren(corun()))")
+                    out.append("#define CORUN (!CRASHED && \(paren(corun())))")
                     findingParts.append("CORUN")
                 case .residue(let b):
-                    out.append("#define RESIDUE_\(b) \(paren(residue(b)))  /* residue \(model.buffers[b].name) */")
+                    out.append("#define RESIDUE_\(b) (!CRASHED && \(paren(residue(b))))  /* residue \(model.buffers[b].name) */")
                     findingParts.append("RESIDUE_\(b)")
                 case .crash:
-                    out.append("#define CRASH \(paren(crash()))")
+                    out.append("#define CRASH CRASHED")
                     findingParts.append("CRASH")
                 case .deadlock:
-                    out.append("#define DEADLOCK !\(paren(or(guardOrder.indices.map { "G\($0)" })))  /* no guard of the loop holds */")
+                    out.append("#define DEADLOCK (!CRASHED && !\(paren(or(guardOrder.indices.map { "G\($0)" }))))  /* no guard of the loop holds */")
                     findingParts.append("DEADLOCK")
                 }
             }

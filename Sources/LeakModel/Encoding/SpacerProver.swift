@@ -42,24 +42,26 @@ public final class SpacerProver: @unchecked Sendable {
     }
 
     /// Re-checks an invariant stored as SMT-LIB 2 text (from `Result.proved`) against the
-    /// model as it is now, with one query. The text is trusted for nothing: it may only speak
-    /// of this model's state variables, and the query decides.
+    /// model as it is now, with one query. The text is trusted for nothing: `CertificateParser`
+    /// reads it as data, accepting only declarations of this model's state variables and one
+    /// assertion in a fixed grammar, before the solver sees any of it; the formula is then
+    /// built through the term API (never by the solver's SMT-LIB interpreter, which would obey
+    /// commands such as `set-option` or `echo`), and the query decides.
     public func revalidate(smtlib text: String, deadline: DispatchTime? = nil,
                            cancellation: Cancellation? = nil) throws -> Revalidation {
         try stoppable(deadline: deadline, cancellation: cancellation, stopped: { .unknown(reason: $0) }) { stoppedBy in
             let ctx = self.context
-            let assertions: [Z3Expr]
-            do {
-                assertions = try ctx.parseSMTLIB2(text)
-            } catch let error as Z3Error {
-                return .fails("its formula does not parse: \(error.message)")
-            }
             let frame = try InductionFrame(model: self.model, program: self.program, context: ctx)
-            let candidate = try ctx.and(assertions)
+            let (sorts, exprs) = try CertificateTermBuilder.signature(of: frame.vars)
+            let formula: CertificateFormula
+            switch CertificateParser(variables: sorts).parse(text) {
+            case .success(let f): formula = f
+            case .failure(let rejection): return .fails("its text is refused at \(rejection)")
+            }
+            let candidate = try CertificateTermBuilder(context: ctx, variables: exprs).build(formula)
+            // The grammar admits nothing else; checked again on the built formula all the same.
             let known = Set(frame.vars)
             let (constants, others) = try ctx.symbols(of: candidate)
-            // A constant that is no state variable of this model (a renamed thread, a wider
-            // position code, a next-state copy) would make the check meaningless: refuse it.
             if let stranger = constants.first(where: { !known.contains($0) }) {
                 return .fails("it speaks of '\(stranger)', which is not a state variable of this model")
             }

@@ -14,6 +14,8 @@ struct SymbolicState {
         var nmiSaved: Z3Expr
         var holds: Z3Expr
         var kickPending: Z3Expr
+        /// The thread crashed in the step that led here (the schedule ends).
+        var crashed: Z3Expr
     }
 
     var threads: [ThreadVars]
@@ -34,7 +36,8 @@ struct SymbolicState {
                 interruptsOn: try ctx.boolConstant("\(n).if@\(k)"),
                 nmiSaved: try ctx.boolConstant("\(n).nmi_saved_if@\(k)"),
                 holds: try ctx.bitVectorConstant("\(n).holds@\(k)", width: layout.threadWidth),
-                kickPending: try ctx.boolConstant("\(n).kick@\(k)"))
+                kickPending: try ctx.boolConstant("\(n).kick@\(k)"),
+                crashed: try ctx.boolConstant("\(n).crashed@\(k)"))
         }
         buffers = try model.cores.map { c in
             try model.buffers.map { b in
@@ -47,6 +50,6 @@ struct SymbolicState {
     func all(of t: Int) -> [Z3Expr] {
         let v = threads[t]
         return v.pc + v.faultReturn + v.retry
-            + [v.served, v.table, v.exitReason, v.interruptsOn, v.nmiSaved, v.holds, v.kickPending]
+            + [v.served, v.table, v.exitReason, v.interruptsOn, v.nmiSaved, v.holds, v.kickPending, v.crashed]
     }
 }

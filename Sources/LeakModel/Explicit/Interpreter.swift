@@ -68,8 +68,25 @@ public struct Interpreter: Sendable {
         model.threads.indices.flatMap { moves(of: $0, in: s) }
     }
 
-    /// Every step thread `ti` can take from `s`.
+    /// Every step thread `ti` can take from `s` (none once the host has crashed). A step that
+    /// reaches a `wait` inside an `nmi` handler is a crash: it is counted, and it ends the
+    /// schedule.
     public func moves(of ti: Int, in s: SystemState) -> [(Action, SystemState)] {
+        guard !s.isCrashed else { return [] }
+        return uncheckedMoves(of: ti, in: s).map { action, n in
+            var n = n
+            if reachedWaitInNMI(n.threads[ti]) != nil { n.threads[ti].crashed = true }
+            return (action, n)
+        }
+    }
+
+    /// The `wait` instruction a thread is at inside an `nmi` handler, if it is at one.
+    private func reachedWaitInNMI(_ t: SystemState.ThreadState) -> Int? {
+        guard case .instruction(let q)? = t.nmi?.position, case .wait = program.instructions[q].op else { return nil }
+        return q
+    }
+
+    private func uncheckedMoves(of ti: Int, in s: SystemState) -> [(Action, SystemState)] {
         let t = s.threads[ti]
         var out: [(Action, SystemState)] = []
         if t.inGuest {
@@ -135,14 +152,17 @@ public struct Interpreter: Sendable {
         guard case .touch(let refs) = program.instructions[p].op,
               firstUnmapped(refs, thread: t) != nil
         else {
-            if case .wait = program.instructions[p].op, level == .nmi { return [] }
             return execute(p, thread: ti, level: level, threadState: t, faultedAt: nil, in: s)
         }
-        // A page fault: straight to a first statement of `on fault`, unless that crashes.
-        if !program.hasFaultHandler || frame.retry || program.instructions[p].block == .fault {
-            return []
-        }
+        // A page fault: straight to a first statement of `on fault`; where that crashes, the
+        // step at the touch is the crash (one step whatever the reason: the state is the same).
         var out: [(Action, SystemState)] = []
+        if faultCrash(at: p, level: level, thread: t) != nil {
+            var n = s
+            n.threads[ti].crashed = true
+            out.append((.crash(thread: ti, instruction: p), n))
+        }
+        guard program.hasFaultHandler, !frame.retry, program.instructions[p].block != .fault else { return out }
         for case .instruction(let q) in program.faultEntry where faultAlternativeCrash(q, level: level, thread: t) == nil {
             var nt = t
             var f = frame
@@ -286,15 +306,22 @@ public struct Interpreter: Sendable {
 
     // MARK: Findings
 
-    /// Why thread `ti`'s next action crashes, if it does.
+    /// Why thread `ti` crashed, in a state where it has (nil where it has not).
     public func crash(of ti: Int, in s: SystemState) -> CrashReason? {
         let t = s.threads[ti]
-        guard !t.inGuest else { return nil }
-        let level = t.activeLevel
-        let frame = t.frame(level)!
-        guard case .instruction(let p) = frame.position else { return nil }
+        guard t.crashed else { return nil }
+        if let q = reachedWaitInNMI(t) { return .waitInNMI(instruction: q) }
+        guard case .instruction(let p) = t.frame(t.activeLevel)!.position else { return nil }
+        return faultCrash(at: p, level: t.activeLevel, thread: t)
+    }
+
+    /// Why the access of instruction `p` at `level` crashes now, if it does: it faults, and
+    /// there is no `on fault`, or this is the retry, or it is inside `on fault`, or a first
+    /// statement of `on fault` crashes at once (an unmapped touch, a wait inside an `nmi`
+    /// handler, or an empty path back to the same access).
+    private func faultCrash(at p: Int, level: SystemState.Level, thread t: SystemState.ThreadState) -> CrashReason? {
         let instruction = program.instructions[p]
-        if case .wait = instruction.op, level == .nmi { return .waitInNMI(instruction: p) }
+        let frame = t.frame(level)!
         guard case .touch(let refs) = instruction.op, let r = firstUnmapped(refs, thread: t) else { return nil }
         if !program.hasFaultHandler { return .noFaultHandler(instruction: p, region: r) }
         if frame.retry { return .stillUnmapped(instruction: p, region: r) }
@@ -334,6 +361,8 @@ public struct Interpreter: Sendable {
                         successors: [(Action, SystemState)]? = nil) -> Finding? {
         switch check {
         case .corun:
+            // Nothing but the crash is reported from a crashed state.
+            guard !s.isCrashed else { return nil }
             for (ti, t) in s.threads.enumerated() where t.inGuest {
                 for u in siblings[ti] {
                     if let r = exposure(of: u, in: s).intersection(secret[t.served]).first(where: { _ in true }) {
@@ -343,6 +372,7 @@ public struct Interpreter: Sendable {
             }
             return nil
         case .residue(let b):
+            guard !s.isCrashed else { return nil }
             for (ti, t) in s.threads.enumerated() where t.inGuest {
                 let held = s.buffers[model.threads[ti].core][b]
                 if let r = held.intersection(secret[t.served]).first(where: { _ in true }) {
@@ -356,6 +386,8 @@ public struct Interpreter: Sendable {
             }
             return nil
         case .deadlock:
+            // A crashed state is no deadlock; a thread about to crash can move (into the crash).
+            guard !s.isCrashed else { return nil }
             return (successors ?? self.successors(of: s)).isEmpty ? .deadlock : nil
         }
     }

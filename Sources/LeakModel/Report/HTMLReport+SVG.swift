@@ -251,6 +251,8 @@ extension HTMLReport {
             case .irqs(let on): word = on ? "irqs on" : "irqs off"
             }
             return faultedAt != nil ? "fault: \(word)" : word
+        case .crash:
+            return "fault: crash"
         }
     }
 

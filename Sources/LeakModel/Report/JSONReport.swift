@@ -528,6 +528,7 @@ struct StateJSON {
             .init("heldBy", set(by)),
             .init("holds", set(holds)),
             .init("kickPending", .bool(ts.kickPending)),
+            .init("crashed", .bool(ts.crashed)),
         ]
         if let x = ts.exitReason { m.append(.init("exit", .string(model.exits[x].name))) }
         m.append(.init("frames", .array(frames)))
@@ -579,6 +580,9 @@ struct StateJSON {
             m.append(.init("kind", .string("statement")))
             m += statement(q)
             if let p = faultedAt { m.append(.init("pageFault", .obj(statementPairs(p)))) }
+        case .crash(_, let q):
+            m.append(.init("kind", .string("crash")))
+            m += statement(q)
         }
         m.insert(.init("text", .string(renderer.describe(a, before))), at: 2)
         return .object(m)

@@ -375,6 +375,9 @@ public struct SARIFReport: Sendable {
             case .statement(_, let q, let faultedAt):
                 span = program.instructions[q].span
                 if faultedAt != nil { kinds.append("handler") }
+            case .crash(_, let q):
+                span = program.instructions[q].span
+                kinds.append("exception")
             case .interrupt(_, let i): span = model.interrupts[i].span; kinds.append("call")
             case .exit(_, let x): if !model.exits[x].implicit { span = model.exits[x].span }; kinds.append("exit")
             case .entry: kinds.append("enter")

@@ -39,6 +39,7 @@ public struct TraceRenderer: Sendable {
         }
         if isHeld(t, s) { words.append("held") }
         if ts.kickPending { words.append("kicked") }
+        if ts.crashed { words.append("CRASHED") }
         return words.joined(separator: " ")
     }
 
@@ -64,6 +65,8 @@ public struct TraceRenderer: Sendable {
                 text = "page fault at \(statementText(p)) (line \(line(p))); \(text)"
             }
             return text
+        case .crash(_, let q):
+            return "\(statementText(q)) (\(where_(q))) faults: crash"
         }
     }
 
@@ -133,13 +136,13 @@ public struct TraceRenderer: Sendable {
             let table = model.tables[ts.table].name
             switch reason {
             case .noFaultHandler(let q, let r):
-                return "after step \(k): \(name(t)) \(level) is at \(statementText(q)) (line \(line(q))); table \(table) does not map \(model.regions[r].name) and the model has no on fault block: crash"
+                return "step \(k): \(name(t)) \(level) runs \(statementText(q)) (line \(line(q))); table \(table) does not map \(model.regions[r].name) and the model has no on fault block: crash"
             case .faultInFaultHandler(let q, let r):
-                return "after step \(k): \(name(t)) \(level) faults inside on fault at \(statementText(q)) (line \(line(q))): table \(table) does not map \(model.regions[r].name): crash"
+                return "step \(k): \(name(t)) \(level) faults inside on fault at \(statementText(q)) (line \(line(q))): table \(table) does not map \(model.regions[r].name): crash"
             case .stillUnmapped(let q, let r):
-                return "after step \(k): \(name(t)) \(level) retries \(statementText(q)) (line \(line(q))) after on fault, and table \(table) still does not map \(model.regions[r].name): crash"
+                return "step \(k): \(name(t)) \(level) retries \(statementText(q)) (line \(line(q))) after on fault, and table \(table) still does not map \(model.regions[r].name): crash"
             case .waitInNMI(let q):
-                return "after step \(k): \(name(t)) reaches \(statementText(q)) (line \(line(q))) inside an nmi handler, where it can never wait: crash"
+                return "step \(k): \(name(t)) reaches \(statementText(q)) (line \(line(q))) inside an nmi handler, where it can never wait: crash"
             }
         case .deadlock:
             let why = model.threads.indices.map { "\(name($0)) \(stuck($0, s))" }.joined(separator: ", ")

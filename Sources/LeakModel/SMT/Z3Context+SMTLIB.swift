@@ -1,23 +1,18 @@
 internal import CZ3
 
-/// Reading and writing formulas as SMT-LIB 2 text (proof certificates).
+/// Writing formulas as SMT-LIB 2 text (proof certificates), and what a formula mentions.
+///
+/// There is deliberately no reader: Z3's SMT-LIB parser is a command interpreter
+/// (`set-option`, `echo`, `include`... act on the process), so certificate text is read by
+/// `CertificateParser` and built through the term API instead.
 extension Z3Context {
     /// The formula as an SMT-LIB 2 script: a declaration of every constant it uses, then one
-    /// `assert`. Reading it back with `parseSMTLIB2` gives the same constants, because Z3
-    /// identifies a constant by its name and sort.
+    /// `assert`. Reading it back (`CertificateParser`, then `CertificateTermBuilder`) gives
+    /// the same constants, because Z3 identifies a constant by its name and sort.
     public func smtlib2Script(asserting e: Z3Expr) throws -> String {
         let solver = try Z3Solver(self)
         try solver.assert(e)
         return solver.description
-    }
-
-    /// The assertions of an SMT-LIB 2 script (declarations and `assert` commands; other
-    /// commands such as `check-sat` are ignored). A syntax or sort error in `text` throws.
-    public func parseSMTLIB2(_ text: String) throws -> [Z3Expr] {
-        let vector = Z3_parse_smtlib2_string(raw, text, 0, nil, nil, 0, nil, nil)
-        if let error = pendingError() { throw error }
-        guard let vector else { throw Z3Error(.nullHandle, "Z3_parse_smtlib2_string returned NULL") }
-        return try exprs(of: vector)
     }
 
     /// What a formula mentions besides interpreted operators and numerals: its uninterpreted

@@ -435,8 +435,9 @@ struct Resolver {
         for t in threads.indices { threads[t].guests = placedAt[t].keys.sorted() }
         if !threads.isEmpty {
             for (g, guest) in guests.enumerated() where !guestPlaced[g] {
-                sink.error(DiagnosticCode.unplacedGuest, "guest '\(guest.name)' runs on no thread", at: guest.span,
-                           help: "place it with 'run \(guest.name) on THREAD'")
+                sink.warning(DiagnosticCode.unplacedGuest,
+                             "guest '\(guest.name)' runs on no thread; it stands for a VM that runs elsewhere, and its regions stay secret to the other guests",
+                             at: guest.span, help: "place it with 'run \(guest.name) on THREAD' if it should run here")
             }
         }
         if !guests.isEmpty {

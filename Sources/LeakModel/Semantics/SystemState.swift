@@ -40,13 +40,18 @@ public struct SystemState: Hashable, Sendable {
         /// Bit i set: this thread holds thread i.
         public var holds: UInt64
         public var kickPending: Bool
+        /// The thread crashed in the step that led here: the host has oopsed, the schedule ends
+        /// (DESIGN.md, "How findings are counted"). Its other variables are as the crash left
+        /// them: at the faulting touch, or at the wait it reached inside an `nmi` handler.
+        public var crashed: Bool
 
         public init(served: Int, table: Int, base: Frame, irq: Frame? = nil, nmi: Frame? = nil,
                     exitReason: Int? = nil, interruptsOn: Bool = false, nmiSavedInterrupts: Bool = false,
-                    holds: UInt64 = 0, kickPending: Bool = false) {
+                    holds: UInt64 = 0, kickPending: Bool = false, crashed: Bool = false) {
             self.served = served; self.table = table; self.base = base; self.irq = irq; self.nmi = nmi
             self.exitReason = exitReason; self.interruptsOn = interruptsOn
             self.nmiSavedInterrupts = nmiSavedInterrupts; self.holds = holds; self.kickPending = kickPending
+            self.crashed = crashed
         }
 
         public var inGuest: Bool { base.position == .guest }
@@ -81,6 +86,9 @@ public struct SystemState: Hashable, Sendable {
     public init(threads: [ThreadState], buffers: [[RegionSet]]) {
         self.threads = threads; self.buffers = buffers
     }
+
+    /// Some thread crashed: nothing moves any more and nothing but the crash is reported.
+    public var isCrashed: Bool { threads.contains(where: \.crashed) }
 }
 
 /// What the acting thread did in one step.
@@ -96,11 +104,14 @@ public enum Action: Hashable, Sendable {
     /// The thread runs an instruction; `faultedAt` is the touch whose page fault led straight
     /// to this first statement of `on fault`.
     case statement(thread: Int, instruction: Int, faultedAt: Int?)
+    /// The access of the touch `instruction` faults with no way out: the step in which the
+    /// host crashes (counted, and the last of its schedule).
+    case crash(thread: Int, instruction: Int)
 
     public var thread: Int {
         switch self {
         case .guestStep(let t), .exit(let t, _), .entry(let t), .interrupt(let t, _),
-             .statement(let t, _, _): t
+             .statement(let t, _, _), .crash(let t, _): t
         }
     }
 }
@@ -123,7 +134,7 @@ public enum Finding: Hashable, Sendable {
     case corun(thread: Int, guest: Int, sibling: Int, region: Int)
     /// `thread` runs `guest` while `buffer` of its core holds `region`, secret to that guest.
     case residue(thread: Int, guest: Int, buffer: Int, region: Int)
-    /// `thread`'s next action crashes.
+    /// `thread` crashed in the last step of the schedule.
     case crash(thread: Int, reason: CrashReason)
     /// No thread can move.
     case deadlock

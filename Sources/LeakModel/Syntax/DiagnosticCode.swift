@@ -40,8 +40,8 @@ public enum DiagnosticCode {
     public static let badOwnership = "E015"
     /// Two `on` blocks of the same kind.
     public static let duplicateHook = "E016"
-    /// A guest placed on no thread.
-    public static let unplacedGuest = "E017"
+    // E017 ("a guest placed on no thread") is retired: DESIGN.md allows such a guest, and
+    // W008 (`unplacedGuest`) says so instead. The number is not reused.
     /// A thread on which no guest is placed.
     public static let idleThread = "E018"
     /// A `bound` that is not between 1 and 1000.
@@ -82,6 +82,8 @@ public enum DiagnosticCode {
     public static let redundant = "W006"
     /// A statement that no schedule runs (found by visiting every reachable state).
     public static let neverRuns = "W007"
+    /// A guest placed on no thread: a VM that runs elsewhere, whose regions stay secret.
+    public static let unplacedGuest = "W008"
 
     /// Notes the frontend adds itself ("too many errors"): no code.
     public static let none = ""

@@ -679,15 +679,24 @@ struct Parser {
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
+        // The kind may come first or second (`interrupt nmi perf`, `interrupt perf nmi`); when
+        // both words are kinds, the first is the kind (DESIGN.md, "How findings are counted").
         let word = identifier()
-        guard let kind = Model.InterruptKind(rawValue: word.text) else {
+        let kind: Model.InterruptKind
+        let name: Identifier
+        if let first = Model.InterruptKind(rawValue: word.text) {
+            guard let second = expectName("an interrupt name", after: "'\(word.text)'") else {
+                skipToEnd(stopAtClosingBrace: false)
+                return nil
+            }
+            (kind, name) = (first, second)
+        } else if tok.kind == .identifier, let second = Model.InterruptKind(rawValue: tok.text) {
+            _ = identifier()
+            (kind, name) = (second, word)
+        } else {
             sink.error(DiagnosticCode.unknownKeyword, "unknown interrupt kind '\(word.text)'", at: word.span,
                        help: Spelling.help(word.text, among: ["nmi", "irq"])
                            ?? "write 'interrupt nmi NAME { ... }' or 'interrupt irq NAME { ... }'")
-            skipToEnd(stopAtClosingBrace: false)
-            return nil
-        }
-        guard let name = expectName("an interrupt name", after: "'\(word.text)'") else {
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
