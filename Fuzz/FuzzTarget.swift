@@ -41,8 +41,11 @@ func fuzzOne(_ bytes: [UInt8]) {
         if d.message.isEmpty { fuzzFail("\(d.code) has an empty message") }
         if d.code.isEmpty && !(d.severity == .note && d.notes.isEmpty) { fuzzFail("a diagnostic without code: \(d.message)") }
     }
-    // Sorted by position, the frontend's own notes (no code) last.
-    let located = result.diagnostics.filter { !($0.severity == .note && $0.code.isEmpty) }
+    // Sorted by position; file-level errors (E022, E023) after them; the frontend's own notes
+    // (no code) last.
+    let located = result.diagnostics.filter {
+        !($0.severity == .note && $0.code.isEmpty) && $0.code != DiagnosticCode.missingDeclaration && $0.code != DiagnosticCode.missingCheck
+    }
     if located.map(\.span.start) != located.map(\.span.start).sorted() { fuzzFail("diagnostics not sorted by position") }
     _ = DiagnosticRenderer(file: result.file, colored: false).render(result.diagnostics)
     _ = DiagnosticRenderer(file: result.file, colored: true).render(result.diagnostics)

@@ -41,12 +41,19 @@ struct Certificates {
             Output.error("leakcheck: error: certificate '\(file)' does not exist")
             throw ExitCode(ExitStatus.modelError.rawValue)
         }
+        // At most one byte more than a certificate may have: the parser refuses a longer text
+        // by its size, and a huge file (or /dev/zero) is never read whole. A file that cannot
+        // be read is said in plain words; one that is not a certificate, as such.
+        let data: Data
         do {
-            // At most one byte more than a certificate may have: the parser refuses a longer
-            // text by its size, and a huge file (or /dev/zero) is never read whole.
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
             defer { try? handle.close() }
-            let data = try handle.read(upToCount: CertificateParser.maxBytes + 1) ?? Data()
+            data = try handle.read(upToCount: CertificateParser.maxBytes + 1) ?? Data()
+        } catch {
+            Output.error("leakcheck: error: cannot read certificate '\(file)': \(OutputWriter.describe(error))")
+            throw ExitCode(ExitStatus.modelError.rawValue)
+        }
+        do {
             guard let text = String(data: data, encoding: .utf8)
                 ?? (data.count > CertificateParser.maxBytes ? String(decoding: data, as: UTF8.self) : nil) else {
                 throw ProofCertificate.FormatError(description: "it is not UTF-8 text")
@@ -70,11 +77,11 @@ struct Certificates {
         let file = file(for: modelPath)
         do {
             if isFolder { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
-            try certificate.render().write(toFile: file, atomically: true, encoding: .utf8)
+            try OutputWriter.write(certificate.render(), toFile: file)
             Output.error("\(modelPath): certificate written to \(file)")
             return true
         } catch {
-            Output.error("\(modelPath): error: cannot write certificate \(file): \(error.localizedDescription)")
+            Output.error("\(modelPath): error: cannot write certificate '\(file)': \(OutputWriter.describe(error))")
             return false
         }
     }

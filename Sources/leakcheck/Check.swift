@@ -54,6 +54,7 @@ extension LeakCheck {
             let files = try ModelFiles.expand(paths)
             let stored = try Certificates(certificate, models: files.count, option: "--certificate")
             let saving = try Certificates(saveCertificate, models: files.count, option: "--save-certificate")
+            if let saving { try OutputPaths.refuseCollisions(models: files, option: "--save-certificate", target: saving.file(for:)) }
             let interrupt = Interrupt()
             var checker = engineOptions.checker(cancellation: interrupt.cancellation, wantsCertificate: saving != nil)
             checker.options.coverage = !noCoverage
@@ -68,7 +69,7 @@ extension LeakCheck {
             func finished(_ report: Checker.Report) -> Checker.Report {
                 if let saving, !saving.save(report) { saveFailed = true }
                 if let warnings = report.coverage?.warnings(for: report.model), !warnings.isEmpty {
-                    Output.error(DiagnosticRenderer(file: report.model.file, colored: Output.colored).render(warnings))
+                    Output.diagnostics(DiagnosticRenderer(file: report.model.file, colored: Output.colored).render(warnings))
                 }
                 return report
             }

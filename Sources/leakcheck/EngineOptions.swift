@@ -20,7 +20,9 @@ struct EngineOptions: ParsableArguments {
     var memory: Int?
 
     func validate() throws {
-        if let bound, bound < 0 || bound > 1000 { throw ValidationError("--bound must be between 0 and 1000") }
+        if let bound, !Model.Bound.validRange.contains(bound) {
+            throw ValidationError("--bound must be between \(Model.Bound.validRange.lowerBound) and \(Model.Bound.validRange.upperBound), as in a model's bound line")
+        }
         if Checker.Engine(rawValue: engine) == nil {
             throw ValidationError("unknown engine '\(engine)'; use one of \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", "))")
         }

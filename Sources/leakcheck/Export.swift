@@ -39,13 +39,16 @@ extension LeakCheck {
         var output: String?
 
         func validate() throws {
-            if let bound, bound < 0 { throw ValidationError("--bound must be 0 or more") }
+            if let bound, !Model.Bound.validRange.contains(bound) {
+                throw ValidationError("--bound must be between \(Model.Bound.validRange.lowerBound) and \(Model.Bound.validRange.upperBound), as in a model's bound line")
+            }
             if bound != nil && to == .promela {
                 throw ValidationError("--bound applies to --to smtlib only (the Promela model has no bound)")
             }
         }
 
         func run() throws {
+            try OutputPaths.refuseOverwriting(output, inputs: [path], option: "-o")
             guard let model = ModelFiles.load(path) else { throw ExitCode(ExitStatus.modelError.rawValue) }
             let text: String
             do {

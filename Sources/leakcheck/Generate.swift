@@ -35,7 +35,7 @@ extension LeakCheck {
         var flaw = "none"
         @Option(help: "Seed for the choices that vary (which exit touches what).")
         var seed: UInt64 = 1
-        @Option(help: "The model's bound line (0-1000).")
+        @Option(help: "The model's bound line (1-1000, as in a model file).")
         var bound = 20
         @Option(name: [.short, .customLong("output")], help: "Write to this file instead of stdout.")
         var output: String?

@@ -29,17 +29,44 @@ struct LeakCheck: ParsableCommand {
     )
 
     /// Parses and runs, mapping argument-parser's usage status (64) onto the documented 2.
+    /// Output that could not be written (a full disk, a closed pipe or stdout) is an error of
+    /// its own (exit 2), not a silent success: SIGPIPE is ignored so that a closed pipe shows
+    /// up as a failed write.
     static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        OutputWriter.reserveStandardDescriptors()
+        var status: Int32
         do {
             var command = try parseAsRoot()
             try command.run()
+            status = ExitStatus.ok.rawValue
         } catch {
-            if exitCode(for: error) == .validationFailure {
-                Output.error(fullMessage(for: error))
-                Foundation.exit(ExitStatus.modelError.rawValue)
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                Output.diagnostics(escapedLines(fullMessage(for: error)))
+                status = ExitStatus.modelError.rawValue
+            } else {
+                // What argument-parser's `exit(withError:)` does: help and version on stdout,
+                // other messages on stderr.
+                let message = fullMessage(for: error)
+                if !message.isEmpty {
+                    if code.isSuccess { print(message) } else { Output.diagnostics(escapedLines(message)) }
+                }
+                status = code.rawValue
             }
-            exit(withError: error)
         }
+        if let failure = OutputWriter.flushStandardOutput() {
+            Output.error("leakcheck: error: cannot write standard output: \(failure)")
+            let known = ExitStatus(rawValue: status) ?? .modelError
+            status = known.combined(with: .modelError).rawValue
+        }
+        Foundation.exit(status)
+    }
+
+    /// A usage message with the control characters of each line escaped (it may quote an
+    /// argument as typed).
+    private static func escapedLines(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).terminalEscaped }.joined(separator: "\n")
     }
 }
 

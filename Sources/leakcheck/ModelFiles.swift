@@ -29,7 +29,7 @@ enum ModelFiles {
     static func load(_ path: String) -> Model? {
         let result = Frontend.load(path: path)
         if !result.diagnostics.isEmpty {
-            Output.error(Output.render(result))
+            Output.diagnostics(Output.render(result))
         }
         return result.model
     }
@@ -37,20 +37,39 @@ enum ModelFiles {
 
 /// Where output goes: stdout for results, stderr for diagnostics.
 enum Output {
+    /// Writes a message to stderr as one line: control characters in it (a file name with a
+    /// newline or an escape sequence) are escaped, so it cannot forge other lines.
     static func error(_ text: String) {
+        let line = text.hasSuffix("\n") ? String(text.dropLast()) : text
+        diagnostics(line.terminalEscaped)
+    }
+
+    /// Writes text rendered for stderr as it is (`DiagnosticRenderer` escapes what it shows
+    /// and may colour it), with `write(2)`: a closed stderr must not stop the run.
+    static func diagnostics(_ text: String) {
         var line = text
         if !line.hasSuffix("\n") { line += "\n" }
-        FileHandle.standardError.write(Data(line.utf8))
+        var bytes = Array(line.utf8)
+        bytes.withUnsafeMutableBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+                offset += n
+            }
+        }
     }
 
     /// Writes `text` to the file `output`, or to stdout when there is none; a file that
-    /// cannot be written is an error (exit 2).
+    /// cannot be written is an error (exit 2), said in plain words. A write to stdout that
+    /// fails is caught when the run ends (`LeakCheck.main`).
     static func emit(_ text: String, to output: String?) throws {
         guard let output else { print(text, terminator: ""); return }
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: output))
+            try OutputWriter.write(text, toFile: output)
         } catch {
-            Output.error("leakcheck: error: cannot write '\(output)': \(error.localizedDescription)")
+            Output.error("leakcheck: error: cannot write '\(output)': \(error)")
             throw ExitCode(ExitStatus.modelError.rawValue)
         }
     }

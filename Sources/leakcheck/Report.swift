@@ -25,7 +25,7 @@ final class Progress: @unchecked Sendable {
     func begin(_ label: String) {
         guard Self.enabled else { return }
         lock.lock()
-        self.label = label
+        self.label = label.terminalEscaped
         start = Date()
         draw()
         if timer == nil {
@@ -69,7 +69,7 @@ extension LeakCheck {
     /// model with errors becomes a `.modelError` entry.
     static func loadEntry(_ path: String) -> (Model?, RunEntry?) {
         let result = Frontend.load(path: path)
-        if !result.diagnostics.isEmpty { Output.error(Output.render(result)) }
+        if !result.diagnostics.isEmpty { Output.diagnostics(Output.render(result)) }
         guard let model = result.model else {
             return (nil, .modelError(path: path, file: result.file, diagnostics: result.diagnostics))
         }
@@ -142,7 +142,13 @@ extension LeakCheck {
         @Flag(help: "For a safe model, do not check which mitigations the proof needs.")
         var noExplain = false
 
+        @Option(help: ArgumentHelp(
+            "Show the model's path relative to this folder (default: the working directory); the page never holds an absolute path unless asked (--base /).",
+            valueName: "dir"))
+        var base: String?
+
         func run() throws {
+            try OutputPaths.refuseOverwriting(output, inputs: [path], option: "-o")
             let (loaded, failed) = LeakCheck.loadEntry(path)
             guard let model = loaded else {
                 _ = failed
@@ -163,10 +169,14 @@ extension LeakCheck {
                 }
                 progress.finish()
             }
-            let html = HTMLReport(explanation: explanation).render(report)
+            let html = HTMLReport(explanation: explanation,
+                                  baseDirectory: base.map { URL(fileURLWithPath: $0, isDirectory: true) }).render(report)
             let file = output == "-" ? nil : output
             try Output.emit(html, to: file)
-            if let file { Output.error("\(ReportRenderer().headline(report))\nwrote \(file)") }
+            if let file {
+                Output.error(ReportRenderer().headline(report))
+                Output.error("wrote \(file)")
+            }
             throw ExitCode(LeakCheck.status(of: [entry]).rawValue)
         }
     }

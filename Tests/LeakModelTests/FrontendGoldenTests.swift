@@ -31,9 +31,15 @@ import Testing
             #expect(result.model == nil)
             #expect(result.hasErrors)
         }
-        // Sorted by position; the frontend's own notes come last.
-        let located = result.diagnostics.filter { !($0.severity == .note && $0.code.isEmpty) }
+        // Sorted by position; file-level errors (E022, E023) after them, then the frontend's
+        // own notes.
+        let fileLevel: Set<String> = [DiagnosticCode.missingDeclaration, DiagnosticCode.missingCheck]
+        let located = result.diagnostics.filter { !($0.severity == .note && $0.code.isEmpty) && !fileLevel.contains($0.code) }
         #expect(located.map(\.span.start) == located.map(\.span.start).sorted())
+        if let firstFileLevel = result.diagnostics.firstIndex(where: { fileLevel.contains($0.code) }) {
+            #expect(result.diagnostics[firstFileLevel...].allSatisfy { fileLevel.contains($0.code) || $0.code.isEmpty },
+                    "file-level errors come after every positioned diagnostic")
+        }
     }
 
     @Test func designExampleSummary() throws {

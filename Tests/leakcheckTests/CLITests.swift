@@ -459,8 +459,8 @@ struct UsageErrorTests {
         Case(arguments: ["check", "--nope", "Models/asi.leak"], message: "Unknown option '--nope'"),
         // argument-parser takes `-1` for an option, so the range check never sees it.
         Case(arguments: ["check", "--bound", "-1", "Models/asi.leak"], message: "Missing value for '--bound <bound>'"),
-        Case(arguments: ["check", "--bound=-1", "Models/asi.leak"], message: "--bound must be between 0 and 1000"),
-        Case(arguments: ["check", "--bound", "1001", "Models/asi.leak"], message: "--bound must be between 0 and 1000"),
+        Case(arguments: ["check", "--bound=-1", "Models/asi.leak"], message: "--bound must be between 1 and 1000"),
+        Case(arguments: ["check", "--bound", "1001", "Models/asi.leak"], message: "--bound must be between 1 and 1000"),
         Case(arguments: ["check", "--bound", "x", "Models/asi.leak"], message: "The value 'x' is invalid for '--bound <bound>'"),
         Case(arguments: ["check", "--engine", "nope", "Models/asi.leak"], message: "unknown engine 'nope'; use one of auto, bmc, explicit, kinduction, spacer"),
         Case(arguments: ["check", "--state-limit", "0", "Models/asi.leak"], message: "--state-limit must be positive"),

@@ -68,6 +68,9 @@ public struct Checker: Sendable {
         public var otherPhases: [Phase] = []
         /// Whether some reachable state runs a guest (nil: not known).
         public var guestRuns: Bool?
+
+        /// The time of every phase that ran: the deciding engine's and the others'.
+        public var totalSeconds: Double { seconds + otherPhases.reduce(0) { $0 + $1.seconds } }
         /// What some schedule reaches, when `Options.coverage` asked for it.
         public var coverage: Coverage?
 
@@ -147,20 +150,29 @@ public struct Checker: Sendable {
     /// Checks a model with the configured engines.
     public func check(_ model: Model) throws -> Report {
         var report = try decide(model)
+        if case .unknown(let reason, let completed?) = report.outcome, completed < 0 {
+            // An engine stopped before its first bound (BMC's "k - 1" at k = 0): nothing was
+            // completed, which no output may print as "within -1 steps".
+            report.outcome = .unknown(reason: reason, completedBound: nil)
+        }
         if !options.coverage {
             report.coverage = nil
         } else if report.coverage == nil {
             let limit = min(options.stateLimit, options.coverageStateLimit)
-            if options.decomposeCores, model.cores.count > 1 {
-                // The product of the cores is far larger than its parts: visit each kind of
-                // core on its own.
-                let parts = CoreDecomposition.classes(of: model).representatives.map {
-                    Coverage(model: CoreDecomposition.subModel(model, core: $0), stateLimit: limit, stopReason: stopReason)
+            let (coverage, seconds) = Self.timed {
+                if options.decomposeCores, model.cores.count > 1 {
+                    // The product of the cores is far larger than its parts: visit each kind of
+                    // core on its own.
+                    let parts = CoreDecomposition.classes(of: model).representatives.map {
+                        Coverage(model: CoreDecomposition.subModel(model, core: $0), stateLimit: limit, stopReason: stopReason)
+                    }
+                    return Coverage(merging: parts)
                 }
-                report.coverage = Coverage(merging: parts)
-            } else {
-                report.coverage = Coverage(model: model, stateLimit: limit, stopReason: stopReason)
+                return Coverage(model: model, stateLimit: limit, stopReason: stopReason)
             }
+            report.coverage = coverage
+            // The verdict line's time covers every phase that ran, this visit included.
+            report.otherPhases.append(Phase(engine: "coverage", seconds: seconds, result: "\(coverage.states) states"))
         }
         return report
     }
@@ -195,8 +207,9 @@ public struct Checker: Sendable {
             case .holds(let invariant):
                 let proof = Outcome.Proof(summary: "stored certificate re-checked with one query",
                                           invariant: invariant, smtlib: stored)
+                let (runs, vacuitySeconds) = try Self.timed { try guestRuns(model, within: bound) }
                 return Report(model: model, outcome: .proved(proof), engine: "certificate", bound: bound,
-                              seconds: seconds, guestRuns: try guestRuns(model, within: bound))
+                              seconds: seconds + vacuitySeconds, guestRuns: runs)
             case .fails(let why):
                 certificatePhase = Phase(engine: "certificate", seconds: seconds, result: "does not hold: \(why)")
             case .unknown(let reason):
@@ -282,11 +295,12 @@ public struct Checker: Sendable {
                 }
                 switch result {
                 case .proved(let invariant, let smtlib):
+                    let (runs, vacuitySeconds) = try Self.timed { try guestRuns(model, within: bound) }
                     var report = Report(model: model,
                                         outcome: .proved(.init(summary: "Spacer's inductive invariant, \(invariant.size) facts, checked",
                                                                invariant: invariant, smtlib: smtlib)),
-                                        engine: "spacer", bound: bound, seconds: seconds,
-                                        guestRuns: try guestRuns(model, within: bound))
+                                        engine: "spacer", bound: bound, seconds: seconds + vacuitySeconds,
+                                        guestRuns: runs)
                     report.otherPhases = earlier
                     return report
                 case .reachable:
@@ -306,10 +320,11 @@ public struct Checker: Sendable {
             }
             switch result {
             case .proved(let depth):
+                let (runs, vacuitySeconds) = try Self.timed { try guestRuns(model, within: bound) }
                 var report = Report(model: model,
                                     outcome: .proved(.init(summary: "k-induction at depth \(depth), base case by bmc")),
-                                    engine: "k-induction", bound: bound, seconds: seconds,
-                                    guestRuns: try guestRuns(model, within: bound))
+                                    engine: "k-induction", bound: bound, seconds: seconds + vacuitySeconds,
+                                    guestRuns: runs)
                 report.otherPhases = earlier
                 return report
             case .notInductive(let depth):
@@ -348,7 +363,11 @@ public struct Checker: Sendable {
             }
             switch smt {
             case .finding(let u) where u.length == t.length:
-                return Report(model: model, outcome: smt, engine: "bmc", bound: bound, seconds: bmcSeconds, guestRuns: nil)
+                // The explicit probe ran first and found it: its time is part of the verdict's.
+                var report = Report(model: model, outcome: smt, engine: "bmc", bound: bound, seconds: bmcSeconds, guestRuns: nil)
+                report.otherPhases = [Phase(engine: "explicit", seconds: seconds,
+                                            result: "\(t.finding.check.verdictKind.rawValue) in \(t.length) steps, confirmed by bmc")]
+                return report
             case .noFindingWithin where t.length > bound:
                 var report = explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
                 report.otherPhases = [Phase(engine: "bmc", seconds: bmcSeconds, result: "no finding within \(bound) steps")]
@@ -358,7 +377,7 @@ public struct Checker: Sendable {
                 // breadth-first schedule is the reference semantics' own and a shortest one,
                 // so it is the answer; the phase says the cross-check did not finish.
                 var report = explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
-                let reached = completed.map { "no finding within \($0) steps" } ?? "no bound completed"
+                let reached = completed.flatMap { $0 >= 0 ? "no finding within \($0) steps" : nil } ?? "no bound completed"
                 report.otherPhases = [Phase(engine: "bmc", seconds: bmcSeconds, result: "\(reached), stopped (\(reason))")]
                 return report
             default:

@@ -78,9 +78,13 @@ public struct Explainer: Sendable {
 
     public struct Explanation: Sendable {
         public var baseline: Checker.Report
+        /// Empty when the model as written is vacuous (nothing to weigh).
         public var removals: [Row]
         /// Empty unless the baseline has a finding and additions were asked for.
         public var additions: [Row]
+
+        /// Whether the model as written is proved only because no guest ever runs.
+        public var isVacuous: Bool { baseline.verdict == .vacuous }
     }
 
     // MARK: Running
@@ -88,9 +92,12 @@ public struct Explainer: Sendable {
     /// Checks the model, every removal and (for a finding) every addition. `progress` is told
     /// before each check: (index, total, what).
     public func explain(_ model: Model, progress: ((Int, Int, String) -> Void)? = nil) throws -> Explanation {
-        let removals = Self.removals(model)
+        var removals = Self.removals(model)
         progress?(0, removals.count + 1, "the model as written")
         let baseline = try checker.check(model)
+        // A vacuous model (no guest ever runs) has nothing to weigh: without any mitigation
+        // no guest runs either, and every removal would read "needed" for no reason.
+        if baseline.verdict == .vacuous { removals = [] }
         let additions = tryAdditions && Self.hasFinding(baseline) ? Self.additions(model) : []
         let total = 1 + removals.count + additions.count
         var index = 1
@@ -344,6 +351,11 @@ extension Explainer.Explanation {
     public func renderText() -> String {
         let model = baseline.model
         var out = "\(ReportRenderer().headline(baseline))\n\n"
+        if isVacuous {
+            out += "the model is vacuous: no guest ever runs in it, so no mitigation protects anything and explain has nothing to weigh\n"
+            out += "(make a guest run first: `leakcheck check` lists what some schedule reaches)\n"
+            return out
+        }
         out += "without each mitigation (checked with the same engines):\n\n"
         var rows: [[String]] = [["line", "statement", "without it"]]
         for r in removals {

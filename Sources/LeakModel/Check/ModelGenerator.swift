@@ -60,7 +60,7 @@ public struct ModelGenerator: Sendable {
     public static let exitRange = 1...64
     public static let regionRange = 1...64
     public static let interruptRange = 0...8
-    public static let boundRange = 0...1000
+    public static let boundRange = Model.Bound.validRange
 
     /// Parameters outside the ranges, or a combination the design cannot express.
     public struct InvalidParameters: Error, CustomStringConvertible {

@@ -29,7 +29,8 @@ public struct DiagnosticRenderer: Sendable {
 
     public init(file: SourceFile?, displayPath: String? = nil, colored: Bool = false) {
         self.file = file
-        self.displayPath = displayPath ?? file?.path ?? "leakcheck"
+        // Escaped: a file name with a newline or an escape sequence must not forge a line.
+        self.displayPath = (displayPath ?? file?.path ?? "leakcheck").terminalEscaped
         self.colored = colored
     }
 
@@ -42,13 +43,13 @@ public struct DiagnosticRenderer: Sendable {
     public func render(_ d: Diagnostic) -> String {
         guard let file else {
             // No file: the program speaks for itself, like `cc: error: ...`.
-            var out = "\(style(.bold, "leakcheck:")) \(label(d)) \(style(.bold, d.message))\n"
-            if let help = d.help { out += "\(style(.help, "help:")) \(help)\n" }
+            var out = "\(style(.bold, "leakcheck:")) \(label(d)) \(style(.bold, d.message.terminalEscaped))\n"
+            if let help = d.help { out += "\(style(.help, "help:")) \(help.terminalEscaped)\n" }
             return out
         }
         if d.severity == .note && d.notes.isEmpty && d.code.isEmpty {
             // A note of the frontend itself ("too many errors"): no source position to show.
-            return "\(style(.bold, displayPath + ":")) \(label(d)) \(style(.bold, d.message))\n"
+            return "\(style(.bold, displayPath + ":")) \(label(d)) \(style(.bold, d.message.terminalEscaped))\n"
         }
         let lines = [file.position(of: d.span.start).line] + d.notes.map { file.position(of: $0.span.start).line }
         let gutter = String(lines.max() ?? 1).count
@@ -58,7 +59,7 @@ public struct DiagnosticRenderer: Sendable {
             out += header(note.span, style(.note, "note:"), note.message, in: file)
             out += snippet(note.span, severity: .note, gutter: gutter, in: file)
         }
-        if let help = d.help { out += "\(style(.help, "help:")) \(help)\n" }
+        if let help = d.help { out += "\(style(.help, "help:")) \(help.terminalEscaped)\n" }
         return out
     }
 
@@ -85,7 +86,7 @@ public struct DiagnosticRenderer: Sendable {
 
     private func header(_ span: SourceSpan, _ label: String, _ message: String, in file: SourceFile) -> String {
         let (line, column) = file.position(of: span.start)
-        return "\(style(.bold, "\(displayPath):\(line):\(column):")) \(label) \(style(.bold, message))\n"
+        return "\(style(.bold, "\(displayPath):\(line):\(column):")) \(label) \(style(.bold, message.terminalEscaped))\n"
     }
 
     /// The source line of `span.start` and the underline of the span (to the end of that line

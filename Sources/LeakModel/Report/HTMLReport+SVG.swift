@@ -8,7 +8,6 @@ extension HTMLReport {
         static let laneGap = 28
         static let top = 34
         static let regionLine = 13
-        static let maxRegions = 7
 
         /// Columns shrink for long schedules so that up to ~18 steps fit a 1400-pixel page.
         static func columnWidth(_ columns: Int) -> Int { max(64, min(88, (1290 - labelWidth) / max(1, columns))) }
@@ -27,12 +26,15 @@ extension HTMLReport {
         let chars = max(6, (w - 10) * 10 / 63)
         let left = Layout.labelWidth, lh = Layout.laneHeight, gap = Layout.laneGap, top = Layout.top
         let secret = model.secret(to: victim)
-        // Buffer lanes: one per core and buffer, as tall as the most regions it ever holds.
+        // Buffer lanes: one per core and buffer, as tall as the most lines it ever needs: every
+        // region it holds is shown whole, a long name wrapped over several lines.
         var bufferLanes: [(core: Int, buffer: Int, height: Int)] = []
         for c in model.cores.indices {
             for b in model.buffers.indices {
-                let most = (0...trace.length).map { trace.state(after: $0).buffers[c][b].map { $0 }.count }.max() ?? 0
-                bufferLanes.append((c, b, 22 + Layout.regionLine * max(1, min(most, Layout.maxRegions))))
+                let most = (0...trace.length).map { k in
+                    trace.state(after: k).buffers[c][b].map { wrap(model.regions[$0].name, chars).count }.reduce(0, +)
+                }.max() ?? 0
+                bufferLanes.append((c, b, 22 + Layout.regionLine * max(1, most)))
             }
         }
         let lanesBottom = top + n * (lh + gap)
@@ -128,13 +130,19 @@ extension HTMLReport {
                     let flushed = old.map { !$0.isEmpty } ?? false
                     s += "<text class=\"region-empty\" x=\"\(x + 6)\" y=\"\(y + 16)\">\(flushed ? "flushed" : "empty")</text>"
                 }
-                for (j, r) in content.prefix(Layout.maxRegions).enumerated() {
+                var line = 0
+                for r in content {
                     var cls = ["region-name"]
                     if secret.contains(r) { cls.append("secret") }
                     if let old, !old.contains(r) { cls.append("new") }
-                    let text = j == Layout.maxRegions - 1 && content.count > Layout.maxRegions
-                        ? "+\(content.count - j) more" : fit(model.regions[r].name, chars + 1)
-                    s += "<text class=\"\(cls.joined(separator: " "))\" x=\"\(x + 6)\" y=\"\(y + 16 + j * Layout.regionLine)\">\(esc(text))</text>"
+                    // One text per region, its name whole (wrapped into tspans), with a tooltip.
+                    let name = model.regions[r].name
+                    s += "<text class=\"\(cls.joined(separator: " "))\" data-region=\"\(esc(name))\" x=\"\(x + 6)\" y=\"\(y + 16 + line * Layout.regionLine)\"><title>\(esc(name))</title>"
+                    for (i, piece) in wrap(name, chars).enumerated() {
+                        s += "<tspan x=\"\(x + 6)\"\(i == 0 ? "" : " dy=\"\(Layout.regionLine)\"")>\(esc(piece))</tspan>"
+                        line += 1
+                    }
+                    s += "</text>"
                 }
                 s += "</g>\n"
             }
@@ -142,7 +150,9 @@ extension HTMLReport {
             y += lane.height + 10
         }
 
-        // Kicks, holds and releases as arrows from the actor to its siblings.
+        // Kicks, holds and releases as arrows from the actor to the siblings the step changed:
+        // a kick made pending, a hold put on, a hold dropped. A kick to a sibling already in
+        // host mode, or a release with nothing held, changes nothing and draws nothing.
         s += "<g class=\"arrows\">\n"
         for k in 1..<max(1, columns) {
             let a = trace.steps[k - 1].action
@@ -154,8 +164,18 @@ extension HTMLReport {
             case .release: kind = "release"
             default: continue
             }
+            let before = trace.state(after: k - 1), after = trace.state(after: k)
+            func holds(_ s: SystemState, _ u: Int) -> Bool { s.threads[t].holds & (1 << UInt64(u)) != 0 }
+            func changed(_ u: Int) -> Bool {
+                let kicked = !before.threads[u].kickPending && after.threads[u].kickPending
+                switch kind {
+                case "kick": return kicked
+                case "hold": return kicked || (!holds(before, u) && holds(after, u))
+                default: return holds(before, u) && !holds(after, u)
+                }
+            }
             let siblings = model.siblings(of: t)
-            for (j, u) in siblings.enumerated() {
+            for (j, u) in siblings.enumerated() where changed(u) {
                 let x = colX(k) + w / 2 + (j - siblings.count / 2) * 8
                 let (y1, y2) = t < u ? (laneY(t) + lh, laneY(u)) : (laneY(t), laneY(u) + lh)
                 let dash = kind == "kick" ? " stroke-dasharray=\"5 3\"" : kind == "release" ? " stroke-dasharray=\"2 3\"" : ""
@@ -187,6 +207,24 @@ extension HTMLReport {
 
     private func fit(_ s: String, _ n: Int) -> String {
         s.count <= n ? s : String(s.prefix(n - 1)) + "…"
+    }
+
+    /// A name cut into lines of at most `n` characters, after an `_` where one is near the
+    /// end of a line; nothing is dropped (the pieces joined are the name).
+    func wrap(_ s: String, _ n: Int) -> [String] {
+        var lines: [String] = []
+        var rest = Substring(s)
+        while rest.count > n {
+            let head = rest.prefix(n)
+            var cut = head.endIndex
+            if let underscore = head.lastIndex(of: "_"), head.distance(from: head.startIndex, to: underscore) >= n / 2 {
+                cut = head.index(after: underscore)
+            }
+            lines.append(String(rest[..<cut]))
+            rest = rest[cut...]
+        }
+        lines.append(String(rest))
+        return lines
     }
 
     /// A few words for what an action did, to fit in a lane cell.

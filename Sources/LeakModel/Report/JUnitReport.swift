@@ -112,13 +112,13 @@ public struct JUnitReport: Sendable {
         let counts = "tests=\"\(cases.count)\" failures=\"\(failures)\" errors=\"\(errors)\" skipped=\"\(skipped)\" time=\"\(Self.time(seconds))\""
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<testsuites name=\"\(tool.name)\" \(counts)>\n"
-        out += "  <testsuite name=\"\(tool.name) check\" \(counts)\(timestamp.map { " timestamp=\"\(Self.escape($0))\"" } ?? "")>\n"
+        out += "  <testsuite name=\"\(tool.name) check\" \(counts)\(timestamp.map { " timestamp=\"\(Self.escapeAttribute($0))\"" } ?? "")>\n"
         out += "    <properties>\n"
-        out += "      <property name=\"leakcheck.version\" value=\"\(Self.escape(tool.version))\"/>\n"
-        out += "      <property name=\"z3.version\" value=\"\(Self.escape(tool.z3Version))\"/>\n"
+        out += "      <property name=\"leakcheck.version\" value=\"\(Self.escapeAttribute(tool.version))\"/>\n"
+        out += "      <property name=\"z3.version\" value=\"\(Self.escapeAttribute(tool.z3Version))\"/>\n"
         out += "    </properties>\n"
         for c in cases {
-            var attributes = "classname=\"\(Self.escape(c.classname))\" name=\"\(Self.escape(c.name))\" time=\"\(Self.time(c.seconds))\" file=\"\(Self.escape(c.file))\""
+            var attributes = "classname=\"\(Self.escapeAttribute(c.classname))\" name=\"\(Self.escapeAttribute(c.name))\" time=\"\(Self.time(c.seconds))\" file=\"\(Self.escapeAttribute(c.file))\""
             if let line = c.line { attributes += " line=\"\(line)\"" }
             switch c.result {
             case .pass(let output):
@@ -131,15 +131,15 @@ public struct JUnitReport: Sendable {
                 }
             case .failure(let message, let text):
                 out += "    <testcase \(attributes)>\n"
-                out += "      <failure message=\"\(Self.escape(message))\" type=\"mismatch\">\(Self.escape(text))</failure>\n"
+                out += "      <failure message=\"\(Self.escapeAttribute(message))\" type=\"mismatch\">\(Self.escape(text))</failure>\n"
                 out += "    </testcase>\n"
             case .error(let message, let text):
                 out += "    <testcase \(attributes)>\n"
-                out += "      <error message=\"\(Self.escape(message))\" type=\"error\">\(Self.escape(text))</error>\n"
+                out += "      <error message=\"\(Self.escapeAttribute(message))\" type=\"error\">\(Self.escape(text))</error>\n"
                 out += "    </testcase>\n"
             case .skipped(let message):
                 out += "    <testcase \(attributes)>\n"
-                out += "      <skipped message=\"\(Self.escape(message))\"/>\n"
+                out += "      <skipped message=\"\(Self.escapeAttribute(message))\"/>\n"
                 out += "    </testcase>\n"
             }
         }
@@ -148,6 +148,13 @@ public struct JUnitReport: Sendable {
     }
 
     static func time(_ s: Double) -> String { String(format: "%.3f", s) }
+
+    /// Text escaped for an XML attribute: as `escape`, with newlines and tabs as character
+    /// references, which attribute-value normalization would otherwise turn into spaces (a
+    /// file name with a newline keeps it).
+    public static func escapeAttribute(_ s: String) -> String {
+        escape(s).replacingOccurrences(of: "\n", with: "&#10;").replacingOccurrences(of: "\t", with: "&#9;")
+    }
 
     /// Text escaped for XML attributes and content; characters XML 1.0 cannot carry are dropped.
     public static func escape(_ s: String) -> String {

@@ -13,7 +13,7 @@ public enum ModelSummary {
     public static func render(_ model: Model) -> String {
         var rows: [Row] = []
 
-        rows.append(.text(model.title.map { "model \"\($0)\"" } ?? "model (untitled)"))
+        rows.append(.text(model.title.map { "model \"\($0.terminalEscaped)\"" } ?? "model (untitled)"))
         rows.append(.blank)
 
         rows.append(.heading("cores"))

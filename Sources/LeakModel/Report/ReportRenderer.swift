@@ -4,7 +4,8 @@ import Foundation
 public struct ReportRenderer: Sendable {
     public init() {}
 
-    /// `Models/asi.leak: leak (corun) in 9 steps [bmc, 0.12 s]: as expected`.
+    /// `Models/asi.leak: leak (corun) in 9 steps [bmc, 0.12 s]: as expected`. Always one line:
+    /// control characters of the path or of a solver's reason are escaped (`terminalEscaped`).
     public func headline(_ report: Checker.Report) -> String {
         let path = report.model.file.path
         var timing = "[\(report.engine), \(Self.seconds(report.seconds))"
@@ -12,7 +13,7 @@ public struct ReportRenderer: Sendable {
             timing += "; \(phase.engine): \(phase.result), \(Self.seconds(phase.seconds))"
         }
         timing += "]"
-        return "\(path): \(verdictPhrase(report)) \(timing): \(expectationPhrase(report))"
+        return "\(path): \(verdictPhrase(report)) \(timing): \(expectationPhrase(report))".terminalEscaped
     }
 
     /// The verdict in words, e.g. "leak (corun) in 9 steps" or "safe: proved for all schedules (...)".
@@ -40,8 +41,10 @@ public struct ReportRenderer: Sendable {
         case .noFindingWithin(let bound):
             return "no finding within \(bound) steps; not proved for longer schedules"
         case .unknown(let reason, let completed):
-            let done = completed ?? -1
-            let reached = done >= 0 ? "no finding within \(done) step\(done == 1 ? "" : "s")" : "no bound completed"
+            guard let done = completed, done >= 0 else {
+                return "unknown: no bound completed; stopped after \(Self.seconds(report.seconds)) (\(reason))"
+            }
+            let reached = "no finding within \(done) step\(done == 1 ? "" : "s")"
             return "unknown: \(reached); stopped at bound \(done + 1) after \(Self.seconds(report.seconds)) (\(reason))"
         }
     }

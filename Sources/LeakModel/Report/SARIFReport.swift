@@ -316,7 +316,7 @@ public struct SARIFReport: Sendable {
             }
             m.append(.init("codeFlows", .array([codeFlow(trace, model, program, causes, artifact: artifact)])))
             m.append(.init("partialFingerprints", .obj([
-                "leakcheckFinding/v1": .string(String(SHA256.hex(Array("\(file.path)|\(JSONReport.checkName(trace.finding.check, model))|\(trace.finding)".utf8)).prefix(32))),
+                "leakcheckFinding/v1": .string(String(SHA256.hex(Array("\(fingerprintPath(file.path))|\(JSONReport.checkName(trace.finding.check, model))|\(trace.finding)".utf8)).prefix(32))),
             ])))
             if r.expectation == .met, let e = model.expect {
                 m.append(.init("suppressions", .array([.obj([
@@ -423,6 +423,29 @@ public struct SARIFReport: Sendable {
     }
 
     // MARK: Locations
+
+    /// The path that goes into `partialFingerprints`: the file's real path relative to the
+    /// root of the repository holding it (the nearest folder up with a `.git`), else relative
+    /// to `baseDirectory` when the file is inside it, else the real absolute path. So
+    /// `./Models/x.leak`, `Models/x.leak`, an absolute path or a run from another folder of
+    /// the repository all give the same fingerprint.
+    func fingerprintPath(_ path: String) -> String {
+        let base = baseDirectory.resolvingSymlinksInPath().standardizedFileURL
+        let file = URL(fileURLWithPath: path, relativeTo: base).standardizedFileURL.resolvingSymlinksInPath()
+        let components = file.pathComponents
+        var folder = file.deletingLastPathComponent()
+        while folder.pathComponents.count > 1 {
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent(".git").path) {
+                return components.dropFirst(folder.pathComponents.count).joined(separator: "/")
+            }
+            folder = folder.deletingLastPathComponent()
+        }
+        let baseComponents = base.pathComponents
+        if components.count > baseComponents.count, Array(components.prefix(baseComponents.count)) == baseComponents {
+            return components.dropFirst(baseComponents.count).joined(separator: "/")
+        }
+        return file.path
+    }
 
     func artifactLocation(_ path: String, index: Int?) -> JSONValue {
         var m: [JSONValue.Member]

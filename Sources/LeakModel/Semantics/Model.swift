@@ -226,6 +226,11 @@ extension Model {
         public var value: Int
         public var span: SourceSpan
         public init(value: Int, span: SourceSpan) { self.value = value; self.span = span }
+
+        /// The bounds a model may state, and the only ones every command accepts (`--bound`
+        /// of check, explain, report and export; `generate --bound`): a bound is the longest
+        /// schedule explored, and a schedule of 0 steps never runs a guest.
+        public static let validRange = 1...1000
     }
 
     /// The verdict a model states with `expect`.

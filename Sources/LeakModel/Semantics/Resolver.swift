@@ -223,11 +223,11 @@ struct Resolver {
             // The range is checked even on a second `bound`, so both mistakes show at once.
             var valid = false
             if let value {
-                if value < 1 {
-                    sink.error(DiagnosticCode.badBound, "bound must be at least 1, found \(value)", at: valueSpan,
+                if value < Model.Bound.validRange.lowerBound {
+                    sink.error(DiagnosticCode.badBound, "bound must be at least \(Model.Bound.validRange.lowerBound), found \(value)", at: valueSpan,
                                help: "the bound is the longest schedule explored, in steps")
-                } else if value > 1000 {
-                    sink.error(DiagnosticCode.badBound, "bound \(value) is too large (at most 1000)", at: valueSpan)
+                } else if value > Model.Bound.validRange.upperBound {
+                    sink.error(DiagnosticCode.badBound, "bound \(value) is too large (at most \(Model.Bound.validRange.upperBound))", at: valueSpan)
                 } else {
                     valid = true
                 }
@@ -254,19 +254,19 @@ struct Resolver {
     private mutating func checkPresence() -> Bool {
         let at = title?.1 ?? SourceSpan(start: 0, end: 0)
         if cores.isEmpty {
-            sink.error(DiagnosticCode.missingDeclaration, "model declares no core", at: at,
+            sink.fileError(DiagnosticCode.missingDeclaration, "model declares no core", at: at,
                        help: "declare the hardware, e.g. 'core c0 { t0 t1 }'")
         }
         if guests.isEmpty {
-            sink.error(DiagnosticCode.missingDeclaration, "model declares no guest", at: at,
+            sink.fileError(DiagnosticCode.missingDeclaration, "model declares no guest", at: at,
                        help: "declare one, e.g. 'guest vm1'")
         }
         if tableSyntax.isEmpty {
-            sink.error(DiagnosticCode.missingDeclaration, "model declares no table", at: at,
+            sink.fileError(DiagnosticCode.missingDeclaration, "model declares no table", at: at,
                        help: "declare one, e.g. 'table kernel maps all'")
         }
         if !sawCheck {
-            sink.error(DiagnosticCode.missingCheck, "model has no check", at: at,
+            sink.fileError(DiagnosticCode.missingCheck, "model has no check", at: at,
                        help: "add 'check corun', 'check residue BUFFER', 'check crash' or 'check deadlock'")
         }
         let copies = max(guests.count, 1)

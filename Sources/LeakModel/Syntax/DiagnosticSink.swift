@@ -8,6 +8,10 @@ final class DiagnosticSink {
     /// How many errors (and, separately, warnings) are kept.
     let limit: Int
     private var recorded: [Diagnostic] = []
+    /// Indices in `recorded` of file-level diagnostics (E022, E023: "model declares no core"):
+    /// they have no place of their own and are often consequences of an earlier syntax error,
+    /// so they come after every diagnostic with a real position.
+    private var fileLevel: Set<Int> = []
     private(set) var errorCount = 0
     private var warningCount = 0
     private var droppedWarnings = 0
@@ -36,18 +40,27 @@ final class DiagnosticSink {
         emit(Diagnostic(code: code, severity: .error, message: message, span: span, notes: notes, help: help))
     }
 
+    /// An error about the file as a whole (`span` only says where to point, e.g. the title):
+    /// listed after the positioned diagnostics, so that the first real error comes first.
+    func fileError(_ code: String, _ message: String, at span: SourceSpan, help: String? = nil) {
+        let before = recorded.count
+        error(code, message, at: span, help: help)
+        if recorded.count > before { fileLevel.insert(before) }
+    }
+
     func warning(_ code: String, _ message: String, at span: SourceSpan,
                  notes: [Diagnostic.Note] = [], help: String? = nil) {
         emit(Diagnostic(code: code, severity: .warning, message: message, span: span, notes: notes, help: help))
     }
 
     /// The diagnostics sorted by start offset (stable: equal offsets keep the order they were
-    /// reported in), followed by a note when some were dropped.
+    /// reported in), then the file-level ones in the order reported, followed by a note when
+    /// some were dropped.
     func finish(endOfFile: Int) -> [Diagnostic] {
         // Sort indices with the index as tie-breaker: `sort` is not documented as stable.
-        let order = recorded.indices.sorted {
+        let order = recorded.indices.filter { !fileLevel.contains($0) }.sorted {
             (recorded[$0].span.start, $0) < (recorded[$1].span.start, $1)
-        }
+        } + recorded.indices.filter { fileLevel.contains($0) }
         var result = order.map { recorded[$0] }
         let end = SourceSpan(start: endOfFile, end: endOfFile)
         if errorCount >= limit {
