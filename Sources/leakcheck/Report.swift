@@ -148,7 +148,8 @@ extension LeakCheck {
                 _ = failed
                 throw ExitCode(ExitStatus.modelError.rawValue)
             }
-            let checker = engineOptions.checker()
+            let interrupt = Interrupt()
+            let checker = engineOptions.checker(cancellation: interrupt.cancellation)
             let progress = Progress()
             let entry = LeakCheck.checkEntry(model, checker, progress: progress)
             guard case .checked(let report) = entry else { throw ExitCode(ExitStatus.internalError.rawValue) }
@@ -167,6 +168,7 @@ extension LeakCheck {
             let file = output == "-" ? nil : output
             try Output.emit(html, to: file)
             if let file { Output.error("\(ReportRenderer().headline(report))\nwrote \(file)") }
+            try interrupt.exitIfInterrupted()
             throw ExitCode(LeakCheck.status(of: [entry]).rawValue)
         }
     }

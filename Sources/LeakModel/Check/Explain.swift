@@ -97,6 +97,10 @@ public struct Explainer: Sendable {
         func run(_ c: Candidate, judge: (Checker.Report) -> (String, String)) -> Row {
             progress?(index, total, c.text)
             index += 1
+            if checker.options.cancellation?.isCancelled == true {
+                // Ctrl-C: the rest is not checked (each check would stop at once anyway).
+                return Row(candidate: c, report: nil, error: nil, judgement: "not checked (interrupted)", status: "unknown")
+            }
             do {
                 let report = try checker.check(Self.apply(c.edit, to: model))
                 let (status, text) = judge(report)
