@@ -23,6 +23,8 @@ public struct Checker: Sendable {
         public var engine: Engine
         /// States the explicit engine may visit before it gives up.
         public var stateLimit: Int
+        /// Memory the explicit engine's stored states may take (estimated) before it gives up.
+        public var memoryBudget: MemoryBudget = .defaultBudget
         /// When the whole run must stop (the verdict is then unknown, with how far it got).
         public var deadline: DispatchTime?
         /// Cancelled from elsewhere (Ctrl-C): the verdict is then unknown.
@@ -146,7 +148,17 @@ public struct Checker: Sendable {
 
     /// Checks a model with the configured engines.
     public func check(_ model: Model) throws -> Report {
-        var report = try decide(model)
+        var report: Report
+        do {
+            report = try decide(model)
+        } catch let error as Z3Error where error.code == .memoryOut {
+            // A resource limit, not a bug: undecided, and says which limit.
+            let limit = Z3Context.memoryLimit.map { " (Z3's memory limit is \($0) MB, --memory)" } ?? ""
+            report = Report(model: model, outcome: .unknown(reason: "Z3 ran out of memory\(limit): \(error.message)",
+                                                            completedBound: nil),
+                            engine: "z3", bound: options.bound ?? model.bound?.value ?? Self.defaultBound, seconds: 0,
+                            guestRuns: nil)
+        }
         if !options.coverage {
             report.coverage = nil
         } else if report.coverage == nil {
@@ -155,11 +167,11 @@ public struct Checker: Sendable {
                 // The product of the cores is far larger than its parts: visit each kind of
                 // core on its own.
                 let parts = CoreDecomposition.classes(of: model).representatives.map {
-                    Coverage(model: CoreDecomposition.subModel(model, core: $0), stateLimit: limit, stopReason: stopReason)
+                    Coverage(model: CoreDecomposition.subModel(model, core: $0), stateLimit: limit, memoryBudget: options.memoryBudget, stopReason: stopReason)
                 }
                 report.coverage = Coverage(merging: parts)
             } else {
-                report.coverage = Coverage(model: model, stateLimit: limit, stopReason: stopReason)
+                report.coverage = Coverage(model: model, stateLimit: limit, memoryBudget: options.memoryBudget, stopReason: stopReason)
             }
         }
         return report
@@ -242,7 +254,7 @@ public struct Checker: Sendable {
         switch options.engine {
         case .explicit:
             let ((outcome, stats), seconds) = Self.timed {
-                ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil, stopReason: stop)
+                ExplicitChecker(model: model, stateLimit: options.stateLimit, memoryBudget: options.memoryBudget).check(bound: nil, stopReason: stop)
             }
             return explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
         case .bmc, .auto, .kinduction, .spacer:
@@ -259,7 +271,7 @@ public struct Checker: Sendable {
                 // The explicit engine proves the model when it has few enough reachable states
                 // (the probe already tried with fewer).
                 let ((proof, stats), seconds) = Self.timed {
-                    ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil, stopReason: stop)
+                    ExplicitChecker(model: model, stateLimit: options.stateLimit, memoryBudget: options.memoryBudget).check(bound: nil, stopReason: stop)
                 }
                 switch proof {
                 case .finding(let t) where t.length <= bound:
@@ -336,7 +348,7 @@ public struct Checker: Sendable {
     private func probe(_ model: Model, bound: Int, stop: @escaping () -> String?) throws -> Report? {
         let limit = min(options.stateLimit, Self.probeStateLimit)
         let ((outcome, stats), seconds) = Self.timed {
-            ExplicitChecker(model: model, stateLimit: limit).check(bound: nil, stopReason: stop)
+            ExplicitChecker(model: model, stateLimit: limit, memoryBudget: options.memoryBudget).check(bound: nil, stopReason: stop)
         }
         switch outcome {
         case .proved:
@@ -365,7 +377,7 @@ public struct Checker: Sendable {
                 throw BMCChecker.InternalError(description:
                     "engines disagree: the explicit engine finds a \(t.finding.check.verdictKind.rawValue) in \(t.length) steps, bounded model checking \(smt.verdictWord) within \(searchTo)")
             }
-        case .unknown(let reason, _) where !reason.hasPrefix("state limit"):
+        case .unknown(let reason, _) where !reason.hasPrefix("state limit") && !reason.hasPrefix("memory budget"):
             // Stopped by the time limit or Ctrl-C: what it established is the answer.
             return explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
         case .unknown, .noFindingWithin:

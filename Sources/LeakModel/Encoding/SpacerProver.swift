@@ -54,7 +54,8 @@ public final class SpacerProver: @unchecked Sendable {
             } catch let error as Z3Error {
                 return .fails("its formula does not parse: \(error.message)")
             }
-            let frame = try InductionFrame(model: self.model, program: self.program, context: ctx)
+            let frame = try InductionFrame(model: self.model, program: self.program, context: ctx,
+                                           stopReason: { stoppedBy.value })
             let candidate = try ctx.and(assertions)
             let known = Set(frame.vars)
             let (constants, others) = try ctx.symbols(of: candidate)
@@ -103,6 +104,8 @@ public final class SpacerProver: @unchecked Sendable {
                 // An interrupt may surface as a Z3 "canceled" error rather than an unknown.
                 if let reason = stoppedBy.value { return stopped(reason) }
                 throw error
+            } catch let error as Encoder.Stopped {
+                return stopped(error.reason)
             }
         }
         guard let cancellation else { return try run() }
@@ -118,7 +121,7 @@ public final class SpacerProver: @unchecked Sendable {
 
     private func run(stoppedBy: StopReason) throws -> Result {
         let ctx = context
-        let frame = try InductionFrame(model: model, program: program, context: ctx)
+        let frame = try InductionFrame(model: model, program: program, context: ctx, stopReason: { stoppedBy.value })
         let vars = frame.vars, next = frame.next
 
         let inv = try ctx.function("Inv", domain: try vars.map { try $0.sort }, range: ctx.boolSort())
