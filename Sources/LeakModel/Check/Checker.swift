@@ -42,6 +42,10 @@ public struct Checker: Sendable {
         /// Check each core of a multi-core model on its own (`CoreDecomposition`); false
         /// explores the product of the cores as one, as differential tests do.
         public var decomposeCores = true
+        /// Check a model with more interchangeable guests than a finding can need on a model
+        /// that keeps only that many (`SymmetryReduction`); false checks every guest, as the
+        /// differential test of the reduction does.
+        public var symmetry = true
         public init(bound: Int? = nil, engine: Engine = .auto, stateLimit: Int = 500_000,
                     deadline: DispatchTime? = nil, cancellation: Cancellation? = nil,
                     certificate: String? = nil, wantsCertificate: Bool = false,
@@ -148,6 +152,15 @@ public struct Checker: Sendable {
 
     /// Checks a model with the configured engines.
     public func check(_ model: Model) throws -> Report {
+        if options.symmetry, let reduction = SymmetryReduction(model) {
+            var inner = self
+            inner.options.symmetry = false
+            var report = try inner.check(reduction.reduced)
+            report.model = model
+            if case .finding(let trace) = report.outcome { report.outcome = .finding(try reduction.lift(trace)) }
+            report.otherPhases.insert(Phase(engine: "symmetry", seconds: 0, result: reduction.summary), at: 0)
+            return report
+        }
         var report: Report
         do {
             report = try decide(model)
