@@ -24,6 +24,9 @@ public struct GuestSymmetry: Sendable {
 
     public let classes: [GuestClass]
 
+    /// Given classes (tests use it to check that keeping fewer guests is caught).
+    init(classes: [GuestClass]) { self.classes = classes }
+
     /// The classes of `model` (only classes of two or more guests).
     public init(model: Model) {
         let perGuestTables = model.tableDecls.contains(where: \.perGuest)
