@@ -80,10 +80,11 @@ struct AdversarialInputTests {
 
     @Test func sigtermIsLikeCtrlC() throws {
         let dir = try TemporaryDirectory()
-        try writeSlowModel(in: dir)
-        let r = try leakcheck(["check", "-q", "slow.leak"], in: dir.url, interruptAfter: 2, signal: SIGTERM)
+        try dir.write("wide.leak", Self.wideEither(4000))
+        let r = try leakcheck(["check", "-q", "wide.leak"], in: dir.url, interruptAfter: 3, signal: SIGTERM)
         #expect(r.status == 130, "\(r)")
-        #expect(r.stdout.contains("slow.leak: unknown"), "\(r)")
+        #expect((r.secondsAfterSignal ?? 0) < 20, "\(r)")
+        #expect(r.stdout.contains("wide.leak: unknown"), "\(r)")
         #expect(r.stdout.contains("(interrupted)"), "\(r)")
         #expect(r.stderr.contains("leakcheck: interrupted"), "\(r)")
     }
@@ -97,8 +98,8 @@ struct AdversarialInputTests {
 
     @Test func reportExits130OnCtrlC() throws {
         let dir = try TemporaryDirectory()
-        try writeSlowModel(in: dir)
-        let r = try leakcheck(["report", "slow.leak", "-o", "r.html"], in: dir.url, interruptAfter: 2)
+        try dir.write("wide.leak", Self.wideEither(4000))
+        let r = try leakcheck(["report", "wide.leak", "-o", "r.html"], in: dir.url, interruptAfter: 3)
         #expect(r.status == 130, "\(r)")
         #expect((r.secondsAfterSignal ?? 0) < 20, "\(r)")
         #expect(FileManager.default.fileExists(atPath: dir.path("r.html")), "what was found so far is written")
