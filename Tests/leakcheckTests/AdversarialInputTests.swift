@@ -46,7 +46,7 @@ struct AdversarialInputTests {
         // Before: no answer after 53 s, 12 GB.
         #expect(Date().timeIntervalSince(start) < 40, "\(r)")
         #expect(r.status == Documented.undecided, "\(r)")
-        #expect(r.stdout.contains("(timeout)"), "\(r)")
+        #expect(r.stdout.contains("(timeout; the model is large: 4007 statements)"), "\(r)")
     }
 
     @Test func ctrlCStopsTheExplicitEngineInsideALayer() throws {
@@ -54,7 +54,7 @@ struct AdversarialInputTests {
         try dir.write("wide.leak", Self.wideEither(4000))
         let r = try leakcheck(["check", "-q", "--engine", "explicit", "wide.leak"], in: dir.url, interruptAfter: 3)
         #expect(r.status == 130, "\(r)")
-        #expect(r.stdout.contains("(interrupted)"), "\(r)")
+        #expect(r.stdout.contains("(interrupted"), "\(r)")
         #expect((r.secondsAfterSignal ?? 0) < 20, "\(r)")
     }
 
@@ -85,7 +85,7 @@ struct AdversarialInputTests {
         #expect(r.status == 130, "\(r)")
         #expect((r.secondsAfterSignal ?? 0) < 20, "\(r)")
         #expect(r.stdout.contains("wide.leak: unknown"), "\(r)")
-        #expect(r.stdout.contains("(interrupted)"), "\(r)")
+        #expect(r.stdout.contains("(interrupted"), "\(r)")
         #expect(r.stderr.contains("leakcheck: interrupted"), "\(r)")
     }
 

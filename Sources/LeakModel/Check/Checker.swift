@@ -187,7 +187,24 @@ public struct Checker: Sendable {
                 report.coverage = Coverage(model: model, stateLimit: limit, memoryBudget: options.memoryBudget, stopReason: stopReason)
             }
         }
+        // An undecided run on a large model says how large, so that "too large" is told
+        // apart from "too slow a machine".
+        if case .unknown(let reason, let bound) = report.outcome, let size = Self.largeModelSize(model) {
+            report.outcome = .unknown(reason: "\(reason); the model is large: \(size)", completedBound: bound)
+        }
         return report
+    }
+
+    /// What makes a model large ("300 guests told apart, 903 concrete regions, 302 tables"),
+    /// or nil for a model of ordinary size. Guests are counted after the symmetry reduction.
+    static func largeModelSize(_ model: Model) -> String? {
+        let program = Program(model)
+        var parts: [String] = []
+        if model.guests.count > 16 { parts.append("\(model.guests.count) guests told apart") }
+        if model.regions.count > 256 { parts.append("\(model.regions.count) concrete regions") }
+        if model.tables.count > 64 { parts.append("\(model.tables.count) concrete tables") }
+        if program.instructions.count > 1000 { parts.append("\(program.instructions.count) statements") }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 
     /// The report of an explicit search, with its coverage when it explored every reachable
