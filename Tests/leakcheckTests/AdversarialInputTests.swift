@@ -90,7 +90,9 @@ struct AdversarialInputTests {
     }
 
     @Test func explainStopsOnCtrlC() throws {
-        let r = try leakcheck(["explain", "Models/asi-release-early.leak"], interruptAfter: 3)
+        let dir = try TemporaryDirectory()
+        try dir.write("wide.leak", Self.wideEither(4000))
+        let r = try leakcheck(["explain", "wide.leak"], in: dir.url, interruptAfter: 3)
         #expect(r.status == 130, "\(r)")
         #expect((r.secondsAfterSignal ?? 0) < 20, "\(r)")
         #expect(r.stderr.contains("leakcheck: interrupted"), "\(r)")

@@ -363,8 +363,11 @@ extension Explainer.Explanation {
             }
             out += TextTable.render(rows)
             let fixes = additions.filter { $0.status == "fixes" || $0.status == "fixesBounded" }
-            out += "\n" + (fixes.isEmpty ? "no single addition of the catalogue removes the finding"
-                          : "\(fixes.count) of \(additions.count) single additions remove the finding") + "\n"
+            let unchecked = additions.filter { $0.status == "unknown" }.count
+            out += "\n" + (fixes.isEmpty && unchecked > 0
+                            ? "no single addition of those checked removes the finding (\(unchecked) undecided or not checked)"
+                            : fixes.isEmpty ? "no single addition of the catalogue removes the finding"
+                            : "\(fixes.count) of \(additions.count) single additions remove the finding") + "\n"
         }
         _ = model
         return out
