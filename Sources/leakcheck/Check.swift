@@ -179,19 +179,31 @@ struct Tally {
     }
 }
 
-/// Ctrl-C: the signal is taken by a dispatch source (not in a signal handler), which cancels
-/// the check; cancelling interrupts Z3 (`Z3_interrupt` is safe from another thread).
+/// Ctrl-C (SIGINT) and SIGTERM: each signal is taken by a dispatch source (not in a signal
+/// handler), which cancels the check; cancelling interrupts Z3 (`Z3_interrupt` is safe from
+/// another thread). Both end the run the same way: what was found so far is printed and the
+/// exit status is 130.
 final class Interrupt {
     let cancellation = Cancellation()
-    private let source: DispatchSourceSignal
+    private let sources: [DispatchSourceSignal]
 
     init() {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         let cancellation = self.cancellation
-        source.setEventHandler { cancellation.cancel() }
-        source.resume()
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { cancellation.cancel() }
+            source.resume()
+            return source
+        }
     }
 
-    deinit { source.cancel() }
+    /// Ends the run with status 130 when a signal arrived, after saying so on stderr.
+    func exitIfInterrupted() throws {
+        guard cancellation.isCancelled else { return }
+        Output.error("leakcheck: interrupted")
+        throw ExitCode(ExitStatus.interrupted.rawValue)
+    }
+
+    deinit { for source in sources { source.cancel() } }
 }

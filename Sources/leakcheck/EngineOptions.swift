@@ -16,7 +16,7 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Stop the whole run after this many seconds; the verdict is then unknown (exit 3).")
     var timeout: Double?
 
-    @Option(help: "Z3's memory limit in megabytes; a query that needs more gives unknown (exit 3).")
+    @Option(help: "Memory limit in megabytes, for Z3 and for the states the explicit engine holds (default: half the machine's memory, at most 8 GB, for the explicit engine); over it the verdict is unknown (exit 3).")
     var memory: Int?
 
     func validate() throws {
@@ -35,8 +35,10 @@ struct EngineOptions: ParsableArguments {
     func checker(cancellation: Cancellation? = nil, wantsCertificate: Bool = false) -> Checker {
         if let memory { Z3Context.setMemoryLimit(megabytes: memory) }
         let deadline = timeout.map { DispatchTime.now() + .nanoseconds(Int($0 * 1e9)) }
-        return Checker(options: .init(bound: bound, engine: Checker.Engine(rawValue: engine)!, stateLimit: stateLimit,
-                                      deadline: deadline, cancellation: cancellation,
-                                      wantsCertificate: wantsCertificate))
+        var checker = Checker(options: .init(bound: bound, engine: Checker.Engine(rawValue: engine)!, stateLimit: stateLimit,
+                                             deadline: deadline, cancellation: cancellation,
+                                             wantsCertificate: wantsCertificate))
+        if let memory { checker.options.memoryBudget = MemoryBudget(megabytes: memory) }
+        return checker
     }
 }

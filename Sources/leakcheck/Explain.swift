@@ -42,7 +42,8 @@ extension LeakCheck {
 
         func run() throws {
             guard let model = ModelFiles.load(path) else { throw ExitCode(ExitStatus.modelError.rawValue) }
-            let checker = engineOptions.checker()
+            let interrupt = Interrupt()
+            let checker = engineOptions.checker(cancellation: interrupt.cancellation)
             let progress = Progress()
             let explanation: Explainer.Explanation
             do {
@@ -60,6 +61,7 @@ extension LeakCheck {
             } else {
                 print(explanation.renderText(), terminator: "")
             }
+            try interrupt.exitIfInterrupted()
             throw ExitCode(LeakCheck.status(of: [.checked(explanation.baseline)]).rawValue)
         }
     }

@@ -82,7 +82,7 @@ enum ExitStatus: Int32 {
     case unknown = 3
     /// An internal error: an engine produced a schedule the semantics does not allow.
     case internalError = 4
-    /// Interrupted by Ctrl-C (the partial result is printed).
+    /// Interrupted by Ctrl-C or SIGTERM (the partial result is printed).
     case interrupted = 130
 
     static let table = """
@@ -93,7 +93,7 @@ enum ExitStatus: Int32 {
           3  undecided: the solver gave up or timed out, or expect safe was
              not proved
           4  internal error in leakcheck (please report it with the model)
-          130  interrupted by Ctrl-C (what was found so far is printed)
+          130  interrupted by Ctrl-C or SIGTERM (what was found so far is printed)
         With several files the most serious status wins: 4, 2, 1, then 3.
         """
 

@@ -154,7 +154,8 @@ extension LeakCheck {
                 _ = failed
                 throw ExitCode(ExitStatus.modelError.rawValue)
             }
-            let checker = engineOptions.checker()
+            let interrupt = Interrupt()
+            let checker = engineOptions.checker(cancellation: interrupt.cancellation)
             let progress = Progress()
             let entry = LeakCheck.checkEntry(model, checker, progress: progress)
             guard case .checked(let report) = entry else { throw ExitCode(ExitStatus.internalError.rawValue) }
@@ -177,6 +178,7 @@ extension LeakCheck {
                 Output.error(ReportRenderer().headline(report))
                 Output.error("wrote \(file)")
             }
+            try interrupt.exitIfInterrupted()
             throw ExitCode(LeakCheck.status(of: [entry]).rawValue)
         }
     }

@@ -42,6 +42,8 @@ struct RunResult: CustomStringConvertible {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// With `interruptAfter`: seconds from the signal to the exit.
+    var secondsAfterSignal: Double? = nil
 
     var stdoutLines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLastIfEmpty() }
     var stderrLines: [String] { stderr.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).dropLastIfEmpty() }
@@ -64,8 +66,10 @@ struct BinaryNotFound: Error, CustomStringConvertible {
 /// Runs `leakcheck ARGS` in `directory` (default: the package root, so `Models/x.leak` paths
 /// work), with colour off. Output goes through temporary files, so a large output cannot
 /// block the child on a full pipe.
-/// With `interruptAfter`, the run gets SIGINT (as from Ctrl-C) after that many seconds.
-func leakcheck(_ arguments: [String], in directory: URL = packageRoot, interruptAfter: Double? = nil) throws -> RunResult {
+/// With `interruptAfter`, the run gets `signal` (SIGINT by default, as from Ctrl-C) after that
+/// many seconds; `secondsAfterSignal` is then how long it took to exit.
+func leakcheck(_ arguments: [String], in directory: URL = packageRoot, interruptAfter: Double? = nil,
+               signal: Int32 = SIGINT) throws -> RunResult {
     guard let binary = leakcheckBinary else { throw BinaryNotFound() }
     let scratch = try TemporaryDirectory()
     let outURL = scratch.url.appendingPathComponent("stdout")
@@ -89,14 +93,17 @@ func leakcheck(_ arguments: [String], in directory: URL = packageRoot, interrupt
     try process.run()
     if let interruptAfter {
         Thread.sleep(forTimeInterval: interruptAfter)
-        process.interrupt()
+        if process.isRunning { kill(process.processIdentifier, signal) }
     }
+    let signalled = Date()
     process.waitUntilExit()
+    let afterSignal = interruptAfter == nil ? nil : Date().timeIntervalSince(signalled)
 
     let stdout = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
     let stderr = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
     let status = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
-    return RunResult(arguments: arguments, status: status, stdout: stdout, stderr: stderr)
+    return RunResult(arguments: arguments, status: status, stdout: stdout, stderr: stderr,
+                     secondsAfterSignal: afterSignal)
 }
 
 /// A fresh temporary directory, removed when the value goes away.

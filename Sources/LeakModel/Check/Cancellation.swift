@@ -12,6 +12,16 @@ public final class Cancellation: @unchecked Sendable {
 
     public var isCancelled: Bool { lock.withLock { cancelled } }
 
+    /// Why a run must stop now, if it must: "interrupted" once `cancellation` is cancelled,
+    /// "timeout" once `deadline` has passed, else nil. Engines poll it in their inner loops.
+    public static func stopReason(deadline: DispatchTime?, cancellation: Cancellation?) -> () -> String? {
+        {
+            if cancellation?.isCancelled == true { return "interrupted" }
+            if let deadline, DispatchTime.now() >= deadline { return "timeout" }
+            return nil
+        }
+    }
+
     /// Cancels, and runs every registered handler once (on the calling thread).
     public func cancel() {
         let toRun: [@Sendable () -> Void] = lock.withLock {

@@ -23,6 +23,8 @@ public struct Checker: Sendable {
         public var engine: Engine
         /// States the explicit engine may visit before it gives up.
         public var stateLimit: Int
+        /// Memory the explicit engine's stored states may take (estimated) before it gives up.
+        public var memoryBudget: MemoryBudget = .defaultBudget
         /// When the whole run must stop (the verdict is then unknown, with how far it got).
         public var deadline: DispatchTime?
         /// Cancelled from elsewhere (Ctrl-C): the verdict is then unknown.
@@ -40,6 +42,10 @@ public struct Checker: Sendable {
         /// Check each core of a multi-core model on its own (`CoreDecomposition`); false
         /// explores the product of the cores as one, as differential tests do.
         public var decomposeCores = true
+        /// Check a model with more interchangeable guests than a finding can need on a model
+        /// that keeps only that many (`SymmetryReduction`); false checks every guest, as the
+        /// differential test of the reduction does.
+        public var symmetry = true
         public init(bound: Int? = nil, engine: Engine = .auto, stateLimit: Int = 500_000,
                     deadline: DispatchTime? = nil, cancellation: Cancellation? = nil,
                     certificate: String? = nil, wantsCertificate: Bool = false,
@@ -149,7 +155,26 @@ public struct Checker: Sendable {
 
     /// Checks a model with the configured engines.
     public func check(_ model: Model) throws -> Report {
-        var report = try decide(model)
+        if options.symmetry, let reduction = SymmetryReduction(model) {
+            var inner = self
+            inner.options.symmetry = false
+            var report = try inner.check(reduction.reduced)
+            report.model = model
+            if case .finding(let trace) = report.outcome { report.outcome = .finding(try reduction.lift(trace)) }
+            report.otherPhases.insert(Phase(engine: "symmetry", seconds: 0, result: reduction.summary), at: 0)
+            return report
+        }
+        var report: Report
+        do {
+            report = try decide(model)
+        } catch let error as Z3Error where error.code == .memoryOut {
+            // A resource limit, not a bug: undecided, and says which limit.
+            let limit = Z3Context.memoryLimit.map { " (Z3's memory limit is \($0) MB, --memory)" } ?? ""
+            report = Report(model: model, outcome: .unknown(reason: "Z3 ran out of memory\(limit): \(error.message)",
+                                                            completedBound: nil),
+                            engine: "z3", bound: options.bound ?? model.bound?.value ?? Self.defaultBound, seconds: 0,
+                            guestRuns: nil)
+        }
         if case .unknown(let reason, let completed?) = report.outcome, completed < 0 {
             // An engine stopped before its first bound (BMC's "k - 1" at k = 0): nothing was
             // completed, which no output may print as "within -1 steps".
@@ -164,17 +189,35 @@ public struct Checker: Sendable {
                     // The product of the cores is far larger than its parts: visit each kind of
                     // core on its own.
                     let parts = CoreDecomposition.classes(of: model).representatives.map {
-                        Coverage(model: CoreDecomposition.subModel(model, core: $0), stateLimit: limit, stopReason: stopReason)
+                        Coverage(model: CoreDecomposition.subModel(model, core: $0), stateLimit: limit,
+                                 memoryBudget: options.memoryBudget, stopReason: stopReason)
                     }
                     return Coverage(merging: parts)
                 }
-                return Coverage(model: model, stateLimit: limit, stopReason: stopReason)
+                return Coverage(model: model, stateLimit: limit, memoryBudget: options.memoryBudget, stopReason: stopReason)
             }
             report.coverage = coverage
             // The verdict line's time covers every phase that ran, this visit included.
             report.otherPhases.append(Phase(engine: "coverage", seconds: seconds, result: "\(coverage.states) states"))
         }
+        // An undecided run on a large model says how large, so that "too large" is told
+        // apart from "too slow a machine".
+        if case .unknown(let reason, let bound) = report.outcome, let size = Self.largeModelSize(model) {
+            report.outcome = .unknown(reason: "\(reason); the model is large: \(size)", completedBound: bound)
+        }
         return report
+    }
+
+    /// What makes a model large ("300 guests told apart, 903 concrete regions, 302 tables"),
+    /// or nil for a model of ordinary size. Guests are counted after the symmetry reduction.
+    static func largeModelSize(_ model: Model) -> String? {
+        let program = Program(model)
+        var parts: [String] = []
+        if model.guests.count > 16 { parts.append("\(model.guests.count) guests told apart") }
+        if model.regions.count > 256 { parts.append("\(model.regions.count) concrete regions") }
+        if model.tables.count > 64 { parts.append("\(model.tables.count) concrete tables") }
+        if program.instructions.count > 1000 { parts.append("\(program.instructions.count) statements") }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 
     /// The report of an explicit search, with its coverage when it explored every reachable
@@ -255,7 +298,7 @@ public struct Checker: Sendable {
         switch options.engine {
         case .explicit:
             let ((outcome, stats), seconds) = Self.timed {
-                ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil, stopReason: stop)
+                ExplicitChecker(model: model, stateLimit: options.stateLimit, memoryBudget: options.memoryBudget).check(bound: nil, stopReason: stop)
             }
             return explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
         case .bmc, .auto, .kinduction, .spacer:
@@ -272,7 +315,7 @@ public struct Checker: Sendable {
                 // The explicit engine proves the model when it has few enough reachable states
                 // (the probe already tried with fewer).
                 let ((proof, stats), seconds) = Self.timed {
-                    ExplicitChecker(model: model, stateLimit: options.stateLimit).check(bound: nil, stopReason: stop)
+                    ExplicitChecker(model: model, stateLimit: options.stateLimit, memoryBudget: options.memoryBudget).check(bound: nil, stopReason: stop)
                 }
                 switch proof {
                 case .finding(let t) where t.length <= bound:
@@ -351,7 +394,7 @@ public struct Checker: Sendable {
     private func probe(_ model: Model, bound: Int, stop: @escaping () -> String?) throws -> Report? {
         let limit = min(options.stateLimit, Self.probeStateLimit)
         let ((outcome, stats), seconds) = Self.timed {
-            ExplicitChecker(model: model, stateLimit: limit).check(bound: nil, stopReason: stop)
+            ExplicitChecker(model: model, stateLimit: limit, memoryBudget: options.memoryBudget).check(bound: nil, stopReason: stop)
         }
         switch outcome {
         case .proved:
@@ -384,7 +427,7 @@ public struct Checker: Sendable {
                 throw BMCChecker.InternalError(description:
                     "engines disagree: the explicit engine finds a \(t.finding.check.verdictKind.rawValue) in \(t.length) steps, bounded model checking \(smt.verdictWord) within \(searchTo)")
             }
-        case .unknown(let reason, _) where !reason.hasPrefix("state limit"):
+        case .unknown(let reason, _) where !reason.hasPrefix("state limit") && !reason.hasPrefix("memory budget"):
             // Stopped by the time limit or Ctrl-C: what it established is the answer.
             return explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
         case .unknown, .noFindingWithin:

@@ -104,6 +104,10 @@ public struct Explainer: Sendable {
         func run(_ c: Candidate, judge: (Checker.Report) -> (String, String)) -> Row {
             progress?(index, total, c.text)
             index += 1
+            if checker.options.cancellation?.isCancelled == true {
+                // Ctrl-C: the rest is not checked (each check would stop at once anyway).
+                return Row(candidate: c, report: nil, error: nil, judgement: "not checked (interrupted)", status: "unknown")
+            }
             do {
                 let report = try checker.check(Self.apply(c.edit, to: model))
                 let (status, text) = judge(report)
@@ -371,8 +375,11 @@ extension Explainer.Explanation {
             }
             out += TextTable.render(rows)
             let fixes = additions.filter { $0.status == "fixes" || $0.status == "fixesBounded" }
-            out += "\n" + (fixes.isEmpty ? "no single addition of the catalogue removes the finding"
-                          : "\(fixes.count) of \(additions.count) single additions remove the finding") + "\n"
+            let unchecked = additions.filter { $0.status == "unknown" }.count
+            out += "\n" + (fixes.isEmpty && unchecked > 0
+                            ? "no single addition of those checked removes the finding (\(unchecked) undecided or not checked)"
+                            : fixes.isEmpty ? "no single addition of the catalogue removes the finding"
+                            : "\(fixes.count) of \(additions.count) single additions remove the finding") + "\n"
         }
         _ = model
         return out

@@ -27,22 +27,30 @@ public struct RandomModel: Sendable {
     public let seed: UInt64
     public let bound: Int
 
-    public init(seed: UInt64, bound: Int = 8) { self.seed = seed; self.bound = bound }
+    /// When set: one core, and `2 * threads + 2 + symmetricExtra` guests all placed on every
+    /// thread, so that most of them are interchangeable (`GuestSymmetry`) and more than a
+    /// finding can need: the models of the symmetry reduction's differential test.
+    public var symmetricExtra: Int?
+
+    public init(seed: UInt64, bound: Int = 8, symmetricExtra: Int? = nil) {
+        self.seed = seed; self.bound = bound; self.symmetricExtra = symmetricExtra
+    }
 
     /// The model's source text.
     public func source() -> String {
         var rng = Generator(state: seed)
         var lines: [String] = ["# random model, seed \(seed)"]
-        let coreCount = rng.int(1...2)
+        let coreCount = symmetricExtra == nil ? rng.int(1...2) : 1
         var threads: [String] = []
         for c in 0..<coreCount {
-            let n = coreCount == 1 ? rng.int(1...3) : rng.int(1...2)
+            let n = symmetricExtra != nil ? rng.int(1...2) : coreCount == 1 ? rng.int(1...3) : rng.int(1...2)
             let names = (0..<n).map { "t\(c)_\($0)" }
             threads += names
             lines.append("core c\(c) { \(names.joined(separator: " ")) }")
         }
         lines.append("host host")
-        let guests = (1...rng.int(1...2)).map { "vm\($0)" }
+        let guestCount = symmetricExtra.map { 2 * threads.count + 2 + $0 } ?? rng.int(1...2)
+        let guests = (1...guestCount).map { "vm\($0)" }
         for g in guests { lines.append("guest \(g)") }
         if seed % 4 == 3 { lines.append("guest far") }
         var regions = ["text"]
@@ -69,8 +77,8 @@ public struct RandomModel: Sendable {
         if rng.chance(40) { buffers.append("fb"); lines.append("buffer fb fill touched") }
 
         // Placement: every thread serves at least one guest, every guest runs somewhere.
-        var placement = threads.map { _ in [String]() }
-        for (i, g) in guests.enumerated() { placement[i % threads.count].append(g) }
+        var placement = threads.map { _ in symmetricExtra == nil ? [String]() : guests }
+        for (i, g) in guests.enumerated() where symmetricExtra == nil { placement[i % threads.count].append(g) }
         for i in threads.indices where placement[i].isEmpty || rng.chance(30) {
             let g = rng.pick(guests)
             if !placement[i].contains(g) { placement[i].append(g) }

@@ -48,6 +48,18 @@ public final class BMCChecker: @unchecked Sendable {
         var stats = Statistics()
         let ctx = context
         let encoder = try Encoder(context: ctx, model: model, program: program)
+        encoder.stopReason = Cancellation.stopReason(deadline: deadline, cancellation: cancellation)
+        do {
+            return try search(encoder, bound: bound, deadline: deadline, cancellation: cancellation, stats: &stats)
+        } catch let stopped as Encoder.Stopped {
+            // Stopped while building a step's formulas (a huge model): how far it got.
+            return (.unknown(reason: stopped.reason, completedBound: stats.completedBound), stats)
+        }
+    }
+
+    private func search(_ encoder: Encoder, bound: Int, deadline: DispatchTime?, cancellation: Cancellation?,
+                        stats: inout Statistics) throws -> (Outcome, Statistics) {
+        let ctx = context
         // The QF_BV solver bit-blasts into Z3's incremental SAT solver: on the shipped models it
         // is 10-30x faster than the default SMT core (docs/PERFORMANCE.md).
         let solver = try Z3Solver(ctx, kind: .logic("QF_BV"))

@@ -42,6 +42,17 @@ final class Encoder {
     /// Selector values of each thread's commands (contiguous, in thread order).
     private(set) var threadRanges: [Range<Int>] = []
 
+    /// Polled while commands and steps are built (a huge model takes long to encode): a
+    /// reason stops the encoding with `Stopped`.
+    var stopReason: () -> String? = { nil }
+
+    /// The encoding was stopped (time limit, Ctrl-C) before it was complete.
+    struct Stopped: Error { var reason: String }
+
+    private func poll() throws {
+        if let reason = stopReason() { throw Stopped(reason: reason) }
+    }
+
     private let siblings: [[Int]]
     private let levelsOf: [[SystemState.Level]]
     private var zeroRegions: Z3Expr!
@@ -258,6 +269,7 @@ final class Encoder {
 
         // Instructions, at every level they can run at, directly or straight after a fault.
         for (q, instruction) in program.instructions.enumerated() {
+            if q % 64 == 0 { try poll() }
             for level in levelsOf[q] {
                 let l = level.rawValue
                 let here = try ctx.and([host, active(v, level), ctx.eq(v.pc[l], pc(instruction: q))])
@@ -456,6 +468,7 @@ final class Encoder {
         var parts: [Z3Expr] = [try ctx.bvUlt(selector, ctx.bitVector(UInt64(commands.count), width: width)),
                                try ctx.not(crashed(s))]
         for (i, c) in commands.enumerated() {
+            if i % 256 == 0 { try poll() }
             let t = c.action.thread
             parts.append(try ctx.implies(sel(i), ctx.and([c.guardExpr, effect(c.update, thread: t, s, n)])))
         }

@@ -13,8 +13,10 @@ struct InductionFrame {
     let vars: [Z3Expr]
     let next: [Z3Expr]
 
-    init(model: Model, program: Program, context ctx: Z3Context) throws {
+    /// `stopReason` is polled while the step is encoded (`Encoder.Stopped`).
+    init(model: Model, program: Program, context ctx: Z3Context, stopReason: @escaping () -> String? = { nil }) throws {
         let encoder = try Encoder(context: ctx, model: model, program: program)
+        encoder.stopReason = stopReason
         let s = try SymbolicState(step: 0, model: model, layout: encoder.layout, context: ctx)
         let commands = try encoder.commands(at: s)
         self.encoder = encoder

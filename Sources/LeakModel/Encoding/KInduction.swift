@@ -36,13 +36,24 @@ public final class KInduction: @unchecked Sendable {
     }
 
     private func run(maxDepth: Int, deadline: DispatchTime?, cancellation: Cancellation?) throws -> Result {
+        var reached = 0
+        do {
+            return try run(maxDepth: maxDepth, deadline: deadline, cancellation: cancellation, reached: &reached)
+        } catch let stopped as Encoder.Stopped {
+            return .unknown(reason: stopped.reason, depth: reached)
+        }
+    }
+
+    private func run(maxDepth: Int, deadline: DispatchTime?, cancellation: Cancellation?, reached: inout Int) throws -> Result {
         let ctx = context
         let encoder = try Encoder(context: ctx, model: model, program: program)
+        encoder.stopReason = Cancellation.stopReason(deadline: deadline, cancellation: cancellation)
         let solver = try Z3Solver(ctx, kind: .logic("QF_BV"))
         let unrolling = try Unrolling(encoder: encoder, solver: solver)
         var bad = [try ctx.or(unrolling.finding(at: 0, checks: model.checks))]
         try solver.assert(encoder.wellFormed(unrolling.states[0]))
         for k in 0...maxDepth {
+            reached = k
             if k > 0 {
                 let next = try unrolling.extend()
                 try solver.assert(encoder.wellFormed(next))

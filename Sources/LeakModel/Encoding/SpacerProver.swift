@@ -51,7 +51,8 @@ public final class SpacerProver: @unchecked Sendable {
                            cancellation: Cancellation? = nil) throws -> Revalidation {
         try stoppable(deadline: deadline, cancellation: cancellation, stopped: { .unknown(reason: $0) }) { stoppedBy in
             let ctx = self.context
-            let frame = try InductionFrame(model: self.model, program: self.program, context: ctx)
+            let frame = try InductionFrame(model: self.model, program: self.program, context: ctx,
+                                           stopReason: { stoppedBy.value })
             let (sorts, exprs) = try CertificateTermBuilder.signature(of: frame.vars)
             let formula: CertificateFormula
             switch CertificateParser(variables: sorts).parse(text) {
@@ -105,6 +106,8 @@ public final class SpacerProver: @unchecked Sendable {
                 // An interrupt may surface as a Z3 "canceled" error rather than an unknown.
                 if let reason = stoppedBy.value { return stopped(reason) }
                 throw error
+            } catch let error as Encoder.Stopped {
+                return stopped(error.reason)
             }
         }
         guard let cancellation else { return try run() }
@@ -120,7 +123,7 @@ public final class SpacerProver: @unchecked Sendable {
 
     private func run(stoppedBy: StopReason) throws -> Result {
         let ctx = context
-        let frame = try InductionFrame(model: model, program: program, context: ctx)
+        let frame = try InductionFrame(model: model, program: program, context: ctx, stopReason: { stoppedBy.value })
         let vars = frame.vars, next = frame.next
 
         let inv = try ctx.function("Inv", domain: try vars.map { try $0.sort }, range: ctx.boolSort())

@@ -23,17 +23,20 @@ public struct Coverage: Hashable, Sendable {
         exits = []; interrupts = []; ran = []; reached = []
     }
 
-    /// Visits up to `stateLimit` states; `stopReason` ends the visit early (incomplete).
-    public init(model: Model, stateLimit: Int, stopReason: () -> String? = { nil }) {
+    /// Visits up to `stateLimit` states (and no more than `memoryBudget` holds); `stopReason`
+    /// ends the visit early (incomplete).
+    public init(model: Model, stateLimit: Int, memoryBudget: MemoryBudget = .defaultBudget,
+                stopReason: () -> String? = { nil }) {
         self.init()
         let interpreter = Interpreter(model: model)
+        let stateLimit = Swift.min(stateLimit, Swift.max(1, memoryBudget.bytes / MemoryBudget.bytesPerState(model)))
         guard let initial = interpreter.initialStates(limit: stateLimit) else { return }
         var seen = Set(initial)
         var frontier = Array(seen)
         var visited = 0
         while let s = frontier.popLast() {
             visited += 1
-            if visited % 1024 == 0, stopReason() != nil { states = seen.count; return }
+            if stopReason() != nil { states = seen.count; return }
             record(s)
             for (action, next) in interpreter.successors(of: s) {
                 record(action)

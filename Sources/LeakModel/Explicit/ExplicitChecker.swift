@@ -6,10 +6,13 @@ public struct ExplicitChecker: Sendable {
     public let interpreter: Interpreter
     /// The search gives up (unknown) after this many distinct states.
     public var stateLimit: Int
+    /// The search gives up (unknown) before the states it holds would take more than this.
+    public var memoryBudget: MemoryBudget
 
-    public init(model: Model, stateLimit: Int = 2_000_000) {
+    public init(model: Model, stateLimit: Int = 2_000_000, memoryBudget: MemoryBudget = .defaultBudget) {
         self.interpreter = Interpreter(model: model)
         self.stateLimit = stateLimit
+        self.memoryBudget = memoryBudget
     }
 
     /// Statistics of the last search.
@@ -42,17 +45,34 @@ public struct ExplicitChecker: Sendable {
         var layer = Array(states.indices)
         var depth = 0
         let priority = interpreter.model.checksByPriority
+        let perState = MemoryBudget.bytesPerState(interpreter.model)
+        /// Why holding `count` states is too much, if it is.
+        func overBudget(_ count: Int) -> String? {
+            let (bytes, overflow) = count.multipliedReportingOverflow(by: perState)
+            guard overflow || bytes > memoryBudget.bytes else { return nil }
+            return "memory budget of \(MemoryBudget.describe(bytes: memoryBudget.bytes)) reached: "
+                + "\(count) states held at about \(perState) bytes each (--memory)"
+        }
         while true {
             stats.depth = depth
             stats.states = states.count
             // Findings at this depth, by check priority, then by discovery order.
             var successorsOf: [Int: [(Action, SystemState)]] = [:]
             var best: (rank: Int, state: Int, finding: Finding)?
-            for i in layer {
+            var held = states.count
+            for (n, i) in layer.enumerated() {
+                // A state can have thousands of successors (wide `either`s): poll every state.
+                if let reason = stopReason() {
+                    return (.unknown(reason: reason, completedBound: depth > 0 ? depth - 1 : nil), stats)
+                }
                 let s = states[i]
                 if s.threads.contains(where: \.inGuest) { stats.guestRuns = true }
                 let succ = interpreter.successors(of: s)
                 successorsOf[i] = succ
+                held += succ.count
+                if n % 64 == 0 || succ.count > 64, let reason = overBudget(held) {
+                    return (.unknown(reason: reason, completedBound: depth > 0 ? depth - 1 : nil), stats)
+                }
                 stats.coverage.record(s)
                 for (action, _) in succ { stats.coverage.record(action) }
                 for (rank, check) in priority.enumerated() where rank < (best?.rank ?? Int.max) {

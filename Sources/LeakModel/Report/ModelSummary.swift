@@ -10,8 +10,38 @@ public enum ModelSummary {
     /// Handlers longer than this on one line are shown one statement per line.
     static let maxInlineWidth = 100
 
+    /// A class of more interchangeable guests than this (`GuestSymmetry`) is shown by its
+    /// first guest: the output stays small for a model with a thousand guests.
+    static let maxListedGuests = 4
+
     public static func render(_ model: Model) -> String {
         var rows: [Row] = []
+        // Interchangeable guests beyond the first of a large class are summarised.
+        let summarised = GuestSymmetry(model: model).classes.filter { $0.guests.count > maxListedGuests }
+        var hidden = Set<Int>()
+        var classOf: [Int: GuestSymmetry.GuestClass] = [:]
+        for c in summarised {
+            hidden.formUnion(c.guests.dropFirst())
+            for g in c.guests { classOf[g] = c }
+        }
+        func isHidden(_ r: Int) -> Bool {
+            if case .guest(let g) = model.regions[r].owner { return hidden.contains(g) }
+            return false
+        }
+        /// Guest names, a summarised class as "first ... last (N interchangeable guests)".
+        func guestNames(_ guests: [Int]) -> String {
+            guests.compactMap { g -> String? in
+                guard let c = classOf[g] else { return model.guests[g].name }
+                guard g == c.guests[0] else { return nil }
+                return "\(model.guests[g].name) ... \(model.guests[c.guests.last!].name) (\(c.guests.count) interchangeable guests)"
+            }.joined(separator: " ")
+        }
+        /// Region names, without the copies of hidden guests (said in a count).
+        func regionNames(_ regions: [Int]) -> String {
+            let shown = regions.filter { !isHidden($0) }.map { model.regions[$0].name }
+            let left = regions.count - shown.count
+            return (shown + (left > 0 ? ["and \(left) copies of the interchangeable guests"] : [])).joined(separator: " ")
+        }
 
         rows.append(.text(model.title.map { "model \"\($0.terminalEscaped)\"" } ?? "model (untitled)"))
         rows.append(.blank)
@@ -22,18 +52,22 @@ public enum ModelSummary {
         }
         rows.append(.heading("threads"))
         for thread in model.threads {
-            let guests = thread.guests.map { model.guests[$0].name }.joined(separator: " ")
+            let guests = guestNames(thread.guests)
             rows.append(.item(thread.name, "core \(model.cores[thread.core].name), serves \(guests)"))
         }
         rows.append(.field("hosts", model.hosts.isEmpty ? "none" : model.hosts.map(\.name).joined(separator: " ")))
         rows.append(.heading("guests"))
-        for (g, guest) in model.guests.enumerated() {
+        for (g, guest) in model.guests.enumerated() where !hidden.contains(g) {
             let on = model.threads.filter { $0.guests.contains(g) }.map(\.name).joined(separator: " ")
-            rows.append(.item(guest.name, "runs on \(on)"))
+            if let c = classOf[g] {
+                rows.append(.item(guestNames([g]), "each runs on \(on); shown by \(guest.name) below"))
+            } else {
+                rows.append(.item(guest.name, "runs on \(on)"))
+            }
         }
 
         rows.append(.heading("regions"))
-        for region in model.regions {
+        for (r, region) in model.regions.enumerated() where !isHidden(r) {
             var owner: String
             switch region.owner {
             case .public: owner = "public"
@@ -45,12 +79,14 @@ public enum ModelSummary {
         }
 
         rows.append(.heading("tables (every thread starts in \(model.tableDecls.first.map { $0.perGuest ? $0.name + "[*]" : $0.name } ?? "none"))"))
-        for table in model.tables {
-            let maps = table.maps.map { model.regions[$0].name }
-            rows.append(.item(table.name, "maps " + (maps.isEmpty ? "nothing" : maps.joined(separator: " "))))
-            for (g, guest) in model.guests.enumerated() {
-                let secret = table.maps.intersection(model.secret(to: g)).map { model.regions[$0].name }
-                rows.append(.item("", "secret to \(guest.name): " + (secret.isEmpty ? "none" : secret.joined(separator: " "))))
+        let tableOwner = GuestSymmetry.copyOwners(model).tables
+        for (t, table) in model.tables.enumerated() where !(tableOwner[t].map(hidden.contains) ?? false) {
+            let maps = Array(table.maps)
+            rows.append(.item(table.name, "maps " + (maps.isEmpty ? "nothing" : regionNames(maps))))
+            for (g, guest) in model.guests.enumerated() where !hidden.contains(g) {
+                let secret = Array(table.maps.intersection(model.secret(to: g)))
+                let like = classOf[g] == nil ? "" : " (and each guest like it)"
+                rows.append(.item("", "secret to \(guest.name)\(like): " + (secret.isEmpty ? "none" : regionNames(secret))))
             }
         }
 

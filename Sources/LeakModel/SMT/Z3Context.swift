@@ -23,7 +23,9 @@ public final class Z3Context: @unchecked Sendable {
         }
         defer { Z3_del_config(config) }
         guard let ctx = Z3_mk_context_rc(config) else {
-            throw Z3Error(.nullHandle, "Z3_mk_context_rc returned NULL")
+            // Creating a context only fails when Z3 cannot allocate it: a `memory_max_size`
+            // below what a context needs (about 40 MB), or the machine is out of memory.
+            throw Z3Error(.memoryOut, "Z3_mk_context_rc returned NULL (Z3 could not allocate a context)")
         }
         // Nothing may print or exit from a C callback: errors are read with Z3_get_error_code.
         Z3_set_error_handler(ctx) { _, _ in }
@@ -35,7 +37,12 @@ public final class Z3Context: @unchecked Sendable {
     /// A query that needs more stops with "unknown" or a memory-out error.
     public static func setMemoryLimit(megabytes: Int) {
         Z3_global_param_set("memory_max_size", String(max(0, megabytes)))
+        limit.withLock { $0 = megabytes > 0 ? megabytes : nil }
     }
+
+    /// The memory limit last set with `setMemoryLimit`, in megabytes (nil: none).
+    public static var memoryLimit: Int? { limit.withLock { $0 } }
+    private static let limit = Mutex<Int?>(nil)
 
     deinit {
         Z3_del_context(raw)

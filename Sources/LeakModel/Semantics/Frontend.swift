@@ -69,14 +69,21 @@ public enum Frontend {
     }
 
     /// The bytes of a regular file, with POSIX error messages ("no such file or directory").
+    /// Only regular files are read: opening a FIFO (named pipe) blocks until something writes
+    /// to it, and a device may never end, so both are refused before they are opened.
     static func readFile(path: String) -> Result<[UInt8], ReadFailure> {
-        let fd = open(path, O_RDONLY)
+        var before = stat()
+        guard stat(path, &before) == 0 else { return .failure(ReadFailure(message: describeErrno(errno))) }
+        if let kind = nonRegularKind(before.st_mode) { return .failure(ReadFailure(message: kind)) }
+        // O_NONBLOCK: should the path become a FIFO between stat and open, open must not block.
+        let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else { return .failure(ReadFailure(message: describeErrno(errno))) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return .failure(ReadFailure(message: describeErrno(errno))) }
-        if (info.st_mode & S_IFMT) == S_IFDIR { return .failure(ReadFailure(message: "is a directory")) }
-        if (info.st_mode & S_IFMT) == S_IFREG, Int(info.st_size) > maxFileSize {
+        if let kind = nonRegularKind(info.st_mode) { return .failure(ReadFailure(message: kind)) }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        if Int(info.st_size) > maxFileSize {
             return .failure(ReadFailure(message: "file is larger than \(maxFileSize >> 20) MiB"))
         }
         // Read until end of file rather than trusting st_size: pipes and /proc files report 0.
@@ -95,6 +102,20 @@ public enum Frontend {
             }
         }
         return .success(bytes)
+    }
+
+    /// What a file that is not a regular file is ("is a FIFO (named pipe), not a regular
+    /// file"); nil for a regular file.
+    static func nonRegularKind(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "is a directory"
+        case S_IFIFO: return "is a FIFO (named pipe), not a regular file"
+        case S_IFSOCK: return "is a socket, not a regular file"
+        case S_IFCHR: return "is a character device, not a regular file"
+        case S_IFBLK: return "is a block device, not a regular file"
+        default: return "is not a regular file"
+        }
     }
 
     /// strerror, lowercased at the start to fit the house style ("no such file or directory").

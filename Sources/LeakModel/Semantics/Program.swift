@@ -109,10 +109,11 @@ public struct Program: Sendable {
         let op: Op
         switch statement.kind {
         case .either(let branches):
-            var entry: [Target] = [], dangling: [Int] = [], passes = false
+            // One pass with a set: thousands of branches must not cost a quadratic union.
+            var entry: [Target] = [], seen = Set<Target>(), dangling: [Int] = [], passes = false
             for branch in branches {
                 let (e, d, p) = lower(branch.statements, in: id)
-                entry = Self.union(entry, e)
+                for t in e where seen.insert(t).inserted { entry.append(t) }
                 dangling += d
                 passes = passes || p
             }
@@ -135,9 +136,12 @@ public struct Program: Sendable {
         next = union(next, targets)
     }
 
+    /// `a` then what `b` adds, in order; linear (sets of thousands of targets are common after
+    /// a wide `either`).
     private static func union(_ a: [Target], _ b: [Target]) -> [Target] {
         var out = a
-        for t in b where !out.contains(t) { out.append(t) }
+        var seen = Set(a)
+        for t in b where seen.insert(t).inserted { out.append(t) }
         return out
     }
 }
