@@ -6,30 +6,10 @@ import Testing
 /// Stdout and stderr of the script go to files.
 func shell(_ script: String, in directory: URL = packageRoot) throws -> RunResult {
     guard let binary = leakcheckBinary else { throw BinaryNotFound() }
-    let scratch = try TemporaryDirectory()
-    let outURL = scratch.url.appendingPathComponent("stdout")
-    let errURL = scratch.url.appendingPathComponent("stderr")
-    try Data().write(to: outURL)
-    try Data().write(to: errURL)
-    let out = try FileHandle(forWritingTo: outURL)
-    let err = try FileHandle(forWritingTo: errURL)
-    defer { try? out.close(); try? err.close() }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", script]
-    process.currentDirectoryURL = directory
-    var environment = ProcessInfo.processInfo.environment
-    environment["NO_COLOR"] = "1"
-    environment["LEAKCHECK"] = binary.path
-    process.environment = environment
-    process.standardInput = FileHandle.nullDevice
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    process.waitUntilExit()
-    let stdout = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
-    let stderr = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
-    return RunResult(arguments: [script], status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    var r = try runProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", script], in: directory,
+                           environment: ["LEAKCHECK": binary.path]).result
+    r.arguments = [script]
+    return r
 }
 
 /// Outputs that never lie (docs/TESTING.md, "Adversarial outputs"): a write that fails is an

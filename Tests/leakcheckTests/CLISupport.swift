@@ -71,6 +71,19 @@ struct BinaryNotFound: Error, CustomStringConvertible {
 func leakcheck(_ arguments: [String], in directory: URL = packageRoot, interruptAfter: Double? = nil,
                signal: Int32 = SIGINT) throws -> RunResult {
     guard let binary = leakcheckBinary else { throw BinaryNotFound() }
+    return try runProcess(binary, arguments, in: directory, interruptAfter: interruptAfter, signal: signal).result
+}
+
+/// Runs `executable ARGS` in `directory` with colour off, no standard input and stdout and
+/// stderr through temporary files; the one place the CLI tests start a process.
+/// - `interruptAfter`: sends `signal` after that many seconds (`secondsAfterSignal` is then
+///   how long the process took to exit).
+/// - `killAfter`: SIGKILL after that many seconds if it still runs (status 128 + 9 then).
+/// - `environment`: added to this process's environment.
+/// Returns the result and how long the process ran.
+func runProcess(_ executable: URL, _ arguments: [String], in directory: URL = packageRoot,
+                environment extra: [String: String] = [:], interruptAfter: Double? = nil,
+                signal: Int32 = SIGINT, killAfter: Double? = nil) throws -> (result: RunResult, elapsed: Duration) {
     let scratch = try TemporaryDirectory()
     let outURL = scratch.url.appendingPathComponent("stdout")
     let errURL = scratch.url.appendingPathComponent("stderr")
@@ -81,29 +94,39 @@ func leakcheck(_ arguments: [String], in directory: URL = packageRoot, interrupt
     defer { try? out.close(); try? err.close() }
 
     let process = Process()
-    process.executableURL = binary
+    process.executableURL = executable
     process.arguments = arguments
     process.currentDirectoryURL = directory
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = "1"
+    environment.merge(extra) { $1 }
     process.environment = environment
     process.standardInput = FileHandle.nullDevice
     process.standardOutput = out
     process.standardError = err
+    let clock = ContinuousClock(), start = clock.now
     try process.run()
+    let pid = process.processIdentifier
+    let killer = killAfter.map { seconds in
+        let item = DispatchWorkItem { if process.isRunning { kill(pid, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: item)
+        return item
+    }
     if let interruptAfter {
         Thread.sleep(forTimeInterval: interruptAfter)
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        if process.isRunning { kill(pid, signal) }
     }
     let signalled = Date()
     process.waitUntilExit()
+    killer?.cancel()
+    let elapsed = clock.now - start
     let afterSignal = interruptAfter == nil ? nil : Date().timeIntervalSince(signalled)
 
     let stdout = String(decoding: try Data(contentsOf: outURL), as: UTF8.self)
     let stderr = String(decoding: try Data(contentsOf: errURL), as: UTF8.self)
     let status = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
-    return RunResult(arguments: arguments, status: status, stdout: stdout, stderr: stderr,
-                     secondsAfterSignal: afterSignal)
+    return (RunResult(arguments: arguments, status: status, stdout: stdout, stderr: stderr,
+                      secondsAfterSignal: afterSignal), elapsed)
 }
 
 /// A fresh temporary directory, removed when the value goes away.

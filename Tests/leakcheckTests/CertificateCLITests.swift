@@ -55,34 +55,7 @@ extension CertificateCLITests {
     /// is still running (status 128 + 9 then), and how long it ran.
     static func run(_ arguments: [String], killAfter seconds: Double) throws -> (RunResult, Duration) {
         guard let binary = leakcheckBinary else { throw BinaryNotFound() }
-        let scratch = try TemporaryDirectory()
-        let outURL = scratch.url.appendingPathComponent("stdout"), errURL = scratch.url.appendingPathComponent("stderr")
-        try Data().write(to: outURL)
-        try Data().write(to: errURL)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        defer { try? out.close(); try? err.close() }
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = packageRoot
-        var environment = ProcessInfo.processInfo.environment
-        environment["NO_COLOR"] = "1"
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        let clock = ContinuousClock(), start = clock.now
-        try process.run()
-        let pid = process.processIdentifier
-        let killer = DispatchWorkItem { if process.isRunning { kill(pid, SIGKILL) } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: killer)
-        process.waitUntilExit()
-        killer.cancel()
-        let elapsed = clock.now - start
-        let status = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
-        return (RunResult(arguments: arguments, status: status,
-                          stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-                          stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self)), elapsed)
+        return try runProcess(binary, arguments, killAfter: seconds)
     }
 
     /// A certificate file: the format line, then `body` from line 2.
