@@ -317,7 +317,7 @@ final class Encoder {
                     u.pc[l] = try pc(instruction: j)
                     u.interruptsOn = try ctx.bool(false)
                     if level == .nmi { u.nmiSaved = v.interruptsOn }
-                    if reachesWaitInNMI(j, level: level) { u.crashed = try ctx.bool(true) }
+                    if program.crashesOnArrival(j, at: level) { u.crashed = try ctx.bool(true) }
                 }
                 // An empty handler returns at once: the interrupt flag is as it was.
                 out.append(Command(action: .interrupt(thread: t, interrupt: i), guardExpr: enabled, update: u, kicks: false))
@@ -384,7 +384,7 @@ final class Encoder {
                 n.pc[l] = try pc(instruction: j)
                 n.retry[l] = try ctx.bool(false)
                 n.faultReturn[l] = instruction.block == .fault ? faultReturn : zeroPC
-                if reachesWaitInNMI(j, level: level) { n.crashed = try ctx.bool(true) }
+                if program.crashesOnArrival(j, at: level) { n.crashed = try ctx.bool(true) }
                 out.append(Command(action: action, guardExpr: g, update: n, kicks: kicks))
             case .end:
                 switch instruction.block {
@@ -420,12 +420,6 @@ final class Encoder {
                 }
             }
         }
-    }
-
-    /// Arriving at instruction `j` at `level` is a crash: a wait reached inside an `nmi` handler.
-    private func reachesWaitInNMI(_ j: Int, level: SystemState.Level) -> Bool {
-        if level == .nmi, case .wait = program.instructions[j].op { return true }
-        return false
     }
 
     private func baseMove(_ u: Update, _ alt: BaseAlternative, _ t: Int) throws -> Update {
@@ -577,7 +571,7 @@ final class Encoder {
             for u in model.threads.indices where u > t {
                 parts.append(try ctx.not(ctx.and([v.crashed, s.threads[u].crashed])))
             }
-            let nmiWaits = try codes(all.filter { levelsOf[$0].contains(.nmi) && reachesWaitInNMI($0, level: .nmi) })
+            let nmiWaits = try codes(all.filter { levelsOf[$0].contains(.nmi) && program.crashesOnArrival($0, at: .nmi) })
             if !nmiWaits.isEmpty { parts.append(try ctx.implies(member(v.pc[2], nmiWaits), v.crashed)) }
             var mask: UInt64 = 0
             for u in siblings[t] { mask |= 1 << UInt64(u) }
@@ -651,28 +645,15 @@ final class Encoder {
         }
     }
 
-    /// The touch `q` at `level` (where `here` says the thread is) faults with no way out: no
-    /// `on fault`, a retry, inside `on fault`, or a first statement of `on fault` that crashes
-    /// at once (an unmapped touch, a wait inside an `nmi` handler, an empty path back).
+    /// The touch `q` at `level` (where `here` says the thread is) faults with no way out
+    /// (`Program.faultCrashes`).
     private func faultCrashes(_ q: Int, _ refs: [Model.RegionRef], level: SystemState.Level,
                               _ v: SymbolicState.ThreadVars, thread t: Int, here: Z3Expr) throws -> Z3Expr {
-        let l = level.rawValue
-        var why: [Z3Expr] = []
-        if !program.hasFaultHandler || program.instructions[q].block == .fault {
-            why.append(try ctx.bool(true))
-        } else {
-            why.append(v.retry[l])
-            for target in program.faultEntry {
-                switch target {
-                case .end:
-                    why.append(try ctx.bool(true))
-                case .instruction(let e):
-                    switch program.instructions[e].op {
-                    case .wait where level == .nmi: why.append(try ctx.bool(true))
-                    case .touch(let refs2): why.append(try ctx.not(mapped(refs2, v, thread: t)))
-                    default: break
-                    }
-                }
+        let why = try program.faultCrashes(q, at: level).map { condition -> Z3Expr in
+            switch condition {
+            case .always: try ctx.bool(true)
+            case .retry: v.retry[level.rawValue]
+            case .unmapped(let refs2): try ctx.not(mapped(refs2, v, thread: t))
             }
         }
         return try ctx.and([here, ctx.not(mapped(refs, v, thread: t)), ctx.or(why)])

@@ -221,7 +221,7 @@ extension PromelaExport {
                 switch target {
                 case .instruction(let j):
                     // Reaching a wait inside an nmi handler is a crash: the schedule ends here.
-                    let crash = l == .nmi && { if case .wait = program.instructions[j].op { true } else { false } }()
+                    let crash = program.crashesOnArrival(j, at: l)
                     out.append(Outcome(assigns: ["\(pc(t, l)) = \(code(j))", "\(retry(t, l)) = 0"]
                                             + (crash ? ["\(v(t, "crashed")) = 1"] : []),
                                        notes: ["next: \(describe(j))" + (crash ? " (a wait inside an nmi handler: crash)" : "")]))
@@ -424,23 +424,13 @@ extension PromelaExport {
         /// Some thread crashed: the schedule has ended.
         func crashed() -> String { or(model.threads.indices.map { "\(v($0, "crashed")) == 1" }) }
 
-        /// The touch `q` at level `l` faults with no way out (as `Interpreter.faultCrash`).
+        /// The touch `q` at level `l` faults with no way out (`Program.faultCrashes`).
         func faultCrashes(_ t: Int, _ q: Int, _ refs: [Model.RegionRef], _ l: SystemState.Level) -> String {
-            var why: [String] = []
-            if !program.hasFaultHandler || program.instructions[q].block == .fault {
-                why.append("true")
-            } else {
-                why.append("\(retry(t, l)) == 1")
-                for target in program.faultEntry {
-                    switch target {
-                    case .end: why.append("true")
-                    case .instruction(let e):
-                        switch program.instructions[e].op {
-                        case .wait where l == .nmi: why.append("true")
-                        case .touch(let refs2): why.append(not(mapped(t, refs2)))
-                        default: break
-                        }
-                    }
+            let why = program.faultCrashes(q, at: l).map { condition in
+                switch condition {
+                case .always: "true"
+                case .retry: "\(retry(t, l)) == 1"
+                case .unmapped(let refs2): not(mapped(t, refs2))
                 }
             }
             return and([not(mapped(t, refs)), or(why)])

@@ -160,6 +160,43 @@ extension Program {
     }
 }
 
+extension Program {
+    /// When a fault of the touch `q` at `level` is a crash (DESIGN.md, "How findings are
+    /// counted"): any one of these conditions, each to be read on the faulting thread.
+    public enum FaultCrash: Hashable, Sendable {
+        /// Whatever the state: no `on fault`, the touch is inside it, a first statement of
+        /// `on fault` is a wait inside an `nmi` handler, or an empty path leads straight back.
+        case always
+        /// The touch is the retry after `on fault`.
+        case retry
+        /// A first statement of `on fault` touches these and one of them is unmapped too.
+        case unmapped([Model.RegionRef])
+    }
+
+    /// The conditions under which a fault of touch `q` at `level` crashes (the symbolic
+    /// backends, the SMT encoding and the Promela export, translate this one list; the
+    /// explicit interpreter keeps its own reading, as the reference they are tested against).
+    public func faultCrashes(_ q: Int, at level: SystemState.Level) -> [FaultCrash] {
+        guard hasFaultHandler, instructions[q].block != .fault else { return [.always] }
+        var out: [FaultCrash] = [.retry]
+        for target in faultEntry {
+            switch target {
+            case .end: out.append(.always)
+            case .instruction(let e):
+                if crashesOnArrival(e, at: level) { out.append(.always) }
+                if case .touch(let refs) = instructions[e].op { out.append(.unmapped(refs)) }
+            }
+        }
+        return out
+    }
+
+    /// Arriving at instruction `j` at `level` is a crash: a wait reached inside an `nmi` handler.
+    public func crashesOnArrival(_ j: Int, at level: SystemState.Level) -> Bool {
+        if level == .nmi, case .wait = instructions[j].op { return true }
+        return false
+    }
+}
+
 extension Program.BlockID {
     /// "on vmexit", "on vmentry", "on fault", "exit ept", "nmi nmi".
     public func name(in model: Model) -> String {
