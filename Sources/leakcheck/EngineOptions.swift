@@ -33,12 +33,15 @@ struct EngineOptions: ParsableArguments {
 
     /// A checker with these options; the time limit starts now.
     func checker(cancellation: Cancellation? = nil, wantsCertificate: Bool = false) -> Checker {
-        if let memory { Z3Context.setMemoryLimit(megabytes: memory) }
+        ToolInfo.defaultZ3Version = Checker.z3Version
         let deadline = timeout.map { DispatchTime.now() + .nanoseconds(Int($0 * 1e9)) }
         var checker = Checker(options: .init(bound: bound, engine: Checker.Engine(rawValue: engine)!, stateLimit: stateLimit,
                                              deadline: deadline, cancellation: cancellation,
                                              wantsCertificate: wantsCertificate))
-        if let memory { checker.options.memoryBudget = MemoryBudget(megabytes: memory) }
+        if let memory {
+            checker.options.memoryBudget = MemoryBudget(megabytes: memory)
+            checker.options.z3MemoryLimit = memory
+        }
         return checker
     }
 }

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSemantics
+@testable import LeakTrace
+@testable import LeakSMT
+@testable import LeakEncoding
+@testable import LeakReport
 
 /// Stored proofs: a certificate re-checks with one query, and nothing in its text can make a
 /// model with a finding look safe.

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSemantics
+@testable import LeakTrace
+@testable import LeakExplicit
+@testable import LeakEngines
 
 /// Checking each core on its own (`CoreDecomposition`) must give what checking the product of
 /// the cores gives: the same verdict, the same check and the same shortest length, and every

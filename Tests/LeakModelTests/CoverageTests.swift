@@ -1,5 +1,9 @@
 import Testing
 @testable import LeakModel
+@testable import LeakTrace
+@testable import LeakExplicit
+@testable import LeakEngines
+@testable import LeakReport
 
 /// Which exits, interrupts and statements some schedule runs, and the W007 warnings.
 @Suite("Coverage: what some schedule reaches")

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSemantics
+@testable import LeakTrace
+@testable import LeakReport
 
 /// The crashing step in every output: a fault crash is a step of its own, the last of the
 /// schedule, and the thread is marked crashed in the state it leads to (DESIGN.md, "How

@@ -1,5 +1,8 @@
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
+@testable import LeakSemantics
+@testable import LeakTrace
 
 // An independent reading of DESIGN.md section 3 ("Semantics") and "How findings are counted".
 //

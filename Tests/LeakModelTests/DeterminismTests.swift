@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
+@testable import LeakSemantics
+@testable import LeakTrace
+@testable import LeakExplicit
+@testable import LeakReport
 
 /// Same input, same output; and declarations in another order, same verdict.
 ///

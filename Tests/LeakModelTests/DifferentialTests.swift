@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakTrace
+@testable import LeakExplicit
+@testable import LeakEncoding
+@testable import LeakEngines
 
 /// The SMT encoding and the explicit interpreter must agree on random models: the same first
 /// finding (check and length) within the bound, or none. Every SMT schedule is also replayed

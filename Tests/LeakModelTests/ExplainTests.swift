@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakTrace
 
 /// `leakcheck explain` on the DESIGN.md section 4 example (Models/asi-nmi.leak) and on the
 /// safe ASI model (Models/asi.leak), with the explicit engine (proofs and shortest findings,

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSemantics
+@testable import LeakExplicit
+@testable import LeakEncoding
+@testable import LeakEngines
+@testable import LeakExport
 
 /// The exports against the engines: the SMT-LIB query solved by the `z3` and `cvc5` binaries
 /// is `sat` exactly when BMC finds something within the bound, and the Promela model run

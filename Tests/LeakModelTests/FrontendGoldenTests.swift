@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
+@testable import LeakSemantics
+@testable import LeakReport
 
 /// Rendered diagnostics of bad (and warning-only) model files, compared with golden files.
 ///

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
+@testable import LeakSemantics
 
 /// docs/LANGUAGE.md stays true: every diagnostic code is documented, and every example of the
 /// diagnostics table whose example is pure code produces that code and that exact message when

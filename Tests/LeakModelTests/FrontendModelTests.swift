@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
+@testable import LeakSemantics
+@testable import LeakReport
 
 /// What the resolver makes of correct models: the DESIGN.md section 4 example (copied verbatim
 /// into Golden/models/design-example.leak) and a two-guest variant.

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSemantics
+@testable import LeakReport
 
 /// Every model shipped in the repository's `Models/` folder parses and resolves without error.
 ///

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
+@testable import LeakSemantics
+@testable import LeakReport
 
 /// The frontend never crashes or hangs, whatever it is given: empty, binary, invalid UTF-8,
 /// huge, deeply nested, truncated or mutated input, a missing file, a directory.

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
+@testable import LeakSemantics
+@testable import LeakExplicit
+@testable import LeakReport
 
 /// Inputs found by the fuzzer (Fuzz/, see docs/TESTING.md), kept in `Golden/fuzz/`.
 ///

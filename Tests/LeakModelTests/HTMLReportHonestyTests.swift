@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakTrace
+@testable import LeakReport
 
 /// The HTML report shows what happened and nothing else (docs/TESTING.md, "Adversarial
 /// outputs"): the model's path as the user would write it, every region a buffer holds, an

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
+@testable import LeakSemantics
+@testable import LeakTrace
+@testable import LeakReport
 
 /// Messages that say what happened (docs/TESTING.md, "Adversarial outputs"): the first real
 /// syntax error first, no "within -1 steps", a verdict time that covers every phase, and no

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
+@testable import LeakSemantics
+@testable import LeakExplicit
+@testable import LeakEncoding
+@testable import LeakEngines
+@testable import LeakReport
 
 /// `ModelGenerator` writes valid models whose `expect` line is their verdict: the safe design
 /// is proved safe, each planted flaw gives its finding kind.

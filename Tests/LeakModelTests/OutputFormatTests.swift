@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
+@testable import LeakSemantics
+@testable import LeakTrace
+@testable import LeakReport
 #if canImport(FoundationXML)
 import FoundationXML
 #endif

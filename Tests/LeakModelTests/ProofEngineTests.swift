@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakTrace
+@testable import LeakExplicit
+@testable import LeakEncoding
+@testable import LeakEngines
+@testable import LeakReport
 
 /// The proof engines must never prove a model that has a finding, and the state
 /// constraints k-induction starts from must hold in every reachable state.

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
+@testable import LeakSemantics
+@testable import LeakTrace
+@testable import LeakReport
 
 /// SARIF fingerprints do not depend on how the path was written or where leakcheck ran
 /// (docs/OUTPUTS.md, SARIF).

@@ -3,6 +3,8 @@ import Foundation
 import Synchronization
 import Testing
 @testable import LeakModel
+@testable import LeakSemantics
+@testable import LeakSMT
 
 /// 4294967291 × 4294967279: two 32-bit primes. Finding the factors with a 32×32-bit multiplier
 /// is far beyond a few milliseconds of SAT search.

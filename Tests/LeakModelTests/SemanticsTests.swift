@@ -1,5 +1,8 @@
 import Testing
 @testable import LeakModel
+@testable import LeakTrace
+@testable import LeakExplicit
+@testable import LeakEncoding
 
 /// One rule of DESIGN.md section 3, as a tiny model whose verdict depends on it. A fault
 /// crash counts the faulting access as a step ("How findings are counted"), so the crash

@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSemantics
+@testable import LeakTrace
+@testable import LeakExplicit
+@testable import LeakEncoding
+@testable import LeakReport
 
 /// The regression record of Models/: the check that fails first and the shortest length,
 /// established by both engines, and the checker's verdict against each file's `expect`.

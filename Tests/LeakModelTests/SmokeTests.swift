@@ -1,3 +1,4 @@
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
 @Test func versionIsSet() { #expect(!LeakModelVersion.string.isEmpty) }

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSemantics
+@testable import LeakTrace
+@testable import LeakExplicit
+@testable import LeakEngines
 
 /// The symmetry reduction over guests (`GuestSymmetry`, `SymmetryReduction`) against the
 /// unreduced model, with the explicit engine on both: same verdict, same check, same shortest

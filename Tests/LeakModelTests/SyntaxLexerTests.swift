@@ -1,5 +1,6 @@
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
 
 /// The lexer: token kinds, spans, keywords, comments, strings, numbers, errors.
 @Suite struct SyntaxLexerTests {

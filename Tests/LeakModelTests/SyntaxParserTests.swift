@@ -1,5 +1,6 @@
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
 
 /// The parser on its own: structure of the tree, recovery, one error per mistake.
 @Suite struct SyntaxParserTests {

@@ -1,5 +1,7 @@
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
+@testable import LeakReport
 
 /// The diagnostic renderer: layout, carets, tabs, windows, colour, file-less diagnostics.
 @Suite struct SyntaxRendererTests {

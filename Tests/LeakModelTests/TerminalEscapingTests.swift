@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSyntax
+@testable import LeakSemantics
+@testable import LeakTrace
+@testable import LeakReport
 
 /// Text output never passes a control character through (docs/TESTING.md, "Adversarial
 /// outputs"): a file name with a newline cannot fake a verdict line, a title's escape

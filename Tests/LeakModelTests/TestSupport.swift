@@ -1,5 +1,9 @@
 import Foundation
 @testable import LeakModel
+@testable import LeakSyntax
+@testable import LeakSemantics
+@testable import LeakTrace
+@testable import LeakReport
 
 /// Loads a model from source text; fails the test with rendered diagnostics on errors.
 func loadModel(_ source: String, path: String = "test.leak") throws -> Model {

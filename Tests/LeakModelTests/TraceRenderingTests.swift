@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 @testable import LeakModel
+@testable import LeakSemantics
+@testable import LeakTrace
+@testable import LeakExplicit
+@testable import LeakReport
 
 // Golden tests of `TraceRenderer`: the rendered counterexample of every shipped model with a
 // finding, as the explicit engine finds it (breadth-first, deterministic), compared with

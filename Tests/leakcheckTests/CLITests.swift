@@ -160,7 +160,7 @@ struct HelpTests {
     }
 
     @Test func version() throws {
-        let source = try String(contentsOf: packageRoot.appendingPathComponent("Sources/LeakModel/Version.swift"), encoding: .utf8)
+        let source = try String(contentsOf: packageRoot.appendingPathComponent("Sources/LeakModel/Syntax/Version.swift"), encoding: .utf8)
         let declared = try #require(source.firstMatch(of: /string = "([^"]+)"/)).1
         let r = try leakcheck(["--version"])
         #expect(r.status == Documented.ok, "\(r)")

@@ -1,4 +1,8 @@
 import Foundation
+import LeakEncoding
+import LeakExplicit
+import LeakSemantics
+import LeakTrace
 
 /// Checks a multi-core model one core at a time: cores share nothing, so the product of the
 /// cores need not be explored as one (the soundness argument is in docs/PERFORMANCE.md).

@@ -1,92 +1,9 @@
 import Foundation
+import LeakSemantics
+import LeakSyntax
+import LeakTrace
 
-/// `leakcheck explain`: which mitigations of a model are load-bearing.
-///
-/// Every mitigation statement (`flush`, `hold`, `kick`, `wait`, `release`, `switch`,
-/// `irqs off`) and every region a table lists explicitly in its `maps` clause is taken out in
-/// turn, and the model is checked again with the same `Checker`. A mitigation is *needed* when
-/// the model without it has a finding it did not have (or a shorter one); it is *not needed*
-/// only when the model without it is proved safe, or has the same verdict as with it. When the
-/// proof is only bounded, that is said ("no finding within N steps").
-///
-/// For a model with a finding, a small catalogue of single additions is tried as well: a
-/// `flush` of each buffer at the end of `on vmentry`, `hold siblings` instead of each
-/// `kick siblings`, `wait until siblings out of guest` at the start of `on vmentry`, and
-/// unmapping each secret region from each table that maps it.
-///
-/// Every variant is made on the checked `Model` (statements removed from their block, regions
-/// removed from a table's `maps` set); nothing is parsed again.
-public struct Explainer: Sendable {
-    public var checker: Checker
-    /// Also try the catalogue of additions when the model has a finding.
-    public var tryAdditions: Bool
-
-    public init(checker: Checker = Checker(), tryAdditions: Bool = true) {
-        self.checker = checker; self.tryAdditions = tryAdditions
-    }
-
-    // MARK: Edits
-
-    /// A handler block of a model.
-    public enum BlockKey: Hashable, Sendable {
-        case vmexit, vmentry, fault
-        case exit(Int)
-        case interrupt(Int)
-    }
-
-    /// A statement inside a block: `indices` alternates statement index and `either` branch
-    /// index (`[2]`: the third statement; `[2, 1, 0]`: the first statement of the second
-    /// branch of the `either` that is the third statement).
-    public struct StatementPath: Hashable, Sendable {
-        public var block: BlockKey
-        public var indices: [Int]
-    }
-
-    /// A change to a model.
-    public enum Edit: Hashable, Sendable {
-        case remove(StatementPath)
-        case replace(StatementPath, with: Model.Statement.Kind)
-        case insert(Model.Statement.Kind, in: BlockKey, atStart: Bool)
-        /// Removes every copy of region declaration `regionDecl` from every copy of table
-        /// declaration `tableDecl`.
-        case unmap(tableDecl: Int, regionDecl: Int)
-    }
-
-    /// One variant of the model: what was changed, in words and where.
-    public struct Candidate: Sendable {
-        /// "flush", "hold", "kick", "wait", "release", "switch", "irqs off", "maps" (removals);
-        /// "add flush", "hold for kick", "add wait", "unmap" (additions).
-        public var kind: String
-        /// The statement or change, e.g. `flush l1d (on vmentry)` or `restricted maps vcpu_state`.
-        public var text: String
-        public var span: SourceSpan?
-        public var line: Int?
-        public var edit: Edit
-    }
-
-    /// A candidate and what checking the variant gave.
-    public struct Row: Sendable {
-        public var candidate: Candidate
-        public var report: Checker.Report?
-        public var error: String?
-        /// The judgement in words ("needed: leak (corun) in 6 steps without it").
-        public var judgement: String
-        /// "needed", "notNeeded", "unknown", "error" for removals; "fixes", "fixesBounded",
-        /// "noFix", "unknown", "error" for additions.
-        public var status: String
-    }
-
-    public struct Explanation: Sendable {
-        public var baseline: Checker.Report
-        /// Empty when the model as written is vacuous (nothing to weigh).
-        public var removals: [Row]
-        /// Empty unless the baseline has a finding and additions were asked for.
-        public var additions: [Row]
-
-        /// Whether the model as written is proved only because no guest ever runs.
-        public var isVacuous: Bool { baseline.verdict == .vacuous }
-    }
-
+extension Explainer {
     // MARK: Running
 
     /// Checks the model, every removal and (for a finding) every addition. `progress` is told
@@ -260,7 +177,7 @@ public struct Explainer: Sendable {
             guard let listed = listedRegions(tableDecl: d, model) else { continue }
             for r in listed {
                 let name = model.regionDecls[r].name
-                let span = FindingCause.wordSpan(name, afterDeclaration: model.tableDecls[d].span, in: model.file)
+                let span = model.file.wordSpan(name, afterDeclaration: model.tableDecls[d].span)
                     ?? model.tableDecls[d].span
                 out.append(Candidate(kind: "maps", text: "table \(model.tableDecls[d].name) maps \(name)",
                                      span: span, line: line(span, model), edit: .unmap(tableDecl: d, regionDecl: r)))
@@ -291,7 +208,7 @@ public struct Explainer: Sendable {
                 let secret = regionCopies.contains { c in model.guests.indices.contains { model.secret(to: $0).contains(c) } }
                 let mapped = copies.contains { t in regionCopies.contains { model.tables[t].maps.contains($0) } }
                 guard secret, mapped else { continue }
-                let span = FindingCause.wordSpan(model.regionDecls[r].name, afterDeclaration: model.tableDecls[d].span, in: model.file)
+                let span = model.file.wordSpan(model.regionDecls[r].name, afterDeclaration: model.tableDecls[d].span)
                     ?? model.tableDecls[d].span
                 out.append(Candidate(kind: "unmap", text: "unmap \(model.regionDecls[r].name) from \(model.tableDecls[d].name)",
                                      span: span, line: line(span, model), edit: .unmap(tableDecl: d, regionDecl: r)))
@@ -345,76 +262,5 @@ public struct Explainer: Sendable {
         guard case .either(var branches) = list[i].kind else { return }
         editList(&branches[b].statements, indices.dropFirst(2), change)
         list[i].kind = .either(branches)
-    }
-}
-
-// MARK: - Rendering
-
-extension Explainer.Explanation {
-    /// The explanation as aligned text tables.
-    public func renderText() -> String {
-        let model = baseline.model
-        var out = "\(ReportRenderer().headline(baseline))\n\n"
-        if isVacuous {
-            out += "the model is vacuous: no guest ever runs in it, so no mitigation protects anything and explain has nothing to weigh\n"
-            out += "(make a guest run first: `leakcheck check` lists what some schedule reaches)\n"
-            return out
-        }
-        out += "without each mitigation (checked with the same engines):\n\n"
-        var rows: [[String]] = [["line", "statement", "without it"]]
-        for r in removals {
-            rows.append([r.candidate.line.map(String.init) ?? "", r.candidate.text, r.judgement])
-        }
-        if removals.isEmpty { rows.append(["", "(the model has no mitigation statements)", ""]) }
-        out += TextTable.render(rows)
-        if !additions.isEmpty {
-            out += "\nsingle additions (for the \(baseline.outcome.verdictWord) above):\n\n"
-            var rows: [[String]] = [["line", "change", "with it"]]
-            for r in additions {
-                rows.append([r.candidate.line.map(String.init) ?? "", r.candidate.text, r.judgement])
-            }
-            out += TextTable.render(rows)
-            let fixes = additions.filter { $0.status == "fixes" || $0.status == "fixesBounded" }
-            let unchecked = additions.filter { $0.status == "unknown" }.count
-            out += "\n" + (fixes.isEmpty && unchecked > 0
-                            ? "no single addition of those checked removes the finding (\(unchecked) undecided or not checked)"
-                            : fixes.isEmpty ? "no single addition of the catalogue removes the finding"
-                            : "\(fixes.count) of \(additions.count) single additions remove the finding") + "\n"
-        }
-        _ = model
-        return out
-    }
-
-    /// The explanation as JSON (schema `leakcheck-explain/1`, see docs/OUTPUTS.md).
-    public func json(tool: ToolInfo = ToolInfo()) -> JSONValue {
-        func row(_ r: Explainer.Row) -> JSONValue {
-            var m: [JSONValue.Member] = [
-                .init("kind", .string(r.candidate.kind)),
-                .init("text", .string(r.candidate.text)),
-                .init("line", r.candidate.line.map { .int($0) } ?? .null),
-                .init("status", .string(r.status)),
-                .init("judgement", .string(r.judgement)),
-            ]
-            if let rep = r.report {
-                m.append(.init("verdict", .string(rep.verdict.word)))
-                m.append(.init("engine", .string(rep.engine)))
-                if case .finding(let t) = rep.outcome {
-                    m.append(.init("check", .string(JSONReport.checkName(t.finding.check, rep.model))))
-                    m.append(.init("length", .int(t.length)))
-                }
-            }
-            if let e = r.error { m.append(.init("error", .string(e))) }
-            return .object(m)
-        }
-        return .obj([
-            "schema": .string("leakcheck-explain/1"),
-            "tool": .obj(["name": .string(tool.name), "version": .string(tool.version), "z3": .string(tool.z3Version)]),
-            "file": .string(baseline.model.file.path),
-            "sha256": .string(SHA256.hex(baseline.model.file.bytes)),
-            "verdict": .string(baseline.verdict.word),
-            "summary": .string(ReportRenderer().verdictPhrase(baseline)),
-            "removals": .array(removals.map(row)),
-            "additions": .array(additions.map(row)),
-        ])
     }
 }

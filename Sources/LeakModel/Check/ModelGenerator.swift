@@ -1,3 +1,6 @@
+import LeakSemantics
+import LeakSyntax
+
 /// Writes ASI-style models of a chosen size, safe or with one planted flaw, for scaling
 /// benchmarks and tests (`leakcheck generate`).
 ///

@@ -1,3 +1,7 @@
+import LeakExplicit
+import LeakSemantics
+import LeakTrace
+
 /// A model with the surplus guests of each symmetric class left out (`GuestSymmetry`), and
 /// the way back: a schedule of the reduced model is one of the original (the kept guests keep
 /// their names), rebuilt step by step in the original's states.

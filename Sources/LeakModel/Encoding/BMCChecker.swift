@@ -1,4 +1,8 @@
 import Foundation
+import LeakExplicit
+import LeakSMT
+import LeakSemantics
+import LeakTrace
 
 /// Bounded model checking on one incremental solver: bound 0, 1, 2, ... so the first
 /// schedule found is a shortest one.
@@ -13,6 +17,7 @@ public final class BMCChecker: @unchecked Sendable {
     /// An encoding or replay failure: a bug in leakcheck, never a verdict.
     public struct InternalError: Error, CustomStringConvertible {
         public var description: String
+        package init(description: String) { self.description = description }
     }
 
     public struct Statistics: Hashable, Sendable {

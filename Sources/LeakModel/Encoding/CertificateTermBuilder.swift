@@ -1,3 +1,5 @@
+import LeakSMT
+
 /// Builds the solver formula of an accepted certificate (`CertificateFormula`) through the
 /// ordinary term API, one node after the other: no SMT-LIB text is ever handed to the solver.
 ///

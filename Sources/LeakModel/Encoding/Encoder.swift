@@ -1,3 +1,6 @@
+import LeakSMT
+import LeakSemantics
+
 /// Encodes the semantics of DESIGN.md section 3 as SMT constraints over `SymbolicState`s.
 ///
 /// A step is one guarded command of one thread, chosen by the selector constant `step@k`.

@@ -1,3 +1,6 @@
+import LeakSMT
+import LeakSemantics
+
 /// One step of the encoding, from a state `s` to its successor `n`, with what a candidate
 /// inductive invariant must satisfy: shared by Spacer's Horn clauses and by the re-check of
 /// every invariant, found or stored, before it counts as a proof.

@@ -1,4 +1,7 @@
 import Foundation
+import LeakSMT
+import LeakSemantics
+import LeakTrace
 
 /// Proves that no check of the model can ever fail, by k-induction with simple-path
 /// constraints over well-formed states.

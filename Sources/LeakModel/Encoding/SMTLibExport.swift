@@ -1,3 +1,7 @@
+import LeakSMT
+import LeakSemantics
+import LeakSyntax
+
 /// The bounded query of a model as a self-contained SMT-LIB 2 script (QF_BV), for any solver.
 ///
 /// The script declares the states 0...N of the unrolling (N: the model's `bound`, or the one

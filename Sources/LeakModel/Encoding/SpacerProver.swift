@@ -1,4 +1,7 @@
 import Foundation
+import LeakSMT
+import LeakSemantics
+import LeakTrace
 
 /// Proves that no check can ever fail with Z3's Spacer engine (IC3/PDR on constrained Horn
 /// clauses), and returns the inductive invariant it found, in the model's terms.

@@ -1,3 +1,5 @@
+import LeakSemantics
+
 /// How a `SystemState` is laid out in bit-vectors: widths and value codes shared by the
 /// encoder and the decoder.
 struct StateLayout: Sendable {

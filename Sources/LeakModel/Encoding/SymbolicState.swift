@@ -1,3 +1,6 @@
+import LeakSMT
+import LeakSemantics
+
 /// The SMT constants of one state of the unrolling, named `t0.pc.base@3`, `c0.l1d@3`, ...
 struct SymbolicState {
     struct ThreadVars {

@@ -1,3 +1,6 @@
+import LeakSemantics
+import LeakTrace
+
 /// Breadth-first search of the reachable states: the independent, Z3-free engine.
 ///
 /// Layers are explored in order, so the first finding is at the shortest length; when every

@@ -1,3 +1,5 @@
+import LeakSemantics
+
 /// The semantics of DESIGN.md section 3 on concrete states, in plain Swift (no Z3).
 ///
 /// This is the reference the SMT encoding is tested against: the explicit checker explores
@@ -25,7 +27,7 @@ public struct Interpreter: Sendable {
 
     /// Each thread's initial states on its own: it picks one of its guests and a first
     /// statement of `on vmentry` (a branch of an `either` may be first).
-    func initialChoices() -> [[SystemState.ThreadState]] {
+    package func initialChoices() -> [[SystemState.ThreadState]] {
         model.threads.indices.map { ti in
             model.threads[ti].guests.flatMap { g in
                 advance(SystemState.ThreadState(served: g, table: model.initialTable(servingGuest: g),

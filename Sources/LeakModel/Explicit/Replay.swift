@@ -1,3 +1,6 @@
+import LeakSemantics
+import LeakTrace
+
 /// Replays a schedule through the explicit semantics: every step must be one the interpreter
 /// allows, leading to exactly the recorded state, and the finding must hold at the end.
 public struct Replay: Sendable {
@@ -10,6 +13,7 @@ public struct Replay: Sendable {
         public var step: Int
         public var reason: String
         public var description: String { "replay failed at step \(step): \(reason)" }
+        package init(step: Int, reason: String) { self.step = step; self.reason = reason }
     }
 
     /// Checks the schedule and returns the finding of `check` in its last state.

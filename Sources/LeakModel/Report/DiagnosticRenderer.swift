@@ -1,3 +1,5 @@
+import LeakSyntax
+
 /// Renders diagnostics like a compiler: a `path:line:col: error[E012]: message` header, the
 /// source line under a numbered gutter with a `^~~~` underline, then the notes (each with its
 /// own line and caret) and the help.

@@ -1,4 +1,6 @@
 import Foundation
+import LeakSemantics
+import LeakTrace
 
 /// The swim-lane picture of a schedule, and the page's CSS and script.
 extension HTMLReport {

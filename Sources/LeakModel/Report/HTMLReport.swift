@@ -1,4 +1,6 @@
 import Foundation
+import LeakSemantics
+import LeakTrace
 
 /// `leakcheck report FILE -o report.html`: one self-contained page (inline CSS, script and
 /// SVG; nothing is loaded from the network).

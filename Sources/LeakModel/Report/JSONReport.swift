@@ -1,4 +1,7 @@
 import Foundation
+import LeakSemantics
+import LeakSyntax
+import LeakTrace
 
 // MARK: - What one run checked
 
@@ -53,7 +56,7 @@ public struct ToolInfo: Sendable {
     public var name: String
     public var version: String
     public var z3Version: String
-    public init(name: String = "leakcheck", version: String = LeakModelVersion.string, z3Version: String = Z3Version.string) {
+    public init(name: String = "leakcheck", version: String = LeakModelVersion.string, z3Version: String = ToolInfo.defaultZ3Version) {
         self.name = name; self.version = version; self.z3Version = z3Version
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import LeakSemantics
+import LeakTrace
 
 /// `leakcheck check --format junit`: JUnit XML as CI servers read it. One `testsuite` for the
 /// run; one `testcase` per model and check (`classname` the model file, `name` the check).

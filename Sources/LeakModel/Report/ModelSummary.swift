@@ -1,3 +1,5 @@
+import LeakSemantics
+
 /// A readable summary of a resolved model, for `leakcheck parse FILE`.
 ///
 /// It shows what the resolver made of the file, so a reader can check the expansion: threads

@@ -1,4 +1,5 @@
 import Foundation
+import LeakTrace
 
 /// Renders a `Checker.Report` as text: a verdict line, then the schedule or the proof.
 public struct ReportRenderer: Sendable {

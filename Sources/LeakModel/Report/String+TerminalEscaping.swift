@@ -1,3 +1,5 @@
+import LeakSyntax
+
 extension String {
     /// The string with every character that would act on a terminal spelled out instead:
     /// C0 controls, DEL, C1 controls and bidirectional formatting characters

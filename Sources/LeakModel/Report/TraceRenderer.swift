@@ -1,3 +1,6 @@
+import LeakSemantics
+import LeakTrace
+
 /// Renders a schedule as a table a reviewer can follow: one row per step, one column per
 /// thread (mode and table), what the step put into or took out of the buffers, and the
 /// statement with its line; then the finding in one sentence.

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import LeakSyntax
 
 /// What the frontend made of one model file.
 public struct FrontendResult: Sendable {

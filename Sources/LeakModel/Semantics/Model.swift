@@ -1,3 +1,5 @@
+import LeakSyntax
+
 /// A resolved and checked model: every name replaced by an index, `per guest` regions and
 /// tables expanded into one copy per guest, `maps all` expanded.
 ///
@@ -134,7 +136,8 @@ extension Model {
         }
     }
 
-    public enum Fill: String, Hashable, Sendable { case mapped, touched }
+    /// What fills a buffer (declared in Syntax/DeclarationWords.swift, which the parser sees).
+    public typealias Fill = BufferFill
 
     public struct Buffer: Hashable, Sendable {
         public var name: String
@@ -166,7 +169,8 @@ extension Model {
         }
     }
 
-    public enum InterruptKind: String, Hashable, Sendable { case nmi, irq }
+    /// Declared in Syntax/DeclarationWords.swift, which the parser sees.
+    public typealias InterruptKind = LeakSyntax.InterruptKind
 
     public struct Interrupt: Hashable, Sendable {
         public var kind: InterruptKind
@@ -233,10 +237,9 @@ extension Model {
         public static let validRange = 1...1000
     }
 
-    /// The verdict a model states with `expect`.
-    public enum ExpectedVerdict: String, Hashable, Sendable, CaseIterable {
-        case leak, safe, crash, deadlock
-    }
+    /// The verdict a model states with `expect` (declared in Syntax/DeclarationWords.swift,
+    /// which the parser sees).
+    public typealias ExpectedVerdict = LeakSyntax.ExpectedVerdict
 
     public struct Expectation: Hashable, Sendable {
         public var verdict: ExpectedVerdict

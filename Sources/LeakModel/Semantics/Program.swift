@@ -1,3 +1,5 @@
+import LeakSyntax
+
 /// The handlers of a model lowered to one flat instruction graph: what both engines execute.
 ///
 /// Every atomic statement becomes an instruction with the set of its possible successors;

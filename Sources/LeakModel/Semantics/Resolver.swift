@@ -1,3 +1,5 @@
+import LeakSyntax
+
 /// Turns a `SyntaxTree` into a checked `Model`: resolves every name, expands `per guest`
 /// regions and tables and `maps all`, and reports what is wrong or unused.
 ///

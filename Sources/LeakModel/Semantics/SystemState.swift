@@ -1,3 +1,5 @@
+import LeakSyntax
+
 /// One state of the semantics (DESIGN.md section 3): every thread and every core's buffers.
 ///
 /// Values that do not matter in a state are kept at a canonical value (a fault return

@@ -1,5 +1,5 @@
 /// One top-level declaration.
-enum DeclarationSyntax {
+package enum DeclarationSyntax {
     /// `model "title"`.
     case model(title: String, span: SourceSpan)
     /// `core NAME { THREAD ... }`; `threads` is nil when the block could not be read (reported).
@@ -11,7 +11,7 @@ enum DeclarationSyntax {
     case region(RegionSyntax)
     case table(TableSyntax)
     /// `buffer NAME fill KIND`; `fill` is nil after an error already reported.
-    case buffer(name: Identifier, fill: Model.Fill?, span: SourceSpan)
+    case buffer(name: Identifier, fill: BufferFill?, span: SourceSpan)
     /// `run GUEST[, ...] on THREAD[, ...]`.
     case run(guests: [Identifier], threads: [Identifier], span: SourceSpan)
     /// `on vmexit|vmentry|fault { ... }`; `kind` is nil for an unknown hook (already reported),
@@ -20,44 +20,44 @@ enum DeclarationSyntax {
     /// `exit NAME { ... }`.
     case exit(name: Identifier, body: BlockSyntax, span: SourceSpan)
     /// `interrupt nmi|irq NAME { ... }`.
-    case interrupt(kind: Model.InterruptKind, name: Identifier, body: BlockSyntax, span: SourceSpan)
+    case interrupt(kind: InterruptKind, name: Identifier, body: BlockSyntax, span: SourceSpan)
     /// `check ...`; nil after an error already reported (the model still names a check, so
     /// "model has no check" would be a cascade).
     case check(CheckSyntax?, span: SourceSpan)
     /// `bound N`; `value` is nil when the number did not fit (already reported).
     case bound(value: Int?, valueSpan: SourceSpan, span: SourceSpan)
     /// `expect VERDICT`.
-    case expect(Model.ExpectedVerdict, span: SourceSpan)
+    case expect(ExpectedVerdict, span: SourceSpan)
 }
 
 /// `region NAME public | owner DOMAIN | per guest`.
-struct RegionSyntax {
-    enum Ownership {
+package struct RegionSyntax {
+    package enum Ownership {
         case `public`
         case owner(Identifier)
         case perGuest
     }
-    var name: Identifier
+    package var name: Identifier
     /// nil after an error already reported.
-    var ownership: Ownership?
+    package var ownership: Ownership?
     var span: SourceSpan
 }
 
 /// `table NAME [per guest] maps all | maps REGION, ...`.
-struct TableSyntax {
-    enum Maps {
+package struct TableSyntax {
+    package enum Maps {
         case all(SourceSpan)
         case regions([Identifier])
     }
-    var name: Identifier
-    var perGuest: Bool
+    package var name: Identifier
+    package var perGuest: Bool
     /// nil after an error already reported.
-    var maps: Maps?
+    package var maps: Maps?
     var span: SourceSpan
 }
 
 /// `check corun | residue BUFFER | crash | deadlock`.
-enum CheckSyntax {
+package enum CheckSyntax {
     case corun
     case residue(Identifier)
     case crash
@@ -65,6 +65,6 @@ enum CheckSyntax {
 }
 
 /// The three hook blocks.
-enum HookKind: String, CaseIterable {
+package enum HookKind: String, CaseIterable {
     case vmexit, vmentry, fault
 }

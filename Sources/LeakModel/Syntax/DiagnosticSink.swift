@@ -4,7 +4,7 @@
 /// sink. The cap keeps a garbage or huge input from producing millions of diagnostics: once
 /// `limit` errors are recorded the sink is *saturated*, the parser stops at the next
 /// declaration and the resolver is skipped, like a compiler's "too many errors" stop.
-final class DiagnosticSink {
+package final class DiagnosticSink {
     /// How many errors (and, separately, warnings) are kept.
     let limit: Int
     private var recorded: [Diagnostic] = []
@@ -16,11 +16,11 @@ final class DiagnosticSink {
     private var warningCount = 0
     private var droppedWarnings = 0
 
-    init(limit: Int = 100) { self.limit = limit }
+    package init(limit: Int = 100) { self.limit = limit }
 
     /// True once `limit` errors were reported: further work would only produce dropped errors.
-    var isSaturated: Bool { errorCount >= limit }
-    var hasErrors: Bool { errorCount > 0 }
+    package var isSaturated: Bool { errorCount >= limit }
+    package var hasErrors: Bool { errorCount > 0 }
 
     func emit(_ diagnostic: Diagnostic) {
         switch diagnostic.severity {
@@ -35,20 +35,20 @@ final class DiagnosticSink {
         }
     }
 
-    func error(_ code: String, _ message: String, at span: SourceSpan,
+    package func error(_ code: String, _ message: String, at span: SourceSpan,
                notes: [Diagnostic.Note] = [], help: String? = nil) {
         emit(Diagnostic(code: code, severity: .error, message: message, span: span, notes: notes, help: help))
     }
 
     /// An error about the file as a whole (`span` only says where to point, e.g. the title):
     /// listed after the positioned diagnostics, so that the first real error comes first.
-    func fileError(_ code: String, _ message: String, at span: SourceSpan, help: String? = nil) {
+    package func fileError(_ code: String, _ message: String, at span: SourceSpan, help: String? = nil) {
         let before = recorded.count
         error(code, message, at: span, help: help)
         if recorded.count > before { fileLevel.insert(before) }
     }
 
-    func warning(_ code: String, _ message: String, at span: SourceSpan,
+    package func warning(_ code: String, _ message: String, at span: SourceSpan,
                  notes: [Diagnostic.Note] = [], help: String? = nil) {
         emit(Diagnostic(code: code, severity: .warning, message: message, span: span, notes: notes, help: help))
     }
@@ -56,7 +56,7 @@ final class DiagnosticSink {
     /// The diagnostics sorted by start offset (stable: equal offsets keep the order they were
     /// reported in), then the file-level ones in the order reported, followed by a note when
     /// some were dropped.
-    func finish(endOfFile: Int) -> [Diagnostic] {
+    package func finish(endOfFile: Int) -> [Diagnostic] {
         // Sort indices with the index as tie-breaker: `sort` is not documented as stable.
         let order = recorded.indices.filter { !fileLevel.contains($0) }.sorted {
             (recorded[$0].span.start, $0) < (recorded[$1].span.start, $1)

@@ -13,7 +13,7 @@
 ///   error and linear time, and the stack never grows past `maxDepth` levels.
 /// - Linear time: every recovery path consumes the tokens it looks at; lookahead (past blank
 ///   lines, for `{` on the next line and `or`) only buffers tokens, never re-lexes them.
-struct Parser {
+package struct Parser {
     /// The deepest block nesting accepted (`exit { either { either { ... } } }` counts each `{`).
     static let maxDepth = 64
 
@@ -41,7 +41,7 @@ struct Parser {
     private var reportedUnclosedAtEndOfFile = false
 
     /// Parses a whole file, reporting into `sink`.
-    static func parse(_ file: SourceFile, sink: DiagnosticSink) -> SyntaxTree {
+    package static func parse(_ file: SourceFile, sink: DiagnosticSink) -> SyntaxTree {
         file.bytes.withUnsafeBufferPointer { bytes in
             var parser = Parser(bytes: bytes, sink: sink)
             return parser.parseFile()
@@ -559,7 +559,7 @@ struct Parser {
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
-        var fills: [(Model.Fill, SourceSpan)] = []
+        var fills: [(BufferFill, SourceSpan)] = []
         var failed = false
         while !atEndOfLine() {
             if isWord(.fill) {
@@ -570,7 +570,7 @@ struct Parser {
                     break
                 }
                 let word = identifier()
-                guard let fill = Model.Fill(rawValue: word.text) else {
+                guard let fill = BufferFill(rawValue: word.text) else {
                     sink.error(DiagnosticCode.unknownKeyword, "unknown fill kind '\(word.text)'", at: word.span,
                                help: Spelling.help(word.text, among: ["mapped", "touched"])
                                    ?? "a buffer fills with what is 'mapped' or what is 'touched'")
@@ -682,15 +682,15 @@ struct Parser {
         // The kind may come first or second (`interrupt nmi perf`, `interrupt perf nmi`); when
         // both words are kinds, the first is the kind (DESIGN.md, "How findings are counted").
         let word = identifier()
-        let kind: Model.InterruptKind
+        let kind: InterruptKind
         let name: Identifier
-        if let first = Model.InterruptKind(rawValue: word.text) {
+        if let first = InterruptKind(rawValue: word.text) {
             guard let second = expectName("an interrupt name", after: "'\(word.text)'") else {
                 skipToEnd(stopAtClosingBrace: false)
                 return nil
             }
             (kind, name) = (first, second)
-        } else if tok.kind == .identifier, let second = Model.InterruptKind(rawValue: tok.text) {
+        } else if tok.kind == .identifier, let second = InterruptKind(rawValue: tok.text) {
             _ = identifier()
             (kind, name) = (second, word)
         } else {
@@ -760,14 +760,14 @@ struct Parser {
 
     private mutating func parseExpect() -> DeclarationSyntax? {
         let start = advance().span.start
-        let choices = Model.ExpectedVerdict.allCases.map(\.rawValue)
+        let choices = ExpectedVerdict.allCases.map(\.rawValue)
         guard tok.kind == .identifier else {
             expected("'leak', 'safe', 'crash' or 'deadlock'", after: "'expect'")
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
         let word = identifier()
-        guard let verdict = Model.ExpectedVerdict(rawValue: word.text) else {
+        guard let verdict = ExpectedVerdict(rawValue: word.text) else {
             // Words meaning the opposite of a close spelling ('unsafe' is one edit from 'safe')
             // must not get that spelling as a suggestion.
             let synonyms = ["unsafe": "leak", "leaks": "leak", "leaky": "leak", "insecure": "leak", "secure": "safe",

@@ -1,5 +1,5 @@
 /// "Did you mean ...?" suggestions by edit distance.
-enum Spelling {
+package enum Spelling {
     /// Above this many candidates no suggestion is computed: the search is quadratic in name
     /// length and linear in candidates, and a file with that many names is generated anyway.
     static let maxCandidates = 5_000
@@ -48,7 +48,7 @@ enum Spelling {
     }
 
     /// `help:` text for a suggestion.
-    static func help(_ word: String, among candidates: [String]) -> String? {
+    package static func help(_ word: String, among candidates: [String]) -> String? {
         suggest(word, among: candidates).map { "did you mean '\($0)'?" }
     }
 }

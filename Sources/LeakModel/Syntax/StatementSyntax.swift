@@ -1,14 +1,14 @@
 /// A `{ ... }` block of statements.
-struct BlockSyntax {
-    var statements: [StatementSyntax]
+package struct BlockSyntax {
+    package var statements: [StatementSyntax]
     /// From `{` to `}` (to the last token read when the block is unclosed).
-    var span: SourceSpan
+    package var span: SourceSpan
     static let empty = BlockSyntax(statements: [], span: .none)
 }
 
 /// One statement inside a block.
-struct StatementSyntax {
-    indirect enum Kind {
+package struct StatementSyntax {
+    package indirect enum Kind {
         case touch([Identifier])
         case switchTable(Identifier)
         case kickSiblings
@@ -19,12 +19,12 @@ struct StatementSyntax {
         case irqs(on: Bool)
         case either([BlockSyntax])
     }
-    var kind: Kind
-    var span: SourceSpan
+    package var kind: Kind
+    package var span: SourceSpan
 }
 
 /// What `wait until siblings ...` waits for.
-enum WaitConditionSyntax {
+package enum WaitConditionSyntax {
     case outOfGuest
     case notIn(Identifier)
     case `in`(Identifier)

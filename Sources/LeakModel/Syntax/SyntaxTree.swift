@@ -5,12 +5,12 @@
 /// has one `maps` clause, closed keyword sets); the resolver does the rest. After a syntax
 /// error a declaration may still be recorded with what could be read (its name, usually), so
 /// that later references to it do not cascade into "unknown name" errors.
-struct SyntaxTree {
-    var declarations: [DeclarationSyntax]
+package struct SyntaxTree {
+    package var declarations: [DeclarationSyntax]
 }
 
 /// A name as written.
-struct Identifier: Hashable, Sendable {
-    var text: String
-    var span: SourceSpan
+package struct Identifier: Hashable, Sendable {
+    package var text: String
+    package var span: SourceSpan
 }

@@ -1,3 +1,5 @@
+import LeakSemantics
+
 /// A schedule: an initial state and the steps from it, ending in a finding.
 ///
 /// Knows nothing of Z3 or of the engine that found it, so it can be built by hand in tests.

@@ -1,3 +1,7 @@
+import Foundation
+import LeakSemantics
+import LeakSyntax
+
 /// The semantics of a model (DESIGN.md section 3) as a Promela model for SPIN, generated from
 /// the checked `Model` and its lowered `Program` (never from source text); no Z3 involved.
 ///

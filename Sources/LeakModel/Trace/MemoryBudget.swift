@@ -1,4 +1,5 @@
 import Foundation
+import LeakSemantics
 
 /// How much memory the explicit engine may use for the states it stores, and what one stored
 /// state costs: the search stops with `unknown` (and says why) before it goes over.

@@ -1,3 +1,5 @@
+import LeakSyntax
+
 /// Reads a proof certificate's text as data, against the state variables of one model, and
 /// accepts only the small grammar that leakcheck itself writes (docs/PROOFS.md, "Certificate
 /// grammar"); everything else is refused with the line and column where it stands.

@@ -1,3 +1,5 @@
+import LeakSemantics
+
 /// What checking one model found.
 public enum Outcome: Hashable, Sendable {
     /// A finding with a shortest schedule.

@@ -71,7 +71,7 @@ public struct GuestSymmetry: Sendable {
     public var reduces: Bool { classes.contains { $0.guests.count > $0.needed } }
 
     /// The owning guest of every per-guest copy of a region and of a table.
-    static func copyOwners(_ model: Model) -> (regions: [Int: Int], tables: [Int: Int]) {
+    package static func copyOwners(_ model: Model) -> (regions: [Int: Int], tables: [Int: Int]) {
         var regions: [Int: Int] = [:], tables: [Int: Int] = [:]
         for d in model.regionDecls where d.perGuest { for (g, c) in d.copies.enumerated() { regions[c] = g } }
         for d in model.tableDecls where d.perGuest { for (g, c) in d.copies.enumerated() { tables[c] = g } }

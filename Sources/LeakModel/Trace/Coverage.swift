@@ -1,3 +1,6 @@
+import LeakSemantics
+import LeakSyntax
+
 /// What some schedule of a model reaches: whether a guest runs, which exits are taken, which
 /// interrupts start and which statements run. Found by visiting reachable states
 /// breadth-first, whatever the checks: a statement that no schedule runs is dead code in the
@@ -18,40 +21,13 @@ public struct Coverage: Hashable, Sendable {
     public var reached: Set<Int>
 
     /// Nothing seen yet (incomplete): what `record` then adds to.
-    init() {
+    package init() {
         complete = false; states = 0; guestRuns = false
         exits = []; interrupts = []; ran = []; reached = []
     }
 
-    /// Visits up to `stateLimit` states (and no more than `memoryBudget` holds); `stopReason`
-    /// ends the visit early (incomplete).
-    public init(model: Model, stateLimit: Int, memoryBudget: MemoryBudget = .defaultBudget,
-                stopReason: () -> String? = { nil }) {
-        self.init()
-        let interpreter = Interpreter(model: model)
-        let stateLimit = Swift.min(stateLimit, Swift.max(1, memoryBudget.bytes / MemoryBudget.bytesPerState(model)))
-        guard let initial = interpreter.initialStates(limit: stateLimit) else { return }
-        var seen = Set(initial)
-        var frontier = Array(seen)
-        var visited = 0
-        while let s = frontier.popLast() {
-            visited += 1
-            if stopReason() != nil { states = seen.count; return }
-            record(s)
-            for (action, next) in interpreter.successors(of: s) {
-                record(action)
-                if seen.insert(next).inserted {
-                    if seen.count > stateLimit { states = seen.count; return }
-                    frontier.append(next)
-                }
-            }
-        }
-        states = seen.count
-        complete = true
-    }
-
     /// Notes what a visited state shows: a guest running, the statements threads are at.
-    mutating func record(_ s: SystemState) {
+    package mutating func record(_ s: SystemState) {
         for t in s.threads {
             if t.inGuest { guestRuns = true }
             for level in SystemState.Level.allCases {
@@ -61,7 +37,7 @@ public struct Coverage: Hashable, Sendable {
     }
 
     /// Notes what a step does: an exit taken, an interrupt started, a statement run.
-    mutating func record(_ action: Action) {
+    package mutating func record(_ action: Action) {
         switch action {
         case .exit(_, let x): exits.insert(x)
         case .interrupt(_, let i): interrupts.insert(i)

@@ -1,4 +1,7 @@
 import Foundation
+import LeakSemantics
+import LeakSyntax
+import LeakTrace
 
 /// A stored safety proof: the inductive invariant as SMT-LIB 2 text, with a header that says
 /// what it was made for.

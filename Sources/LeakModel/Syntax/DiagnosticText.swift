@@ -3,9 +3,9 @@
 /// Model files may hold control characters or bidirectional overrides (garbage input, or a
 /// "trojan source" edit); printed raw they would move the cursor or reorder the line. Each such
 /// scalar becomes exactly one visible scalar, so a caret line built scalar by scalar stays aligned.
-enum DiagnosticText {
+package enum DiagnosticText {
     /// Control characters and bidirectional formatting characters.
-    static func isUnsafeToPrint(_ c: Unicode.Scalar) -> Bool {
+    package static func isUnsafeToPrint(_ c: Unicode.Scalar) -> Bool {
         let v = c.value
         if v < 0x20 { return v != 0x09 }
         if v == 0x7F || (v >= 0x80 && v < 0xA0) { return true }
@@ -16,7 +16,7 @@ enum DiagnosticText {
 
     /// One printable stand-in per unsafe scalar: the Unicode "control picture" for C0 controls
     /// and DEL, the replacement character for the others. Tabs are kept.
-    static func sanitize(_ s: Substring.UnicodeScalarView) -> String {
+    package static func sanitize(_ s: Substring.UnicodeScalarView) -> String {
         var out = String.UnicodeScalarView()
         for c in s {
             if !isUnsafeToPrint(c) {

@@ -1,3 +1,5 @@
+import LeakSyntax
+
 /// The tokens of a proof certificate, read one at a time from its bytes, for `CertificateParser`.
 ///
 /// Only what the certificate grammar uses is a token: parentheses, simple symbols, numerals and `#b`/`#x` literals; `;` comments and white space are skipped.
