@@ -1,8 +1,8 @@
 // libFuzzer entry point for proof certificates (built by `Fuzz/build certificate`, run by
 // `FUZZ_TARGET=certificate Fuzz/run SECONDS`).
 //
-// Compiled into one module with every LeakModel source, the Z3 layer included, so it calls
-// internal API. For every input it:
+// Compiled against the targets LeakEncoding needs, the Z3 layer included (see Fuzz/build),
+// which it imports with @testable for their internal API. For every input it:
 //   1. reads the bytes as a certificate with CertificateParser, against two sets of state
 //      variables: those of Models/asi.leak (what `--certificate` would use for it) and a
 //      synthetic one with a 130-bit variable (literals wider than one 64-bit limb);
@@ -13,6 +13,11 @@
 //      then builds it with CertificateTermBuilder in Z3 and checks that the result is Boolean
 //      and mentions only those state variables, and simplifies it.
 // A broken contract is a trap (libFuzzer saves the input as a crash), like any crash inside.
+
+@testable import LeakEncoding
+@testable import LeakSemantics
+@testable import LeakSMT
+@testable import LeakSyntax
 
 #if canImport(Glibc)
 import Glibc

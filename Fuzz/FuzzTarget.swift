@@ -1,7 +1,7 @@
 // libFuzzer entry point for leakcheck's Z3-free pipeline (built by Fuzz/build, run by Fuzz/run).
 //
-// This file is compiled into the same module as the LeakModel sources that do not need Z3
-// (see Fuzz/build), so it calls internal API directly. For every input it:
+// This file is compiled against the Z3-free targets only (see Fuzz/build), which it imports
+// with @testable for their internal API. For every input it:
 //   1. loads the bytes with Frontend.load(file:) (lexer, parser, resolver),
 //   2. checks the frontend's contract (a model if and only if no error; every span inside the
 //      file) and renders the diagnostics, plain and coloured,
@@ -10,6 +10,12 @@
 //      schedule through the interpreter and renders it; then visits up to 2,000 states for
 //      the coverage report (Coverage) and checks its W007 warnings' spans.
 // A broken contract is a trap (libFuzzer saves the input as a crash), like any crash inside.
+
+@testable import LeakExplicit
+@testable import LeakReport
+@testable import LeakSemantics
+@testable import LeakSyntax
+@testable import LeakTrace
 
 #if canImport(Glibc)
 import Glibc
