@@ -192,12 +192,12 @@ public struct Interpreter: Sendable {
             break
         case .switchTable(let ref):
             nt.table = model.table(ref, servingGuest: t.served)
-        case .kick, .hold:
+        case .kickSiblings, .holdSiblings:
             for u in siblings[ti] where n.threads[u].inGuest { n.threads[u].kickPending = true }
-            if instruction.op == .hold {
+            if instruction.op == .holdSiblings {
                 for u in siblings[ti] { nt.holds |= 1 << UInt64(u) }
             }
-        case .release:
+        case .releaseSiblings:
             nt.holds = 0
         case .wait(let condition):
             guard waitHolds(condition, thread: ti, in: s) else { return [] }
@@ -205,6 +205,8 @@ public struct Interpreter: Sendable {
             n.buffers[model.threads[ti].core][b].removeAll()
         case .irqs(let on):
             nt.interruptsOn = on
+        case .either:
+            preconditionFailure("lowering removes either")
         }
         let action = Action.statement(thread: ti, instruction: q, faultedAt: faultedAt)
         return advance(nt, thread: ti, level: level, block: instruction.block, targets: instruction.next)
