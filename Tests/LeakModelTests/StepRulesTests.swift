@@ -89,6 +89,36 @@ struct StepRulesTests {
         #expect(Self.compare(try ShippedModelsTests.load(shipped.file), shipped.file) > 0)
     }
 
+    /// Flags (DESIGN.md 6.1): per-thread and per-core copies, set and cleared on exit paths, in
+    /// interrupt handlers and in `on fault`, on two cores of two threads.
+    @Test(arguments: [
+        "flag dirty per thread\nflag tainted per core\nexit ept { set dirty; touch heap }\nexit io { set tainted }\non vmentry { clear dirty; either { clear tainted } or { } }",
+        "flag dirty per thread\ninterrupt irq timer { set dirty }\non vmexit { irqs on }\non vmentry { irqs off; clear dirty }\nexit x { }",
+        "flag tainted per core\non fault { set tainted; switch kernel }\nexit ept { touch heap }\non vmentry { switch restricted; clear tainted }",
+    ])
+    func flags(_ body: String) throws {
+        let source = """
+            core c0 { t0 t1 }
+            core c1 { t2 t3 }
+            host host
+            guest vm1, vm2
+            region text public
+            region heap owner host
+            region vcpu per guest
+            table restricted per guest maps text, vcpu
+            table kernel maps all
+            buffer l1d fill mapped
+            run vm1, vm2 on t0, t1, t2, t3
+            \(body)
+            check corun
+            check residue l1d
+            check crash
+            """
+        let model = try loadModel(source, path: "flags.leak")
+        #expect(!model.flags.isEmpty)
+        #expect(Self.compare(model, body, limit: 4000) > 100)
+    }
+
     /// Random models of every generator shape (the seed classes of `RandomModel`).
     @Test(arguments: Array(UInt64(1)...UInt64(60)))
     func randomModels(seed: UInt64) throws {

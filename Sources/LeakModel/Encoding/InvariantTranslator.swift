@@ -95,6 +95,8 @@ struct InvariantTranslator {
         case .nmiSaved(let t): "\(thread(t)) returns from its nmi handler with interrupts on"
         case .kickPending(let t): "\(thread(t)) has a kick pending"
         case .crashed(let t): "\(thread(t)) has crashed"
+        case .flag(let f, let copy):
+            "flag \(model.flags[f].name) of \(model.flags[f].scope == .thread ? thread(copy) : model.cores[copy].name) is set"
         default: "\(v)"
         }
     }
@@ -135,7 +137,7 @@ struct InvariantTranslator {
         case .buffer(let c, let b):
             let regions = model.regions.indices.filter { value & (1 << UInt64($0)) != 0 }.map { model.regions[$0].name }
             return "\(model.buffers[b].name) of \(model.cores[c].name) holds " + (regions.isEmpty ? "nothing" : "exactly " + regions.joined(separator: ", "))
-        case .retry, .interruptsOn, .nmiSaved, .kickPending, .crashed:
+        case .retry, .interruptsOn, .nmiSaved, .kickPending, .crashed, .flag:
             return value == 0 ? "not: " + holdsTrue(v) : holdsTrue(v)
         }
     }

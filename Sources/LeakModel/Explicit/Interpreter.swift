@@ -46,7 +46,7 @@ public struct Interpreter: Sendable {
             count = product
         }
         let empty = model.cores.map { _ in model.buffers.map { _ in RegionSet(count: model.regions.count) } }
-        var states = [SystemState(threads: [], buffers: empty)]
+        var states = [SystemState(threads: [], buffers: empty, flags: model.initialFlags)]
         for c in choices {
             states = states.flatMap { s in c.map { t in var n = s; n.threads.append(t); return n } }
         }
@@ -205,6 +205,8 @@ public struct Interpreter: Sendable {
             n.buffers[model.threads[ti].core][b].removeAll()
         case .irqs(let on):
             nt.interruptsOn = on
+        case .setFlag(let f, let value):
+            n.flags[f][model.flagCopy(f, thread: ti)] = value
         case .either:
             preconditionFailure("lowering removes either")
         }

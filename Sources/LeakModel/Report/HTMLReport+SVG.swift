@@ -249,6 +249,7 @@ extension HTMLReport {
             case .wait(.in): word = "wait in"
             case .flush(let b): word = "flush \(model.buffers[b].name)"
             case .irqs(let on): word = on ? "irqs on" : "irqs off"
+            case .setFlag(let f, let value): word = "\(value ? "set" : "clear") \(model.flags[f].name)"
             case .either: preconditionFailure("lowering removes either")
             }
             return faultedAt != nil ? "fault: \(word)" : word

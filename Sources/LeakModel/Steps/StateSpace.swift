@@ -8,6 +8,7 @@ public struct StateSpace: Sendable {
     private let index: [StateVar.Role: Int]
     private let threadCount: Int
     private let coreCount: Int
+    private let flagCopies: [Int]
 
     /// Program-counter codes: 0 = guest (base level) or inactive (handler levels), 1 = ready,
     /// `instructionBase + q` = about to run instruction q.
@@ -18,6 +19,7 @@ public struct StateSpace: Sendable {
     public init(model: Model, program: Program) {
         threadCount = model.threads.count
         coreCount = model.cores.count
+        flagCopies = model.flags.indices.map(model.flagCopies)
         let levels: [(SystemState.Level, String)] = [(.base, "base"), (.irq, "irq"), (.nmi, "nmi")]
         let pc = StateVar.Sort.code(program.instructions.count + Self.instructionBase)
         var vars: [StateVar] = []
@@ -42,6 +44,14 @@ public struct StateSpace: Sendable {
             for (b, buffer) in model.buffers.enumerated() {
                 vars.append(StateVar(role: .buffer(core: c, buffer: b), sort: .set(model.regions.count), owner: .core(c),
                                      name: "\(core.name).\(buffer.name)", identifier: "B\(c)_\(b)"))
+            }
+        }
+        for (f, flag) in model.flags.enumerated() {
+            for copy in 0..<model.flagCopies(f) {
+                let (owner, ownerName): (StateVar.Owner, String) = flag.scope == .thread
+                    ? (.thread(copy), model.threads[copy].name) : (.core(copy), model.cores[copy].name)
+                vars.append(StateVar(role: .flag(flag: f, copy: copy), sort: .bool, owner: owner,
+                                     name: "\(ownerName).flag.\(flag.name)", identifier: "F\(f)_\(copy)"))
             }
         }
         self.vars = vars
@@ -110,6 +120,7 @@ public struct StateSpace: Sendable {
             case .kickPending(let t): return .bool(state.threads[t].kickPending)
             case .crashed(let t): return .bool(state.threads[t].crashed)
             case .buffer(let c, let b): return .set(state.buffers[c][b])
+            case .flag(let f, let copy): return .bool(state.flags[f][copy])
             }
         }
     }
@@ -153,6 +164,7 @@ public struct StateSpace: Sendable {
             precondition(b == buffers[c].count, "buffers are declared core by core, in order")
             buffers[c].append(set(v.role))
         }
-        return SystemState(threads: threads, buffers: buffers)
+        let flags = flagCopies.indices.map { f in (0..<flagCopies[f]).map { bool(.flag(flag: f, copy: $0)) } }
+        return SystemState(threads: threads, buffers: buffers, flags: flags)
     }
 }

@@ -28,6 +28,8 @@ public struct StateVar: Hashable, Sendable {
         case kickPending(thread: Int)
         case crashed(thread: Int)
         case buffer(core: Int, buffer: Int)
+        /// Copy `copy` of flag `flag` (a thread's index, or a core's: `Model.flagCopy`).
+        case flag(flag: Int, copy: Int)
     }
 
     /// Who changes the variable: a command's own thread and core change theirs (every other

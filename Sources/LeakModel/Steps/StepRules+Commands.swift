@@ -203,6 +203,8 @@ extension StepRules {
             u[space[.buffer(core: model.threads[t].core, buffer: b)]] = regions(RegionSet(count: model.regions.count))
         case .irqs(let on):
             set(&u, .interruptsOn(thread: t), .bool(on))
+        case .setFlag(let f, let value):
+            set(&u, .flag(flag: f, copy: model.flagCopy(f, thread: t)), .bool(value))
         case .either:
             preconditionFailure("lowering removes either")
         }
