@@ -491,6 +491,24 @@ let designRules: [DesignRule] = [
                model: world(threads: ["t0", "t1"], first: "small", "exit x { }\ncheck corun"),
                expected: .safe,
                schedule: "the same without vm2: small maps only vcpu[vm1], and tables stay small: nothing secret to vm1 is exposed"),
+
+    // MARK: Flags (section 6.1)
+
+    DesignRule(id: "flag-set-fills-first",
+               sentence: "`set F` and `clear F` are statements, one step each (a host-mode step: buffers fill first).",
+               model: world(first: "kernel", "flag dirty per thread\non vmentry { flush l1d; set dirty }\nexit x { }\ncheck residue l1d"),
+               expected: .leak(3),
+               schedule: "1 flush (fills kernel, then empties); 2 set dirty (fills kernel first: heap into l1d); 3 VM entry -> residue heap"),
+    DesignRule(id: "flag-set-clear-one-step-each",
+               sentence: "`set F` and `clear F` are statements, one step each (a host-mode step: buffers fill first).",
+               model: world(first: "kernel", "flag dirty per core\non vmentry { set dirty; clear dirty }\nexit x { }\ncheck residue l1d"),
+               expected: .leak(3),
+               schedule: "1 set dirty (fills kernel: heap); 2 clear dirty; 3 VM entry -> residue heap"),
+    DesignRule(id: "flag-set-after-flush-in-restricted-is-clean",
+               sentence: "`set F` and `clear F` are statements, one step each (a host-mode step: buffers fill first).",
+               model: world(first: "kernel", "flag dirty per thread\non vmentry { switch restricted; flush l1d; set dirty }\nexit x { }\ncheck residue l1d"),
+               expected: .safe,
+               schedule: "1 switch (fills kernel: heap); 2 flush (fills restricted, empties); 3 set dirty (fills restricted: text, vcpu[vm1], not secret); 4 entry clean; every later pass runs in restricted and ends the same way"),
 ]
 
 @Suite("DESIGN.md rules, derived by hand, on every cheap engine")

@@ -46,7 +46,8 @@ extension Checker {
         } else if report.coverage == nil {
             let limit = min(options.stateLimit, options.coverageStateLimit)
             let (coverage, seconds) = Self.timed {
-                if options.decomposeCores, model.cores.count > 1 {
+                // Flags are not split by core (yet): a model with flags is searched whole.
+        if options.decomposeCores, model.cores.count > 1, model.flags.isEmpty {
                     // The product of the cores is far larger than its parts: visit each kind of
                     // core on its own.
                     let parts = CoreDecomposition.classes(of: model).representatives.map {

@@ -267,7 +267,7 @@ struct CoreDecomposition {
             throw BMCChecker.InternalError(description: "a thread has no initial state")
         }
         let empty = model.cores.map { _ in model.buffers.map { _ in RegionSet(count: model.regions.count) } }
-        return SystemState(threads: choices.map { $0[0] }, buffers: empty)
+        return SystemState(threads: choices.map { $0[0] }, buffers: empty, flags: model.initialFlags)
     }
 
     /// Core `c`'s schedule as one of the whole model, replayed through the whole model.

@@ -129,6 +129,7 @@ extension Explainer {
         case .releaseSiblings: "release"
         case .switchTable: "switch"
         case .irqs(on: false): "irqs off"
+        case .setFlag(_, let value): value ? "set" : "clear"
         case .irqs(on: true), .touch, .either: nil
         }
     }

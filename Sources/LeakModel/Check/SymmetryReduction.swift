@@ -144,7 +144,8 @@ public struct SymmetryReduction: Sendable {
     public func lift(_ trace: Trace) throws -> Trace {
         let interpreter = Interpreter(model: original)
         var state = SystemState(threads: threads(trace.initial),
-                                buffers: original.cores.map { _ in original.buffers.map { _ in RegionSet(count: original.regions.count) } })
+                                buffers: original.cores.map { _ in original.buffers.map { _ in RegionSet(count: original.regions.count) } },
+                                flags: trace.initial.flags)
         let initial = state
         var steps: [Trace.Step] = []
         for (k, step) in trace.steps.enumerated() {

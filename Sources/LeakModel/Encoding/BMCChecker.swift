@@ -1,3 +1,4 @@
+import LeakSteps
 import Foundation
 import LeakExplicit
 import LeakSMT
@@ -106,7 +107,7 @@ public final class BMCChecker: @unchecked Sendable {
                     return (.unknown(reason: reason, completedBound: k - 1), stats)
                 case .sat:
                     let trace = try decode(try solver.model(), states: unrolling.states, selectors: unrolling.selectors,
-                                           descriptors: encoder.descriptors, layout: encoder.layout, check: check)
+                                           encoder: encoder, check: check)
                     return (.finding(trace), stats)
                 }
             }
@@ -117,9 +118,10 @@ public final class BMCChecker: @unchecked Sendable {
 
     // MARK: Decoding
 
-    private func decode(_ m: Z3Model, states: [SymbolicState], selectors: [Z3Expr], descriptors: [Action],
-                        layout: StateLayout, check: Model.Check) throws -> Trace {
-        let concrete = try states.map { try decodeState(m, $0) }
+    private func decode(_ m: Z3Model, states: [SymbolicState], selectors: [Z3Expr], encoder: Encoder,
+                        check: Model.Check) throws -> Trace {
+        let concrete = try states.map { try encoder.decode(m, $0) }
+        let descriptors = try encoder.descriptors
         var steps: [Trace.Step] = []
         for (k, selector) in selectors.enumerated() {
             let c = Int(try m.uint(selector))
@@ -131,44 +133,5 @@ public final class BMCChecker: @unchecked Sendable {
         let interpreter = Interpreter(model: model, program: program)
         let finding = try Replay(interpreter: interpreter).validate(initial: concrete[0], steps: steps, check: check)
         return Trace(initial: concrete[0], steps: steps, finding: finding)
-    }
-
-    private func decodeState(_ m: Z3Model, _ s: SymbolicState) throws -> SystemState {
-        var threads: [SystemState.ThreadState] = []
-        for v in s.threads {
-            var frames: [SystemState.Frame?] = []
-            for l in 0..<3 {
-                let code = try m.uint(v.pc[l])
-                let fret = try m.uint(v.faultReturn[l])
-                let frame = SystemState.Frame(
-                    position: StateLayout.position(code),
-                    faultReturn: fret == 0 ? nil : Int(fret) - 2,
-                    retry: try m.bool(v.retry[l]))
-                frames.append(l > 0 && code == 0 ? nil : frame)
-            }
-            let exit = try m.uint(v.exitReason)
-            threads.append(SystemState.ThreadState(
-                served: Int(try m.uint(v.served)), table: Int(try m.uint(v.table)),
-                base: frames[0]!, irq: frames[1], nmi: frames[2],
-                exitReason: exit == 0 ? nil : Int(exit) - 1,
-                interruptsOn: try m.bool(v.interruptsOn), nmiSavedInterrupts: try m.bool(v.nmiSaved),
-                holds: try m.uint(v.holds), kickPending: try m.bool(v.kickPending),
-                crashed: try m.bool(v.crashed)))
-        }
-        let buffers = try s.buffers.map { core in try core.map { try decodeRegions(m, $0) } }
-        return SystemState(threads: threads, buffers: buffers)
-    }
-
-    private func decodeRegions(_ m: Z3Model, _ e: Z3Expr) throws -> RegionSet {
-        var set = RegionSet(count: model.regions.count)
-        if model.regions.count <= 64 {
-            let bits = try m.uint(e)
-            for r in model.regions.indices where bits & (1 << UInt64(r)) != 0 { set.insert(r) }
-        } else {
-            for r in model.regions.indices where try m.uint(context.extract(e, high: r, low: r)) == 1 {
-                set.insert(r)
-            }
-        }
-        return set
     }
 }

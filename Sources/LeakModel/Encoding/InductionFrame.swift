@@ -1,3 +1,4 @@
+import LeakSteps
 import LeakSMT
 import LeakSemantics
 
@@ -20,13 +21,13 @@ struct InductionFrame {
     init(model: Model, program: Program, context ctx: Z3Context, stopReason: @escaping () -> String? = { nil }) throws {
         let encoder = try Encoder(context: ctx, model: model, program: program)
         encoder.stopReason = stopReason
-        let s = try SymbolicState(step: 0, model: model, layout: encoder.layout, context: ctx)
+        let s = try SymbolicState(step: 0, space: encoder.space, context: ctx)
         let commands = try encoder.commands(at: s)
         self.encoder = encoder
         self.s = s
         self.commands = commands
-        n = try SymbolicState(step: 1, model: model, layout: encoder.layout, context: ctx)
-        selector = try ctx.bitVectorConstant("step", width: StateLayout.bits(commands.count + 1))
+        n = try SymbolicState(step: 1, space: encoder.space, context: ctx)
+        selector = try ctx.bitVectorConstant("step", width: StateSpace.bits(commands.count + 1))
         vars = Self.variables(s)
         next = Self.variables(n)
         bad = try ctx.or(model.checks.map { try encoder.property($0, at: s, commands: commands) })
@@ -60,6 +61,6 @@ struct InductionFrame {
     }
 
     static func variables(_ s: SymbolicState) -> [Z3Expr] {
-        s.threads.indices.flatMap { s.all(of: $0) } + s.buffers.flatMap { $0 }
+        s.vars
     }
 }

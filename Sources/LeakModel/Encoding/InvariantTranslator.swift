@@ -1,50 +1,20 @@
+import LeakSteps
 import LeakSMT
 import LeakSemantics
 
 /// Turns a formula over the encoding's state constants into an `Invariant` in the model's
 /// terms, looking every constant up in a symbol table (never by parsing its name).
 struct InvariantTranslator {
-    enum Variable {
-        case pc(Int, SystemState.Level)
-        case faultReturn(Int, SystemState.Level)
-        case retry(Int, SystemState.Level)
-        case served(Int)
-        case table(Int)
-        case exitReason(Int)
-        case interruptsOn(Int)
-        case nmiSaved(Int)
-        case holds(Int)
-        case kickPending(Int)
-        case crashed(Int)
-        case buffer(core: Int, buffer: Int)
-    }
+    typealias Variable = StateVar.Role
 
     let model: Model
     let program: Program
     private var symbols: [Z3Expr: Variable] = [:]
 
-    init(model: Model, program: Program, state s: SymbolicState) {
+    init(model: Model, program: Program, space: StateSpace, state s: SymbolicState) {
         self.model = model
         self.program = program
-        for (t, v) in s.threads.enumerated() {
-            for level in SystemState.Level.allCases {
-                let l = level.rawValue
-                symbols[v.pc[l]] = .pc(t, level)
-                symbols[v.faultReturn[l]] = .faultReturn(t, level)
-                symbols[v.retry[l]] = .retry(t, level)
-            }
-            symbols[v.served] = .served(t)
-            symbols[v.table] = .table(t)
-            symbols[v.exitReason] = .exitReason(t)
-            symbols[v.interruptsOn] = .interruptsOn(t)
-            symbols[v.nmiSaved] = .nmiSaved(t)
-            symbols[v.holds] = .holds(t)
-            symbols[v.kickPending] = .kickPending(t)
-            symbols[v.crashed] = .crashed(t)
-        }
-        for (c, core) in s.buffers.enumerated() {
-            for (b, e) in core.enumerated() { symbols[e] = .buffer(core: c, buffer: b) }
-        }
+        for (v, e) in zip(space.vars, s.vars) { symbols[e] = v.role }
     }
 
     func translate(_ e: Z3Expr) throws -> Invariant {
@@ -105,26 +75,18 @@ struct InvariantTranslator {
         let all = program.instructions.indices
         switch v {
         case .pc(_, let level):
-            let here = all.filter { levelCanRun($0, level) }.map { StateLayout.code(instruction: $0) }
-            return (level == .base ? [StateLayout.guestCode, StateLayout.readyCode] : [0]) + here
+            let here = all.filter { program.levels[$0].contains(level) }.map { UInt64(StateSpace.code(instruction: $0)) }
+            return (level == .base ? [UInt64(StateSpace.guestCode), UInt64(StateSpace.readyCode)] : [0]) + here
         case .faultReturn(_, let level):
             let touches = all.filter { q in
                 guard case .touch = program.instructions[q].op else { return false }
-                return levelCanRun(q, level) && program.instructions[q].block != .fault
+                return program.levels[q].contains(level) && program.instructions[q].block != .fault
             }
-            return [0] + touches.map { StateLayout.code(instruction: $0) }
+            return [0] + touches.map { UInt64(StateSpace.code(instruction: $0)) }
         case .served(let t): return model.threads[t].guests.map(UInt64.init)
         case .table: return model.tables.indices.map(UInt64.init)
         case .exitReason: return (0...model.exits.count).map(UInt64.init)
         default: return [0, 1]
-        }
-    }
-
-    private func levelCanRun(_ q: Int, _ level: SystemState.Level) -> Bool {
-        switch program.instructions[q].block {
-        case .vmexit, .exit, .vmentry: level == .base
-        case .fault: true
-        case .interrupt(let i): level == (model.interrupts[i].kind == .nmi ? .nmi : .irq)
         }
     }
 
@@ -137,6 +99,8 @@ struct InvariantTranslator {
         case .nmiSaved(let t): "\(thread(t)) returns from its nmi handler with interrupts on"
         case .kickPending(let t): "\(thread(t)) has a kick pending"
         case .crashed(let t): "\(thread(t)) has crashed"
+        case .flag(let f, let copy):
+            "flag \(model.flags[f].name) of \(model.flags[f].scope == .thread ? thread(copy) : model.cores[copy].name) is set"
         default: "\(v)"
         }
     }
@@ -152,7 +116,7 @@ struct InvariantTranslator {
     private func describe(_ v: Variable, _ value: UInt64) -> String {
         switch v {
         case .pc(let t, let level):
-            switch (level, StateLayout.position(value)) {
+            switch (level, StateSpace.position(Int(value))) {
             case (.base, .guest): return "\(thread(t)) runs its guest"
             case (.base, .ready): return "\(thread(t)) is ready to enter its guest"
             case (_, .guest): return "\(thread(t)) runs no \(level == .irq ? "irq" : "nmi") handler"
@@ -161,8 +125,9 @@ struct InvariantTranslator {
                 return "\(thread(t))\(levelSuffix(level)) is at \(program.text(of: q, in: model)) (line \(program.line(of: q, in: model)))"
             }
         case .faultReturn(let t, let level):
-            guard value >= 2 else { return "\(thread(t)) is not in on fault\(levelSuffix(level))" }
-            let q = Int(value) - 2
+            guard let q = StateSpace.instruction(faultReturn: Int(value)) else {
+                return "\(thread(t)) is not in on fault\(levelSuffix(level))"
+            }
             return "\(thread(t)) is in on fault for \(program.text(of: q, in: model)) (line \(program.line(of: q, in: model)))\(levelSuffix(level))"
         case .served(let t):
             return "\(thread(t)) serves \(model.guests[Int(value)].name)"
@@ -176,7 +141,7 @@ struct InvariantTranslator {
         case .buffer(let c, let b):
             let regions = model.regions.indices.filter { value & (1 << UInt64($0)) != 0 }.map { model.regions[$0].name }
             return "\(model.buffers[b].name) of \(model.cores[c].name) holds " + (regions.isEmpty ? "nothing" : "exactly " + regions.joined(separator: ", "))
-        case .retry, .interruptsOn, .nmiSaved, .kickPending, .crashed:
+        case .retry, .interruptsOn, .nmiSaved, .kickPending, .crashed, .flag:
             return value == 0 ? "not: " + holdsTrue(v) : holdsTrue(v)
         }
     }

@@ -1,3 +1,4 @@
+import LeakSteps
 import Foundation
 import LeakSMT
 import LeakSemantics

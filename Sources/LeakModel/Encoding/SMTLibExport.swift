@@ -1,3 +1,4 @@
+import LeakSteps
 import LeakSMT
 import LeakSemantics
 import LeakSyntax
@@ -40,16 +41,16 @@ public struct SMTLibExport: Sendable {
         let solver = try Z3Solver(ctx)
         let checks = model.checksByPriority
 
-        var states = [try SymbolicState(step: 0, model: model, layout: encoder.layout, context: ctx)]
+        var states = [try SymbolicState(step: 0, space: encoder.space, context: ctx)]
         var commands = [try encoder.commands(at: states[0])]
-        let selectorWidth = StateLayout.bits(commands[0].count + 1)
+        let selectorWidth = StateSpace.bits(commands[0].count + 1)
         try solver.assert(encoder.initial(states[0]))
 
         var findings: [Z3Expr] = []
         var findingSoFar: [Z3Expr] = []
         for k in 0...bound {
             if k > 0 {
-                let next = try SymbolicState(step: k, model: model, layout: encoder.layout, context: ctx)
+                let next = try SymbolicState(step: k, space: encoder.space, context: ctx)
                 let selector = try ctx.bitVectorConstant("step@\(k - 1)", width: selectorWidth)
                 let step = try encoder.transition(from: states[k - 1], commands: commands[k - 1], to: next,
                                                   selector: selector)

@@ -1,3 +1,4 @@
+import LeakSteps
 import Foundation
 import LeakSMT
 import LeakSemantics
@@ -73,7 +74,7 @@ public final class SpacerProver: @unchecked Sendable {
             if let reason = stoppedBy.value { return .unknown(reason: reason) }
             switch try frame.isInductiveInvariant(candidate) {
             case true?:
-                let invariant = try InvariantTranslator(model: self.model, program: self.program, state: frame.s)
+                let invariant = try InvariantTranslator(model: self.model, program: self.program, space: frame.encoder.space, state: frame.s)
                     .translate(ctx.simplify(candidate)).flattened
                 return .holds(invariant)
             case false?:
@@ -165,7 +166,7 @@ public final class SpacerProver: @unchecked Sendable {
         for order in [vars, vars.reversed()] {
             let candidate = try ctx.simplify(ctx.substituteVariables(cover, Array(order)))
             if try frame.isInductiveInvariant(candidate) == true {
-                let invariant = try InvariantTranslator(model: model, program: program, state: frame.s).translate(candidate).flattened
+                let invariant = try InvariantTranslator(model: model, program: program, space: frame.encoder.space, state: frame.s).translate(candidate).flattened
                 return .proved(invariant, smtlib: try ctx.smtlib2Script(asserting: candidate))
             }
         }

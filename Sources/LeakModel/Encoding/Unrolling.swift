@@ -1,3 +1,4 @@
+import LeakSteps
 import Foundation
 import LeakSMT
 import LeakSemantics
@@ -17,10 +18,10 @@ final class Unrolling {
     init(encoder: Encoder, solver: Z3Solver) throws {
         self.encoder = encoder
         self.solver = solver
-        let first = try SymbolicState(step: 0, model: encoder.model, layout: encoder.layout, context: encoder.ctx)
+        let first = try SymbolicState(step: 0, space: encoder.space, context: encoder.ctx)
         states = [first]
         commands = [try encoder.commands(at: first)]
-        selectorWidth = StateLayout.bits(commands[0].count + 1)
+        selectorWidth = StateSpace.bits(commands[0].count + 1)
     }
 
     var last: SymbolicState { states[states.count - 1] }
@@ -30,7 +31,7 @@ final class Unrolling {
     func extend() throws -> SymbolicState {
         let ctx = encoder.ctx
         let k = states.count
-        let next = try SymbolicState(step: k, model: encoder.model, layout: encoder.layout, context: ctx)
+        let next = try SymbolicState(step: k, space: encoder.space, context: ctx)
         let selector = try ctx.bitVectorConstant("step@\(k - 1)", width: selectorWidth)
         try solver.assert(encoder.transition(from: states[k - 1], commands: commands[k - 1], to: next, selector: selector))
         selectors.append(selector)

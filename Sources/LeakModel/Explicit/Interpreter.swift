@@ -48,7 +48,7 @@ public struct Interpreter: Sendable {
             count = product
         }
         let empty = model.cores.map { _ in model.buffers.map { _ in RegionSet(count: model.regions.count) } }
-        var states = [SystemState(threads: [], buffers: empty)]
+        var states = [SystemState(threads: [], buffers: empty, flags: model.initialFlags)]
         for c in choices {
             states = states.flatMap { s in c.map { t in var n = s; n.threads.append(t); return n } }
         }
@@ -194,12 +194,12 @@ public struct Interpreter: Sendable {
             break
         case .switchTable(let ref):
             nt.table = model.table(ref, servingGuest: t.served)
-        case .kick, .hold:
+        case .kickSiblings, .holdSiblings:
             for u in siblings[ti] where n.threads[u].inGuest { n.threads[u].kickPending = true }
-            if instruction.op == .hold {
+            if instruction.op == .holdSiblings {
                 for u in siblings[ti] { nt.holds |= 1 << UInt64(u) }
             }
-        case .release:
+        case .releaseSiblings:
             nt.holds = 0
         case .wait(let condition):
             guard waitHolds(condition, thread: ti, in: s) else { return [] }
@@ -207,6 +207,10 @@ public struct Interpreter: Sendable {
             n.buffers[model.threads[ti].core][b].removeAll()
         case .irqs(let on):
             nt.interruptsOn = on
+        case .setFlag(let f, let value):
+            n.flags[f][model.flagCopy(f, thread: ti)] = value
+        case .either:
+            preconditionFailure("lowering removes either")
         }
         let action = Action.statement(thread: ti, instruction: q, faultedAt: faultedAt)
         return advance(nt, thread: ti, level: level, block: instruction.block, targets: instruction.next)

@@ -161,9 +161,9 @@ extension HTMLReport {
             guard case .statement(let t, let q, _) = a else { continue }
             let kind: String
             switch program.instructions[q].op {
-            case .kick: kind = "kick"
-            case .hold: kind = "hold"
-            case .release: kind = "release"
+            case .kickSiblings: kind = "kick"
+            case .holdSiblings: kind = "hold"
+            case .releaseSiblings: kind = "release"
             default: continue
             }
             let before = trace.state(after: k - 1), after = trace.state(after: k)
@@ -243,14 +243,16 @@ extension HTMLReport {
             switch program.instructions[q].op {
             case .touch: word = TraceRenderer(model: model).statementText(q)
             case .switchTable: word = "→ " + (TraceRenderer(model: model).statementText(q).split(separator: " ").last.map(String.init) ?? "")
-            case .kick: word = "kick"
-            case .hold: word = "hold"
-            case .release: word = "release"
+            case .kickSiblings: word = "kick"
+            case .holdSiblings: word = "hold"
+            case .releaseSiblings: word = "release"
             case .wait(.outOfGuest): word = "wait out"
             case .wait(.notIn): word = "wait not in"
             case .wait(.in): word = "wait in"
             case .flush(let b): word = "flush \(model.buffers[b].name)"
             case .irqs(let on): word = on ? "irqs on" : "irqs off"
+            case .setFlag(let f, let value): word = "\(value ? "set" : "clear") \(model.flags[f].name)"
+            case .either: preconditionFailure("lowering removes either")
             }
             return faultedAt != nil ? "fault: \(word)" : word
         case .crash:

@@ -223,6 +223,7 @@ public enum ModelSummary {
         case .wait(.in(let d)): return "wait until siblings in \(tableDeclName(d, model))"
         case .flush(let b): return "flush \(model.buffers[b].name)"
         case .irqs(let on): return on ? "irqs on" : "irqs off"
+        case .setFlag(let f, let value): return "\(value ? "set" : "clear") \(model.flags[f].name)"
         case .either(let branches):
             return "either " + branches.map { describe($0, model) }.joined(separator: " or ")
         }

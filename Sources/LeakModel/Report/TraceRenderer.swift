@@ -42,6 +42,11 @@ public struct TraceRenderer: Sendable {
         }
         if isHeld(t, s) { words.append("held") }
         if ts.kickPending { words.append("kicked") }
+        // The flags set that this thread reads: its own, and its core's ("name@core").
+        for f in model.flags.indices where s.flags[f][model.flagCopy(f, thread: t)] {
+            words.append(model.flags[f].scope == .thread ? model.flags[f].name
+                         : "\(model.flags[f].name)@\(model.cores[model.threads[t].core].name)")
+        }
         if ts.crashed { words.append("CRASHED") }
         return words.joined(separator: " ")
     }

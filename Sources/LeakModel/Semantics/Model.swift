@@ -22,6 +22,8 @@ public struct Model: Sendable {
     /// Concrete tables: one per plain declaration, one per guest for a `per guest` one.
     public var tables: [Table]
     public var buffers: [Buffer]
+    /// `flag NAME per thread|per core` (DESIGN.md 6.1), in declaration order.
+    public var flags: [Flag]
     public var onVMExit: Block
     public var onVMEntry: Block
     /// `nil` when the model has no `on fault` block: every page fault is then a crash.
@@ -38,12 +40,12 @@ public struct Model: Sendable {
 
     public init(file: SourceFile, title: String?, cores: [Core], threads: [Thread], hosts: [Host],
                 guests: [Guest], regionDecls: [RegionDecl], regions: [Region], tableDecls: [TableDecl],
-                tables: [Table], buffers: [Buffer], onVMExit: Block, onVMEntry: Block, onFault: Block?,
+                tables: [Table], buffers: [Buffer], flags: [Flag] = [], onVMExit: Block, onVMEntry: Block, onFault: Block?,
                 exits: [Exit], kickExit: Int, interrupts: [Interrupt], checks: [Check], bound: Bound?,
                 expect: Expectation?) {
         self.file = file; self.title = title; self.cores = cores; self.threads = threads
         self.hosts = hosts; self.guests = guests; self.regionDecls = regionDecls; self.regions = regions
-        self.tableDecls = tableDecls; self.tables = tables; self.buffers = buffers
+        self.tableDecls = tableDecls; self.tables = tables; self.buffers = buffers; self.flags = flags
         self.onVMExit = onVMExit; self.onVMEntry = onVMEntry; self.onFault = onFault
         self.exits = exits; self.kickExit = kickExit; self.interrupts = interrupts
         self.checks = checks; self.bound = bound; self.expect = expect
@@ -51,6 +53,34 @@ public struct Model: Sendable {
 }
 
 extension Model {
+    /// Whose the copies of a flag are (declared with the parser's words).
+    public typealias FlagScope = LeakSyntax.FlagScope
+
+    /// A Boolean of the state, one copy per thread or per core, false initially.
+    public struct Flag: Hashable, Sendable {
+        public var name: String
+        public var span: SourceSpan
+        public var scope: FlagScope
+        public init(name: String, span: SourceSpan, scope: FlagScope) {
+            self.name = name; self.span = span; self.scope = scope
+        }
+    }
+
+    /// The copy of flag `f` that thread `t` reads and writes: its own, or its core's.
+    public func flagCopy(_ f: Int, thread t: Int) -> Int {
+        flags[f].scope == .thread ? t : threads[t].core
+    }
+
+    /// Every copy of every flag, false: how flags start (`SystemState.flags`).
+    public var initialFlags: [[Bool]] {
+        flags.indices.map { Array(repeating: false, count: flagCopies($0)) }
+    }
+
+    /// How many copies flag `f` has.
+    public func flagCopies(_ f: Int) -> Int {
+        flags[f].scope == .thread ? threads.count : cores.count
+    }
+
     public struct Core: Hashable, Sendable {
         public var name: String
         public var span: SourceSpan
@@ -211,6 +241,8 @@ extension Model {
             case wait(WaitCondition)
             case flush(buffer: Int)
             case irqs(on: Bool)
+            /// `set FLAG` (true) or `clear FLAG` (false): the acting thread's copy.
+            case setFlag(flag: Int, value: Bool)
             /// Two or more branches; choosing one is not a step.
             case either([Block])
         }

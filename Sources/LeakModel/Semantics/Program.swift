@@ -16,17 +16,9 @@ public struct Program: Sendable {
         case interrupt(Int)
     }
 
-    /// What an instruction does: the atomic statements of the language.
-    public enum Op: Hashable, Sendable {
-        case touch([Model.RegionRef])
-        case switchTable(Model.TableRef)
-        case kick
-        case hold
-        case release
-        case wait(Model.WaitCondition)
-        case flush(buffer: Int)
-        case irqs(on: Bool)
-    }
+    /// What an instruction does: an atomic statement of the language (never `either`, which
+    /// lowering folds into the successor sets).
+    public typealias Op = Model.Statement.Kind
 
     /// Where control goes after an instruction or at the start of a block.
     public enum Target: Hashable, Sendable {
@@ -108,9 +100,7 @@ public struct Program: Sendable {
     private mutating func lower(_ statement: Model.Statement, in id: BlockID)
         -> (entry: [Target], dangling: [Int], passes: Bool)
     {
-        let op: Op
-        switch statement.kind {
-        case .either(let branches):
+        if case .either(let branches) = statement.kind {
             // One pass with a set: thousands of branches must not cost a quadratic union.
             var entry: [Target] = [], seen = Set<Target>(), dangling: [Int] = [], passes = false
             for branch in branches {
@@ -120,16 +110,8 @@ public struct Program: Sendable {
                 passes = passes || p
             }
             return (entry, dangling, passes)
-        case .touch(let refs): op = .touch(refs)
-        case .switchTable(let t): op = .switchTable(t)
-        case .kickSiblings: op = .kick
-        case .holdSiblings: op = .hold
-        case .releaseSiblings: op = .release
-        case .wait(let c): op = .wait(c)
-        case .flush(let b): op = .flush(buffer: b)
-        case .irqs(let on): op = .irqs(on: on)
         }
-        instructions.append(Instruction(op: op, span: statement.span, block: id, next: []))
+        instructions.append(Instruction(op: statement.kind, span: statement.span, block: id, next: []))
         let i = instructions.count - 1
         return ([.instruction(i)], [i], false)
     }

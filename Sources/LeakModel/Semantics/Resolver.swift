@@ -22,7 +22,7 @@ struct Resolver {
     static let maxThreads = 64
 
     enum NameKind: String {
-        case core, thread, host, guest, region, table, buffer, exit, interrupt
+        case core, thread, host, guest, region, table, buffer, flag, exit, interrupt
 
         /// "a region", "an exit".
         var withArticle: String {
@@ -54,6 +54,7 @@ struct Resolver {
     private var regionSyntax: [RegionSyntax] = []
     private var tableSyntax: [TableSyntax] = []
     private var buffers: [Model.Buffer] = []
+    private var flags: [Model.Flag] = []
     /// Buffers whose `fill` had an error (not warned about when unused).
     private var brokenBuffers: Set<Int> = []
     private var exitSyntax: [(name: Identifier, body: BlockSyntax)] = []
@@ -114,7 +115,7 @@ struct Resolver {
         guard !sink.hasErrors else { return nil }
         return Model(file: file, title: title?.0, cores: cores, threads: threads, hosts: hosts, guests: guests,
                      regionDecls: regionDecls, regions: regions, tableDecls: tableDecls, tables: tables,
-                     buffers: buffers, onVMExit: onVMExit, onVMEntry: onVMEntry, onFault: onFault,
+                     buffers: buffers, flags: flags, onVMExit: onVMExit, onVMEntry: onVMEntry, onFault: onFault,
                      exits: exits, kickExit: declaredKick ?? exits.count - 1, interrupts: interrupts,
                      checks: checks, bound: bound, expect: expect)
     }
@@ -196,6 +197,10 @@ struct Resolver {
             if declare(name, as: .buffer, index: buffers.count) {
                 if fill == nil { brokenBuffers.insert(buffers.count) }
                 buffers.append(Model.Buffer(name: name.text, span: name.span, fill: fill ?? .mapped))
+            }
+        case .flag(let name, let scope, _):
+            if declare(name, as: .flag, index: flags.count) {
+                flags.append(Model.Flag(name: name.text, span: name.span, scope: scope ?? .thread))
             }
         case .run(let g, let t, _):
             runs.append((g, t))
@@ -503,6 +508,9 @@ struct Resolver {
             kind = .flush(buffer: b)
         case .irqs(let on):
             kind = .irqs(on: on)
+        case .setFlag(let id, let value):
+            guard let f = lookup(id, as: .flag) else { return nil }
+            kind = .setFlag(flag: f, value: value)
         case .either(let branches):
             kind = .either(branches.map { resolveBlock($0) })
         }

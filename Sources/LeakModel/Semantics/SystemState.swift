@@ -84,9 +84,12 @@ public struct SystemState: Hashable, Sendable {
     public var threads: [ThreadState]
     /// `buffers[core][buffer]`: the regions the buffer holds.
     public var buffers: [[RegionSet]]
+    /// `flags[flag][copy]`: the copy of a per-thread flag is the thread's index, of a per-core
+    /// flag the core's (`Model.flagCopy`).
+    public var flags: [[Bool]]
 
-    public init(threads: [ThreadState], buffers: [[RegionSet]]) {
-        self.threads = threads; self.buffers = buffers
+    public init(threads: [ThreadState], buffers: [[RegionSet]], flags: [[Bool]] = []) {
+        self.threads = threads; self.buffers = buffers; self.flags = flags
     }
 
     /// Some thread crashed: nothing moves any more and nothing but the crash is reported.

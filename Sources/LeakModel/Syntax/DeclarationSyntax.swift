@@ -12,6 +12,8 @@ package enum DeclarationSyntax {
     case table(TableSyntax)
     /// `buffer NAME fill KIND`; `fill` is nil after an error already reported.
     case buffer(name: Identifier, fill: BufferFill?, span: SourceSpan)
+    /// `flag NAME per thread|per core`; `scope` is nil after an error already reported.
+    case flag(name: Identifier, scope: FlagScope?, span: SourceSpan)
     /// `run GUEST[, ...] on THREAD[, ...]`.
     case run(guests: [Identifier], threads: [Identifier], span: SourceSpan)
     /// `on vmexit|vmentry|fault { ... }`; `kind` is nil for an unknown hook (already reported),

@@ -12,3 +12,11 @@ public enum InterruptKind: String, Hashable, Sendable { case nmi, irq }
 public enum ExpectedVerdict: String, Hashable, Sendable, CaseIterable {
     case leak, safe, crash, deadlock
 }
+
+/// Whose the copies of a flag are (`flag F per thread | per core`, `Model.FlagScope`).
+public enum FlagScope: String, Hashable, Sendable {
+    /// One copy per thread, the thread's own (kept when it picks another guest).
+    case thread
+    /// One copy per core, shared by its threads.
+    case core
+}

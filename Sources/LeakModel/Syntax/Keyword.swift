@@ -14,16 +14,16 @@ import Darwin
 /// huge inputs in debug builds.
 enum Keyword: String, Sendable {
     // Declarations.
-    case model, core, host, guest, region, table, buffer, run, on, exit, interrupt, check, bound, expect
+    case model, core, host, guest, region, table, buffer, flag, run, on, exit, interrupt, check, bound, expect
     // Statements.
-    case touch, `switch`, kick, hold, release, wait, flush, irqs, either
+    case touch, `switch`, kick, hold, release, wait, flush, irqs, `set`, clear, either
     // Other words.
-    case or, `public`, owner, per, maps, all, fill, siblings, until, out, of, not, `in`, off
+    case or, `public`, owner, per, maps, all, fill, siblings, until, out, of, not, `in`, off, thread
 
     /// True for the words that start a declaration.
     var startsDeclaration: Bool {
         switch self {
-        case .model, .core, .host, .guest, .region, .table, .buffer, .run, .on, .exit, .interrupt, .check,
+        case .model, .core, .host, .guest, .region, .table, .buffer, .flag, .run, .on, .exit, .interrupt, .check,
              .bound, .expect: true
         default: false
         }
@@ -32,7 +32,7 @@ enum Keyword: String, Sendable {
     /// True for the words that start a statement.
     var startsStatement: Bool {
         switch self {
-        case .touch, .switch, .kick, .hold, .release, .wait, .flush, .irqs, .either: true
+        case .touch, .switch, .kick, .hold, .release, .wait, .flush, .irqs, .set, .clear, .either: true
         default: false
         }
     }
@@ -51,6 +51,7 @@ enum Keyword: String, Sendable {
         case 0x63: // c
             if eq("core") { return .core }
             if eq("check") { return .check }
+            if eq("clear") { return .clear }
         case 0x65: // e
             if eq("exit") { return .exit }
             if eq("expect") { return .expect }
@@ -58,6 +59,7 @@ enum Keyword: String, Sendable {
         case 0x66: // f
             if eq("flush") { return .flush }
             if eq("fill") { return .fill }
+            if eq("flag") { return .flag }
         case 0x67: // g
             if eq("guest") { return .guest }
         case 0x68: // h
@@ -91,9 +93,11 @@ enum Keyword: String, Sendable {
         case 0x73: // s
             if eq("switch") { return .switch }
             if eq("siblings") { return .siblings }
+            if eq("set") { return .set }
         case 0x74: // t
             if eq("table") { return .table }
             if eq("touch") { return .touch }
+            if eq("thread") { return .thread }
         case 0x75: // u
             if eq("until") { return .until }
         case 0x77: // w

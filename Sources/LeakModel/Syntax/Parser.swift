@@ -18,10 +18,11 @@ package struct Parser {
     static let maxDepth = 64
 
     /// Words that start a declaration.
-    static let declarationKeywords = ["model", "core", "host", "guest", "region", "table", "buffer", "run",
+    static let declarationKeywords = ["model", "core", "host", "guest", "region", "table", "buffer", "flag", "run",
                                       "on", "exit", "interrupt", "check", "bound", "expect"]
     /// Words that start a statement.
-    static let statementKeywords = ["touch", "switch", "kick", "hold", "release", "wait", "flush", "irqs", "either"]
+    static let statementKeywords = ["touch", "switch", "kick", "hold", "release", "wait", "flush", "irqs", "set", "clear",
+                                    "either"]
 
     private var lexer: Lexer
     private let sink: DiagnosticSink
@@ -309,6 +310,7 @@ package struct Parser {
         case .region?: return parseRegion()
         case .table?: return parseTable()
         case .buffer?: return parseBuffer()
+        case .flag?: return parseFlag()
         case .run?: return parseRun()
         case .on?: return parseHook()
         case .exit?: return parseExit()
@@ -551,6 +553,30 @@ package struct Parser {
         }
         return .table(TableSyntax(name: name, perGuest: !perGuest.isEmpty,
                                   maps: maps.count == 1 ? maps[0].0 : nil, span: span))
+    }
+
+    /// `flag NAME per thread | per core` (DESIGN.md 6.1).
+    private mutating func parseFlag() -> DeclarationSyntax? {
+        let start = advance().span.start
+        guard let name = expectName("a flag name", after: "'flag'") else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        var scope: FlagScope?
+        if expectWord(.per, after: "flag name") {
+            if isWord(.thread) || isWord(.core) {
+                scope = advance().keyword == .thread ? .thread : .core
+            } else {
+                expected("'thread' or 'core'", after: "'per'", suggestions: ["thread", "core"])
+            }
+        }
+        guard scope != nil else {
+            skipToEnd(stopAtClosingBrace: false)
+            return .flag(name: name, scope: nil, span: SourceSpan(start: start, end: lastEnd))
+        }
+        let span = SourceSpan(start: start, end: lastEnd)
+        finishDeclaration("flag '\(name.text)'")
+        return .flag(name: name, scope: scope, span: span)
     }
 
     private mutating func parseBuffer() -> DeclarationSyntax? {
@@ -863,6 +889,8 @@ package struct Parser {
                 expected("'on' or 'off'", after: "'irqs'", suggestions: ["on", "off"])
                 kind = nil
             }
+        case .set?, .clear?:
+            kind = expectName("a flag name", after: "'\(keyword.text)'").map { .setFlag($0, value: keyword.keyword == .set) }
         case .either?:
             return parseEither(keyword)
         default:

@@ -17,6 +17,8 @@ package struct StatementSyntax {
         case wait(WaitConditionSyntax)
         case flush(Identifier)
         case irqs(on: Bool)
+        /// `set FLAG` (true) or `clear FLAG` (false).
+        case setFlag(Identifier, value: Bool)
         case either([BlockSyntax])
     }
     package var kind: Kind
