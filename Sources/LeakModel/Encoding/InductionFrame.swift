@@ -1,6 +1,6 @@
-import LeakSteps
 import LeakSMT
 import LeakSemantics
+import LeakSteps
 
 /// One step of the encoding, from a state `s` to its successor `n`, with what a candidate
 /// inductive invariant must satisfy: shared by Spacer's Horn clauses and by the re-check of

@@ -1,6 +1,6 @@
-import LeakSteps
 import LeakSMT
 import LeakSemantics
+import LeakSteps
 
 /// Turns a formula over the encoding's state constants into an `Invariant` in the model's
 /// terms, looking every constant up in a symbol table (never by parsing its name).

@@ -1,6 +1,6 @@
-import LeakSteps
 import LeakSMT
 import LeakSemantics
+import LeakSteps
 import LeakSyntax
 
 /// The bounded query of a model as a self-contained SMT-LIB 2 script (QF_BV), for any solver.

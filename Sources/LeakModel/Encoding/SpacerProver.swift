@@ -1,4 +1,3 @@
-import LeakSteps
 import Foundation
 import LeakSMT
 import LeakSemantics

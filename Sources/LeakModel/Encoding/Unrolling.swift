@@ -1,7 +1,7 @@
-import LeakSteps
 import Foundation
 import LeakSMT
 import LeakSemantics
+import LeakSteps
 
 /// The states 0, 1, 2, ... of an unrolling on one solver, with the step from each to the next
 /// asserted as it is added. Shared by bounded model checking, k-induction and reachability.
