@@ -47,6 +47,10 @@ final class Encoder {
     // MARK: The transition system and its frames
 
     private var built: (system: TransitionSystem, frames: Frames)?
+    /// Every term of the system, shared (`TermDAG`); the commands' terms as its nodes.
+    private let dag = TermDAG()
+    private var guardNodes: [Int] = []
+    private var updateNodes: [[(variable: Int, node: Int)]] = []
 
     /// Which selector values may change each variable, worked out once.
     private struct Frames {
@@ -55,6 +59,8 @@ final class Encoder {
         var home: [[Int]]
         /// Per variable, the commands of other threads that assign it.
         var remoteWriters: [[Int]]
+        /// Every owner's variables, owners in the order of their first variable.
+        var owners: [(owner: StateVar.Owner, threads: [Int], vars: [Int])]
     }
 
     /// The step rules of the model (built on first use, polling `stopReason`).
@@ -73,7 +79,23 @@ final class Encoder {
             }
         }
         home = home.map { $0.sorted() }
-        built = (system, Frames(home: home, remoteWriters: remote))
+        var owners: [(owner: StateVar.Owner, threads: [Int], vars: [Int])] = []
+        for (i, v) in space.vars.enumerated() {
+            if let k = owners.firstIndex(where: { $0.owner == v.owner }) {
+                owners[k].vars.append(i)
+            } else {
+                let threads = model.threads.indices.filter { t in
+                    switch v.owner {
+                    case .thread(let u): t == u
+                    case .core(let c): system.threadCores[t] == c
+                    }
+                }
+                owners.append((v.owner, threads, [i]))
+            }
+        }
+        guardNodes = system.commands.map { dag.intern($0.guard) }
+        updateNodes = system.commands.map { c in c.updates.map { ($0.variable, dag.intern($0.value)) } }
+        built = (system, Frames(home: home, remoteWriters: remote, owners: owners))
         return built!
     }
 
@@ -84,23 +106,21 @@ final class Encoder {
 
     /// The SMT expression of `term` in state `s`.
     func expr(_ term: StepTerm, _ s: SymbolicState) throws -> Z3Expr {
-        switch term {
-        case .bool(let b): return try ctx.bool(b)
-        case .code(let value, let range): return try ctx.bitVector(UInt64(value), width: StateSpace.bits(range))
-        case .set(let set): return try regions(set)
-        case .variable(let i): return s.vars[i]
-        case .negation(let a): return try ctx.not(expr(a, s))
-        case .all(let parts): return try ctx.and(parts.map { try expr($0, s) })
-        case .any(let parts): return try ctx.or(parts.map { try expr($0, s) })
-        case .equal(let a, let b): return try equal(expr(a, s), expr(b, s))
-        case .ite(let c, let a, let b): return try ctx.ite(expr(c, s), expr(a, s), expr(b, s))
-        case .union(let a, let b): return try ctx.bvOr(expr(a, s), expr(b, s))
-        case .intersects(let a, let b): return try ctx.not(isZero(ctx.bvAnd(expr(a, s), expr(b, s))))
-        case .subset(let a, let b):
-            let x = try expr(a, s)
-            return try ctx.eq(ctx.bvAnd(x, expr(b, s)), x)
-        case .member(let a, let i):
-            return try ctx.eq(ctx.extract(expr(a, s), high: i, low: i), ctx.bitVector(1, width: 1))
+        let node = dag.intern(term)
+        var translation = translation(at: s)
+        return try translation.expr(node)
+    }
+
+    /// A translation of the shared terms in state `s` (each distinct subterm once).
+    private func translation(at s: SymbolicState) -> TermDAG.Translation {
+        TermDAG.Translation(dag: dag, ctx: ctx, state: s) { [unowned self] leaf in
+            switch leaf {
+            case .bool(let b): return try self.ctx.bool(b)
+            case .code(let value, let range): return try self.ctx.bitVector(UInt64(value), width: StateSpace.bits(range))
+            case .set(let set): return try self.regions(set)
+            case .variable(let i): return s.vars[i]
+            default: preconditionFailure("not a leaf: \(leaf)")
+            }
         }
     }
 
@@ -155,10 +175,12 @@ final class Encoder {
 
     /// Every command at state `s`, in the fixed order of `descriptors`.
     func commands(at s: SymbolicState) throws -> [Command] {
-        try system().commands.enumerated().map { k, c in
+        let system = try system()
+        var translation = translation(at: s)
+        return try system.commands.enumerated().map { k, c in
             if k % 256 == 0 { try poll() }
-            return Command(action: c.action, guardExpr: try expr(c.guard, s),
-                           updates: try c.updates.map { ($0.variable, try expr($0.value, s)) })
+            return Command(action: c.action, guardExpr: try translation.expr(guardNodes[k]),
+                           updates: try updateNodes[k].map { ($0.variable, try translation.expr($0.node)) })
         }
     }
 
@@ -187,22 +209,11 @@ final class Encoder {
             }
         }
         // Frames: a variable keeps its value unless a command of its owner, or a command that
-        // writes it remotely, was chosen.
-        var byOwner: [StateVar.Owner: [Int]] = [:], owners: [StateVar.Owner] = []
-        for (i, v) in space.vars.enumerated() {
-            if byOwner[v.owner] == nil { owners.append(v.owner) }
-            byOwner[v.owner, default: []].append(i)
-        }
-        for owner in owners {
-            let threads = model.threads.indices.filter { t in
-                switch owner {
-                case .thread(let u): t == u
-                case .core(let c): system.threadCores[t] == c
-                }
-            }
+        // writes it remotely (a kick), was chosen.
+        for (_, threads, vars) in frames.owners {
             let acting = try ctx.or(threads.map { try within(system.threadRanges[$0]) })
             var kept: [Z3Expr] = []
-            for x in byOwner[owner]! {
+            for x in vars {
                 let same = try equal(n.vars[x], s.vars[x])
                 if frames.remoteWriters[x].isEmpty {
                     kept.append(same)
