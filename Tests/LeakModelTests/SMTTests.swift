@@ -6,17 +6,21 @@ import Testing
 @testable import LeakSemantics
 @testable import LeakSMT
 
-/// 4294967291 × 4294967279: two 32-bit primes. Finding the factors with a 32×32-bit multiplier
-/// is far beyond a few milliseconds of SAT search.
-private let semiprime: UInt64 = 18_446_743_979_220_271_189
+/// (2^64 - 59) × (2^64 - 83): two 64-bit primes, as the high and low 64 bits of their 128-bit
+/// product. Finding the factors with a 64×64-bit multiplier is far beyond any test's patience,
+/// so a query over it ends by its time limit even when the timer thread is scheduled late (a
+/// 64-bit product of 32-bit primes was solved in under 2.4 s on a loaded machine before the
+/// 1 ms timer fired).
+private let semiprime: (high: UInt64, low: UInt64) = (18_446_744_073_709_551_474, 4_897)
 
-/// Asserts "x · y = semiprime with 1 < x, y" for 32-bit x, y (no overflow: 64-bit product).
+/// Asserts "x · y = semiprime with 1 < x, y" for 64-bit x, y (no overflow: 128-bit product).
 private func assertFactoring(_ ctx: Z3Context, _ solver: Z3Solver) throws {
-    let x = try ctx.bitVectorConstant("x", width: 32)
-    let y = try ctx.bitVectorConstant("y", width: 32)
-    let product = try ctx.bvMul(ctx.zeroExtend(x, by: 32), ctx.zeroExtend(y, by: 32))
-    let one = try ctx.bitVector(1, width: 32)
-    try solver.assert(ctx.eq(product, ctx.bitVector(semiprime, width: 64)))
+    let x = try ctx.bitVectorConstant("x", width: 64)
+    let y = try ctx.bitVectorConstant("y", width: 64)
+    let product = try ctx.bvMul(ctx.zeroExtend(x, by: 64), ctx.zeroExtend(y, by: 64))
+    let one = try ctx.bitVector(1, width: 64)
+    let value = try ctx.concat(ctx.bitVector(semiprime.high, width: 64), ctx.bitVector(semiprime.low, width: 64))
+    try solver.assert(ctx.eq(product, value))
     try solver.assert(ctx.bvUlt(one, x))
     try solver.assert(ctx.bvUlt(one, y))
 }

@@ -67,7 +67,7 @@ extension CertificateCLITests {
     /// certificate was refused. With Z3's SMT-LIB interpreter (measured on 028e885), `:rlimit 1`
     /// made this an undecided run (exit 3), `:memory_max_size 1` an internal error (exit 4),
     /// `:proof true` a re-check that ran into the timeout (exit 3), and 30,000 nested `and`s
-    /// a re-check of 6.5 s despite `--timeout 5` (exit 3).
+    /// a re-check of 6.5 s despite `--timeout 5` (exit 3). No time is asserted here.
     @Test(arguments: [
         ("rlimit", "(set-option :rlimit 1)\n(assert true)", "2:2: the command 'set-option' is not allowed"),
         ("memory", "(set-option :memory_max_size 1)\n(assert true)", "2:2: the command 'set-option' is not allowed"),
@@ -86,12 +86,13 @@ extension CertificateCLITests {
         let file = try dir.write("\(name.replacingOccurrences(of: " ", with: "-")).cert", Self.certificate(body))
         // Bounded model checking alone: the explicit engine's probe would find this leak even
         // with the solver crippled.
-        let (r, elapsed) = try Self.run(["check", "-q", "--engine", "bmc", "--timeout", "5", "--certificate", file,
-                                         "Models/asi-kick.leak"], killAfter: 60)
+        // No time limit is asserted (a loaded machine once took more than 5 s to find the
+        // leak): the refusal is in the verdict line, so the solver never saw the certificate.
+        let (r, _) = try Self.run(["check", "-q", "--engine", "bmc", "--certificate", file,
+                                   "Models/asi-kick.leak"], killAfter: 600)
         #expect(r.status == Documented.ok, "\(r)")
         #expect(r.stdout.contains("Models/asi-kick.leak: leak (corun) in 14 steps"), "\(r)")
         #expect(r.stdout.contains("certificate: does not hold: its text is refused at \(expected)"), "\(r)")
-        #expect(elapsed < .seconds(30), "\(elapsed)")
     }
 
     /// `(set-option :regular-output-channel FILE)` and `(echo ...)`: an SMT-LIB interpreter
