@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -19,7 +20,7 @@ let package = Package(
         ),
         .target(
             name: "LeakModel",
-            dependencies: ["CZ3"]
+            dependencies: ["CZ3", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "leakcheck",
