@@ -45,7 +45,7 @@ struct HonestMessagesTests {
         let report = try Checker(options: .init(engine: .auto, coverage: true)).check(model)
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         #expect(report.engine == "bmc")
-        #expect(report.otherPhases.map(\.engine) == ["explicit", "coverage"], "\(report.otherPhases)")
+        #expect(report.otherPhases.map(\.engine) == [.explicit, .coverage], "\(report.otherPhases)")
         let counted = report.seconds + report.otherPhases.reduce(0) { $0 + $1.seconds }
         #expect(counted <= wall && counted >= 0.5 * wall, "counted \(counted) s of \(wall) s")
         let headline = ReportRenderer().headline(report)

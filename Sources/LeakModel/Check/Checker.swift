@@ -24,7 +24,7 @@ public struct Checker: Sendable {
         /// States the explicit engine may visit before it gives up.
         public var stateLimit: Int
         /// Memory the explicit engine's stored states may take (estimated) before it gives up.
-        public var memoryBudget: MemoryBudget = .defaultBudget
+        public var memoryBudget: MemoryBudget = CheckDefaults.memoryBudget
         /// When the whole run must stop (the verdict is then unknown, with how far it got).
         public var deadline: DispatchTime?
         /// Cancelled from elsewhere (Ctrl-C): the verdict is then unknown.
@@ -46,10 +46,10 @@ public struct Checker: Sendable {
         /// that keeps only that many (`SymmetryReduction`); false checks every guest, as the
         /// differential test of the reduction does.
         public var symmetry = true
-        public init(bound: Int? = nil, engine: Engine = .auto, stateLimit: Int = 500_000,
+        public init(bound: Int? = nil, engine: Engine = .auto, stateLimit: Int = CheckDefaults.stateLimit,
                     deadline: DispatchTime? = nil, cancellation: Cancellation? = nil,
                     certificate: String? = nil, wantsCertificate: Bool = false,
-                    coverage: Bool = false, coverageStateLimit: Int = 200_000) {
+                    coverage: Bool = false, coverageStateLimit: Int = CheckDefaults.coverageStateLimit) {
             self.bound = bound; self.engine = engine; self.stateLimit = stateLimit
             self.deadline = deadline; self.cancellation = cancellation
             self.certificate = certificate; self.wantsCertificate = wantsCertificate
@@ -57,15 +57,13 @@ public struct Checker: Sendable {
         }
     }
 
-    /// The default search bound when neither the model nor the command line gives one.
-    public static let defaultBound = 20
-
     /// What checking one model gave.
     public struct Report: Sendable {
         public var model: Model
         public var outcome: Outcome
-        /// The engine that decided (`bmc`, `explicit`).
-        public var engine: String
+        /// The engines that decided: one, or several when the cores of a model were decided
+        /// apart (`CoreDecomposition`).
+        public var engines: [EngineName]
         public var bound: Int
         /// Time the deciding engine took.
         public var seconds: Double
@@ -74,6 +72,9 @@ public struct Checker: Sendable {
         public var otherPhases: [Phase] = []
         /// Whether some reachable state runs a guest (nil: not known).
         public var guestRuns: Bool?
+
+        /// The deciding engines as reports print them: "bmc", "explicit", "bmc+explicit".
+        public var engine: String { EngineName.describe(engines) }
 
         /// The time of every phase that ran: the deciding engine's and the others'.
         public var totalSeconds: Double { seconds + otherPhases.reduce(0) { $0 + $1.seconds } }
@@ -111,7 +112,7 @@ public struct Checker: Sendable {
 
     /// One engine's run that did not decide, with what it established.
     public struct Phase: Hashable, Sendable {
-        public var engine: String
+        public var engine: EngineName
         public var seconds: Double
         /// "no finding within 20 steps".
         public var result: String
@@ -161,7 +162,7 @@ public struct Checker: Sendable {
             var report = try inner.check(reduction.reduced)
             report.model = model
             if case .finding(let trace) = report.outcome { report.outcome = .finding(try reduction.lift(trace)) }
-            report.otherPhases.insert(Phase(engine: "symmetry", seconds: 0, result: reduction.summary), at: 0)
+            report.otherPhases.insert(Phase(engine: .symmetry, seconds: 0, result: reduction.summary), at: 0)
             return report
         }
         var report: Report
@@ -172,7 +173,7 @@ public struct Checker: Sendable {
             let limit = Z3Context.memoryLimit.map { " (Z3's memory limit is \($0) MB, --memory)" } ?? ""
             report = Report(model: model, outcome: .unknown(reason: "Z3 ran out of memory\(limit): \(error.message)",
                                                             completedBound: nil),
-                            engine: "z3", bound: options.bound ?? model.bound?.value ?? Self.defaultBound, seconds: 0,
+                            engines: [.z3], bound: options.bound ?? model.bound?.value ?? CheckDefaults.bound, seconds: 0,
                             guestRuns: nil)
         }
         if case .unknown(let reason, let completed?) = report.outcome, completed < 0 {
@@ -198,7 +199,7 @@ public struct Checker: Sendable {
             }
             report.coverage = coverage
             // The verdict line's time covers every phase that ran, this visit included.
-            report.otherPhases.append(Phase(engine: "coverage", seconds: seconds, result: "\(coverage.states) states"))
+            report.otherPhases.append(Phase(engine: .coverage, seconds: seconds, result: "\(coverage.states) states"))
         }
         // An undecided run on a large model says how large, so that "too large" is told
         // apart from "too slow a machine".
@@ -224,7 +225,7 @@ public struct Checker: Sendable {
     /// state (a proof saw every step, so no second visit is needed).
     private func explicitReport(_ model: Model, _ outcome: Outcome, _ stats: ExplicitChecker.Statistics,
                                 bound: Int, seconds: Double) -> Report {
-        var report = Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
+        var report = Report(model: model, outcome: outcome, engines: [.explicit], bound: bound, seconds: seconds,
                             guestRuns: stats.guestRuns)
         if stats.coverage.complete { report.coverage = stats.coverage }
         return report
@@ -239,7 +240,7 @@ public struct Checker: Sendable {
 
     /// The verdict: a stored certificate, else the engines' search and proofs.
     private func decide(_ model: Model) throws -> Report {
-        let bound = options.bound ?? model.bound?.value ?? Self.defaultBound
+        let bound = options.bound ?? model.bound?.value ?? CheckDefaults.bound
         var certificatePhase: Phase?
         if let stored = options.certificate {
             let (result, seconds) = try Self.timed {
@@ -251,12 +252,12 @@ public struct Checker: Sendable {
                 let proof = Outcome.Proof(summary: "stored certificate re-checked with one query",
                                           invariant: invariant, smtlib: stored)
                 let (runs, vacuitySeconds) = try Self.timed { try guestRuns(model, within: bound) }
-                return Report(model: model, outcome: .proved(proof), engine: "certificate", bound: bound,
+                return Report(model: model, outcome: .proved(proof), engines: [.certificate], bound: bound,
                               seconds: seconds + vacuitySeconds, guestRuns: runs)
             case .fails(let why):
-                certificatePhase = Phase(engine: "certificate", seconds: seconds, result: "does not hold: \(why)")
+                certificatePhase = Phase(engine: .certificate, seconds: seconds, result: "does not hold: \(why)")
             case .unknown(let reason):
-                certificatePhase = Phase(engine: "certificate", seconds: seconds, result: "not re-checked (\(reason))")
+                certificatePhase = Phase(engine: .certificate, seconds: seconds, result: "not re-checked (\(reason))")
             }
         }
         var report = try search(model, bound: bound)
@@ -270,12 +271,12 @@ public struct Checker: Sendable {
             case .proved(_, let smtlib):
                 proof.smtlib = smtlib
                 report.outcome = .proved(proof)
-                report.otherPhases.append(Phase(engine: "spacer", seconds: seconds, result: "an invariant for the certificate"))
+                report.otherPhases.append(Phase(engine: .spacer, seconds: seconds, result: "an invariant for the certificate"))
             case .reachable:
                 throw BMCChecker.InternalError(description:
                     "engines disagree: \(report.engine) proves the model, Spacer derives a finding")
             case .unknown(let reason):
-                report.otherPhases.append(Phase(engine: "spacer", seconds: seconds, result: "no invariant for the certificate (\(reason))"))
+                report.otherPhases.append(Phase(engine: .spacer, seconds: seconds, result: "no invariant for the certificate (\(reason))"))
             }
         }
         return report
@@ -306,12 +307,12 @@ public struct Checker: Sendable {
             let ((outcome, _), bmcSeconds) = try Self.timed {
                 try BMCChecker(model: model).check(bound: bound, deadline: deadline, cancellation: cancellation)
             }
-            let bmc = Report(model: model, outcome: outcome, engine: "bmc", bound: bound, seconds: bmcSeconds,
+            let bmc = Report(model: model, outcome: outcome, engines: [.bmc], bound: bound, seconds: bmcSeconds,
                              guestRuns: nil)
             guard options.engine != .bmc, case .noFindingWithin = outcome else { return bmc }
-            var earlier = [Phase(engine: "bmc", seconds: bmcSeconds, result: "no finding within \(bound) steps")]
+            var earlier = [Phase(engine: .bmc, seconds: bmcSeconds, result: "no finding within \(bound) steps")]
 
-            if options.engine == .auto, options.stateLimit > Self.probeStateLimit {
+            if options.engine == .auto, options.stateLimit > CheckDefaults.probeStateLimit {
                 // The explicit engine proves the model when it has few enough reachable states
                 // (the probe already tried with fewer).
                 let ((proof, stats), seconds) = Self.timed {
@@ -328,7 +329,7 @@ public struct Checker: Sendable {
                     return report
                 case .noFindingWithin, .unknown(_, _):
                     let reached = stats.depth
-                    earlier.append(Phase(engine: "explicit", seconds: seconds,
+                    earlier.append(Phase(engine: .explicit, seconds: seconds,
                                          result: "gave up after \(stats.states) states (depth \(reached))"))
                 }
             }
@@ -342,14 +343,14 @@ public struct Checker: Sendable {
                     var report = Report(model: model,
                                         outcome: .proved(.init(summary: "Spacer's inductive invariant, \(invariant.size) facts, checked",
                                                                invariant: invariant, smtlib: smtlib)),
-                                        engine: "spacer", bound: bound, seconds: seconds + vacuitySeconds,
+                                        engines: [.spacer], bound: bound, seconds: seconds + vacuitySeconds,
                                         guestRuns: runs)
                     report.otherPhases = earlier
                     return report
                 case .reachable:
-                    earlier.append(Phase(engine: "spacer", seconds: seconds, result: "a finding longer than \(bound) steps exists"))
+                    earlier.append(Phase(engine: .spacer, seconds: seconds, result: "a finding longer than \(bound) steps exists"))
                 case .unknown(let reason):
-                    earlier.append(Phase(engine: "spacer", seconds: seconds, result: "stopped (\(reason))"))
+                    earlier.append(Phase(engine: .spacer, seconds: seconds, result: "stopped (\(reason))"))
                 }
                 if options.engine == .spacer {
                     var report = bmc
@@ -366,33 +367,30 @@ public struct Checker: Sendable {
                 let (runs, vacuitySeconds) = try Self.timed { try guestRuns(model, within: bound) }
                 var report = Report(model: model,
                                     outcome: .proved(.init(summary: "k-induction at depth \(depth), base case by bmc")),
-                                    engine: "k-induction", bound: bound, seconds: seconds + vacuitySeconds,
+                                    engines: [.kInduction], bound: bound, seconds: seconds + vacuitySeconds,
                                     guestRuns: runs)
                 report.otherPhases = earlier
                 return report
             case .notInductive(let depth):
                 var report = bmc
                 report.otherPhases = Array(earlier.dropFirst())
-                    + [Phase(engine: "k-induction", seconds: seconds, result: "not inductive up to depth \(depth)")]
+                    + [Phase(engine: .kInduction, seconds: seconds, result: "not inductive up to depth \(depth)")]
                 return report
             case .unknown(let reason, let depth):
                 var report = bmc
                 report.otherPhases = Array(earlier.dropFirst())
-                    + [Phase(engine: "k-induction", seconds: seconds, result: "stopped at depth \(depth) (\(reason))")]
+                    + [Phase(engine: .kInduction, seconds: seconds, result: "stopped at depth \(depth) (\(reason))")]
                 return report
             }
         }
     }
-
-    /// States the explicit engine may visit in `auto` before bounded model checking runs.
-    static let probeStateLimit = 200_000
 
     /// `auto`'s first try: the explicit engine on at most `probeStateLimit` states. A proof is
     /// final (every reachable state explored, docs/PERFORMANCE.md); a finding is searched
     /// again by bounded model checking, which must find the same shortest length (its
     /// schedule, replayed, is the one reported). Nil when the state space is too large.
     private func probe(_ model: Model, bound: Int, stop: @escaping () -> String?) throws -> Report? {
-        let limit = min(options.stateLimit, Self.probeStateLimit)
+        let limit = min(options.stateLimit, CheckDefaults.probeStateLimit)
         let ((outcome, stats), seconds) = Self.timed {
             ExplicitChecker(model: model, stateLimit: limit, memoryBudget: options.memoryBudget).check(bound: nil, stopReason: stop)
         }
@@ -407,13 +405,13 @@ public struct Checker: Sendable {
             switch smt {
             case .finding(let u) where u.length == t.length:
                 // The explicit probe ran first and found it: its time is part of the verdict's.
-                var report = Report(model: model, outcome: smt, engine: "bmc", bound: bound, seconds: bmcSeconds, guestRuns: nil)
-                report.otherPhases = [Phase(engine: "explicit", seconds: seconds,
+                var report = Report(model: model, outcome: smt, engines: [.bmc], bound: bound, seconds: bmcSeconds, guestRuns: nil)
+                report.otherPhases = [Phase(engine: .explicit, seconds: seconds,
                                             result: "\(t.finding.check.verdictKind.rawValue) in \(t.length) steps, confirmed by bmc")]
                 return report
             case .noFindingWithin where t.length > bound:
                 var report = explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
-                report.otherPhases = [Phase(engine: "bmc", seconds: bmcSeconds, result: "no finding within \(bound) steps")]
+                report.otherPhases = [Phase(engine: .bmc, seconds: bmcSeconds, result: "no finding within \(bound) steps")]
                 return report
             case .unknown(let reason, let completed):
                 // Stopped (time limit, Ctrl-C) before it could confirm: the explicit engine's
@@ -421,7 +419,7 @@ public struct Checker: Sendable {
                 // so it is the answer; the phase says the cross-check did not finish.
                 var report = explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
                 let reached = completed.flatMap { $0 >= 0 ? "no finding within \($0) steps" : nil } ?? "no bound completed"
-                report.otherPhases = [Phase(engine: "bmc", seconds: bmcSeconds, result: "\(reached), stopped (\(reason))")]
+                report.otherPhases = [Phase(engine: .bmc, seconds: bmcSeconds, result: "\(reached), stopped (\(reason))")]
                 return report
             default:
                 throw BMCChecker.InternalError(description:

@@ -171,7 +171,7 @@ public struct HTMLReport: Sendable {
         switch report.model.bound?.value {
         case report.bound?: return "\(report.bound) (from the model)"
         case let stated?: return "\(report.bound) (--bound; the model says \(stated))"
-        case nil: return report.bound == Checker.defaultBound ? "\(report.bound) (default)" : "\(report.bound) (--bound)"
+        case nil: return report.bound == CheckDefaults.bound ? "\(report.bound) (default)" : "\(report.bound) (--bound)"
         }
     }
 
