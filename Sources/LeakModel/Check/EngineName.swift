@@ -1,8 +1,8 @@
 /// What ran in a check and is named in its report: an engine that searched or proved, or a
 /// step around them (symmetry reduction, coverage). Reports print the raw value.
 ///
-/// `Checker.Engine` is what the user chooses (`auto` runs several of these in turn); this is
-/// what actually ran.
+/// The engine option (`Checker`'s `Engine`) is what the user chooses (`auto` runs several of
+/// these in turn); this is what actually ran.
 public enum EngineName: String, Hashable, Sendable, CaseIterable {
     /// Bounded model checking with Z3.
     case bmc
