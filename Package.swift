@@ -4,7 +4,8 @@ import PackageDescription
 // One target per stage of the pipeline, so that the compiler enforces its arrows
 // (docs/ARCHITECTURE.md). Every stage keeps its folder under Sources/LeakModel/.
 // Z3-free: LeakSyntax, LeakSemantics, LeakSteps, LeakTrace, LeakExplicit, LeakExport and
-// LeakReport (Fuzz/build compiles exactly these). Only LeakSMT links CZ3.
+// LeakReport (Fuzz/build compiles exactly these, LeakReport without the files that need
+// swift-crypto). Only LeakSMT links CZ3.
 let package = Package(
     name: "leakcheck",
     platforms: [.macOS(.v13)],
@@ -14,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -42,7 +44,10 @@ let package = Package(
         // The semantics for SPIN (Promela): Z3-free.
         .target(name: "LeakExport", dependencies: ["LeakSteps"], path: "Sources/LeakModel/Export"),
         // Text, JSON, SARIF, JUnit, HTML, certificates: Z3-free.
-        .target(name: "LeakReport", dependencies: ["LeakTrace"], path: "Sources/LeakModel/Report"),
+        // SHA-256 of the checked file by apple/swift-crypto (Report/ContentHash.swift).
+        .target(name: "LeakReport",
+                dependencies: ["LeakTrace", .product(name: "Crypto", package: "swift-crypto")],
+                path: "Sources/LeakModel/Report"),
         // The library product: re-exports every stage but LeakSMT (Sources/LeakModel/LeakModel.swift).
         .target(
             name: "LeakModel",

@@ -50,7 +50,7 @@ func fuzzOne(_ bytes: [UInt8]) {
     // Sorted by position; file-level errors (E022, E023) after them; the frontend's own notes
     // (no code) last.
     let located = result.diagnostics.filter {
-        !($0.severity == .note && $0.code.isEmpty) && $0.code != DiagnosticCode.missingDeclaration && $0.code != DiagnosticCode.missingCheck
+        !($0.severity == .note && $0.code.isEmpty) && $0.code != DiagnosticCode.missingDeclaration.rawValue && $0.code != DiagnosticCode.missingCheck.rawValue
     }
     if located.map(\.span.start) != located.map(\.span.start).sorted() { fuzzFail("diagnostics not sorted by position") }
     _ = DiagnosticRenderer(file: result.file, colored: false).render(result.diagnostics)

@@ -90,7 +90,7 @@ extension LeakCheck {
                     Output.error("leakcheck: interrupted")
                     throw ExitCode(ExitStatus.interrupted.rawValue)
                 }
-                let status = LeakCheck.status(of: entries)
+                let status = ExitStatus.of(entries)
                 throw ExitCode((saveFailed ? status.combined(with: .modelError) : status).rawValue)
             }
             var status = ExitStatus.ok
@@ -110,7 +110,7 @@ extension LeakCheck {
                     print(quiet ? renderer.headline(report) : renderer.render(report))
                     fflush(nil)
                     _ = finished(report)
-                    status = status.combined(with: Self.status(report))
+                    status = status.combined(with: ExitStatus(report))
                     tally.add(.report(report.expectation))
                 } catch {
                     Output.error("\(path): internal error: \(error)")
@@ -125,14 +125,6 @@ extension LeakCheck {
                 throw ExitCode(ExitStatus.interrupted.rawValue)
             }
             throw ExitCode(status.rawValue)
-        }
-
-        static func status(_ report: Checker.Report) -> ExitStatus {
-            switch report.expectation {
-            case .met, .noExpectation: .ok
-            case .mismatch, .unexpectedFinding: .mismatch
-            case .undecided: .unknown
-            }
         }
     }
 }

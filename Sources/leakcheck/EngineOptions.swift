@@ -4,14 +4,14 @@ import LeakModel
 
 /// The options that choose and limit the engines, shared by `check`, `explain` and `report`.
 struct EngineOptions: ParsableArguments {
-    @Option(help: "Search schedules up to this many steps (default: the model's bound, else \(Checker.defaultBound)).")
+    @Option(help: "Search schedules up to this many steps (default: the model's bound, else \(CheckDefaults.bound)).")
     var bound: Int?
 
-    @Option(help: "Which engine decides: \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var engine: String = Checker.Engine.auto.rawValue
+    @Option(help: "Which engine decides.")
+    var engine: Checker.Engine = .auto
 
     @Option(help: "States the explicit engine may visit before it gives up.")
-    var stateLimit: Int = 500_000
+    var stateLimit: Int = CheckDefaults.stateLimit
 
     @Option(help: "Stop the whole run after this many seconds; the verdict is then unknown (exit 3).")
     var timeout: Double?
@@ -23,9 +23,6 @@ struct EngineOptions: ParsableArguments {
         if let bound, !Model.Bound.validRange.contains(bound) {
             throw ValidationError("--bound must be between \(Model.Bound.validRange.lowerBound) and \(Model.Bound.validRange.upperBound), as in a model's bound line")
         }
-        if Checker.Engine(rawValue: engine) == nil {
-            throw ValidationError("unknown engine '\(engine)'; use one of \(Checker.Engine.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
         if stateLimit < 1 { throw ValidationError("--state-limit must be positive") }
         if let timeout, !(timeout > 0 && timeout <= 1e6) { throw ValidationError("--timeout must be a positive number of seconds") }
         if let memory, memory < 1 { throw ValidationError("--memory must be a positive number of megabytes") }
@@ -35,7 +32,7 @@ struct EngineOptions: ParsableArguments {
     func checker(cancellation: Cancellation? = nil, wantsCertificate: Bool = false) -> Checker {
         ToolInfo.defaultZ3Version = Checker.z3Version
         let deadline = timeout.map { DispatchTime.now() + .nanoseconds(Int($0 * 1e9)) }
-        var checker = Checker(options: .init(bound: bound, engine: Checker.Engine(rawValue: engine)!, stateLimit: stateLimit,
+        var checker = Checker(options: .init(bound: bound, engine: engine, stateLimit: stateLimit,
                                              deadline: deadline, cancellation: cancellation,
                                              wantsCertificate: wantsCertificate))
         if let memory {
@@ -45,3 +42,7 @@ struct EngineOptions: ParsableArguments {
         return checker
     }
 }
+
+/// `--engine auto|bmc|explicit|kinduction|spacer`, read by argument-parser (which lists the
+/// values in `--help` and refuses any other, exit 2).
+extension Checker.Engine: ExpressibleByArgument {}

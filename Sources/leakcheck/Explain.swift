@@ -48,7 +48,7 @@ extension LeakCheck {
             let explanation: Explainer.Explanation
             do {
                 explanation = try Explainer(checker: checker, tryAdditions: !noAdditions).explain(model) { i, n, what in
-                    progress.begin("explain \(path): \(i + 1)/\(n) \(what) (engine \(engineOptions.engine))")
+                    progress.begin("explain \(path): \(i + 1)/\(n) \(what) (engine \(engineOptions.engine.rawValue))")
                 }
                 progress.finish()
             } catch {
@@ -62,7 +62,7 @@ extension LeakCheck {
                 print(explanation.renderText(), terminator: "")
             }
             try interrupt.exitIfInterrupted()
-            throw ExitCode(LeakCheck.status(of: [.checked(explanation.baseline)]).rawValue)
+            throw ExitCode(ExitStatus(explanation.baseline).rawValue)
         }
     }
 }

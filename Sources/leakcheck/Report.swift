@@ -88,21 +88,6 @@ extension LeakCheck {
         }
     }
 
-    /// The exit status of a run.
-    static func status(of entries: [RunEntry]) -> ExitStatus {
-        entries.reduce(ExitStatus.ok) { status, e in
-            let s: ExitStatus
-            switch e.status {
-            case .asExpected: s = .ok
-            case .mismatch: s = .mismatch
-            case .undecided: s = .unknown
-            case .modelError: s = .modelError
-            case .internalError: s = .internalError
-            }
-            return status.combined(with: s)
-        }
-    }
-
     /// Prints a machine-readable document for a run on stdout.
     static func printDocument(_ format: OutputFormat, _ entries: [RunEntry]) {
         switch format {
@@ -179,7 +164,7 @@ extension LeakCheck {
                 Output.error("wrote \(file)")
             }
             try interrupt.exitIfInterrupted()
-            throw ExitCode(LeakCheck.status(of: [entry]).rawValue)
+            throw ExitCode(ExitStatus.of([entry]).rawValue)
         }
     }
 }

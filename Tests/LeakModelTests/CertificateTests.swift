@@ -46,7 +46,7 @@ struct CertificateTests {
         #expect(with.engine != "certificate")
         #expect(with.verdict == without.verdict)
         #expect(summary(with.outcome) == summary(without.outcome))
-        #expect(with.otherPhases.first?.engine == "certificate")
+        #expect(with.otherPhases.first?.engine == .certificate)
         #expect(with.otherPhases.first?.result.hasPrefix("does not hold") == true, "\(with.otherPhases)")
     }
 

@@ -36,7 +36,7 @@ import Testing
         }
         // Sorted by position; file-level errors (E022, E023) after them, then the frontend's
         // own notes.
-        let fileLevel: Set<String> = [DiagnosticCode.missingDeclaration, DiagnosticCode.missingCheck]
+        let fileLevel: Set<String> = [DiagnosticCode.missingDeclaration.rawValue, DiagnosticCode.missingCheck.rawValue]
         let located = result.diagnostics.filter { !($0.severity == .note && $0.code.isEmpty) && !fileLevel.contains($0.code) }
         #expect(located.map(\.span.start) == located.map(\.span.start).sorted())
         if let firstFileLevel = result.diagnostics.firstIndex(where: { fileLevel.contains($0.code) }) {

@@ -96,7 +96,7 @@ struct FuzzRegressionTests {
         let result = Frontend.load(file: SourceFile(path: "threads-65-hold.leak", bytes: bytes))
         #expect(result.model == nil)
         let errors = result.diagnostics.filter { $0.severity == .error }
-        #expect(errors.map(\.code) == [DiagnosticCode.modelTooLarge])
+        #expect(errors.map(\.code) == [DiagnosticCode.modelTooLarge.rawValue])
         #expect(errors.first?.message == "model is too large: 65 threads (at most 64)")
         let file = try #require(result.file)
         #expect(errors.first.map { file.text(of: $0.span) } == "t64")

@@ -81,7 +81,7 @@ struct HTMLReportHonestyTests {
         #expect(own.matches(of: #/<span class="bound">([^<]*)</span>/#).map { String($0.1) } == ["20 (from the model)", "20 (from the model)"])
         var timed = report
         timed.seconds = 1.5
-        timed.otherPhases = [.init(engine: "coverage", seconds: 2.25, result: "9 states")]
+        timed.otherPhases = [.init(engine: .coverage, seconds: 2.25, result: "9 states")]
         #expect(HTMLReport().render(timed).contains("· 3.75 s ·"))
     }
 }

@@ -17,9 +17,9 @@ struct HonestMessagesTests {
         let source = "model \"x\" core c0 { t0 }\nguest vm1\n"
         let result = Frontend.load(file: SourceFile(path: "x.leak", text: source))
         let codes = result.diagnostics.map(\.code)
-        #expect(codes.first != DiagnosticCode.missingDeclaration && codes.first != DiagnosticCode.missingCheck, "\(codes)")
-        let firstConsequence = codes.firstIndex { $0 == DiagnosticCode.missingDeclaration || $0 == DiagnosticCode.missingCheck }
-        let lastPositioned = codes.lastIndex { $0 != DiagnosticCode.missingDeclaration && $0 != DiagnosticCode.missingCheck && !$0.isEmpty }
+        #expect(codes.first != DiagnosticCode.missingDeclaration.rawValue && codes.first != DiagnosticCode.missingCheck.rawValue, "\(codes)")
+        let firstConsequence = codes.firstIndex { $0 == DiagnosticCode.missingDeclaration.rawValue || $0 == DiagnosticCode.missingCheck.rawValue }
+        let lastPositioned = codes.lastIndex { $0 != DiagnosticCode.missingDeclaration.rawValue && $0 != DiagnosticCode.missingCheck.rawValue && !$0.isEmpty }
         #expect(firstConsequence != nil && lastPositioned != nil && lastPositioned! < firstConsequence!, "\(codes)")
     }
 
@@ -49,7 +49,7 @@ struct HonestMessagesTests {
         let report = try Checker(options: .init(engine: .auto, coverage: true)).check(model)
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         #expect(report.engine == "bmc")
-        #expect(report.otherPhases.map(\.engine) == ["explicit", "coverage"], "\(report.otherPhases)")
+        #expect(report.otherPhases.map(\.engine) == [.explicit, .coverage], "\(report.otherPhases)")
         let counted = report.seconds + report.otherPhases.reduce(0) { $0 + $1.seconds }
         #expect(counted <= wall && counted >= 0.5 * wall, "counted \(counted) s of \(wall) s")
         let headline = ReportRenderer().headline(report)

@@ -66,7 +66,7 @@ struct ShippedModelsTests {
     @Test(arguments: shippedModels)
     func smtEngine(_ m: ShippedModel) throws {
         let model = try Self.load(m.file)
-        let (outcome, _) = try BMCChecker(model: model).check(bound: model.bound?.value ?? Checker.defaultBound)
+        let (outcome, _) = try BMCChecker(model: model).check(bound: model.bound?.value ?? CheckDefaults.bound)
         let (finding, length) = summary(outcome)
         #expect(finding == m.finding)
         #expect(length == m.length)

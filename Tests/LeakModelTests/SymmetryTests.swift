@@ -44,7 +44,7 @@ struct SymmetryTests {
         var options = Checker.Options(bound: generator.bound, engine: .explicit)
         options.coverage = false
         let report = try Checker(options: options).check(model)
-        #expect(report.otherPhases.contains { $0.engine == "symmetry" })
+        #expect(report.otherPhases.contains { $0.engine == .symmetry })
         if case .finding(let trace) = report.outcome {
             _ = try Replay(interpreter: Interpreter(model: model)).validate(initial: trace.initial, steps: trace.steps,
                                                                             check: trace.finding.check)

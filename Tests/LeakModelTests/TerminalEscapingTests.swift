@@ -42,8 +42,8 @@ struct TerminalEscapingTests {
         #expect(!headers.isEmpty)
         for h in headers { #expect(h.hasPrefix(#"fake\nModels/asi.leak: safe: proved \x1b[2J.leak:"#), "\(h)") }
         let noFile = DiagnosticRenderer(file: nil, colored: false).render(
-            Diagnostic(code: "E001", severity: .error, message: "cannot read 'a\nb\u{1b}'", span: .none))
-        #expect(noFile == "leakcheck: error[E001]: cannot read 'a\\nb\\x1b'\n", "\(noFile)")
+            Diagnostic(.unreadableFile(path: "a\nb\u{1b}", reason: "r"), at: .none))
+        #expect(noFile == "leakcheck: error[E001]: cannot read 'a\\nb\\x1b': r\n", "\(noFile)")
     }
 
     @Test func parseSummaryTitleIsEscaped() throws {

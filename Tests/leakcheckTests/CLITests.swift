@@ -462,7 +462,7 @@ struct UsageErrorTests {
         Case(arguments: ["check", "--bound=-1", "Models/asi.leak"], message: "--bound must be between 1 and 1000"),
         Case(arguments: ["check", "--bound", "1001", "Models/asi.leak"], message: "--bound must be between 1 and 1000"),
         Case(arguments: ["check", "--bound", "x", "Models/asi.leak"], message: "The value 'x' is invalid for '--bound <bound>'"),
-        Case(arguments: ["check", "--engine", "nope", "Models/asi.leak"], message: "unknown engine 'nope'; use one of auto, bmc, explicit, kinduction, spacer"),
+        Case(arguments: ["check", "--engine", "nope", "Models/asi.leak"], message: "The value 'nope' is invalid for '--engine <engine>'. Please provide one of 'auto', 'bmc', 'explicit', 'kinduction' or 'spacer'."),
         Case(arguments: ["check", "--state-limit", "0", "Models/asi.leak"], message: "--state-limit must be positive"),
         Case(arguments: ["check"], message: "Missing expected argument '<paths> ...'"),
         Case(arguments: ["parse"], message: "Missing expected argument '<path>'"),

@@ -22,7 +22,7 @@ extension Checker {
             var report = try inner.check(reduction.reduced)
             report.model = model
             if case .finding(let trace) = report.outcome { report.outcome = .finding(try reduction.lift(trace)) }
-            report.otherPhases.insert(Phase(engine: "symmetry", seconds: 0, result: reduction.summary), at: 0)
+            report.otherPhases.insert(Phase(engine: .symmetry, seconds: 0, result: reduction.summary), at: 0)
             return report
         }
         var report: Report
@@ -33,7 +33,7 @@ extension Checker {
             let limit = Z3Context.memoryLimit.map { " (Z3's memory limit is \($0) MB, --memory)" } ?? ""
             report = Report(model: model, outcome: .unknown(reason: "Z3 ran out of memory\(limit): \(error.message)",
                                                             completedBound: nil),
-                            engine: "z3", bound: options.bound ?? model.bound?.value ?? Self.defaultBound, seconds: 0,
+                            engines: [.z3], bound: options.bound ?? model.bound?.value ?? CheckDefaults.bound, seconds: 0,
                             guestRuns: nil)
         }
         if case .unknown(let reason, let completed?) = report.outcome, completed < 0 {
@@ -60,7 +60,7 @@ extension Checker {
             }
             report.coverage = coverage
             // The verdict line's time covers every phase that ran, this visit included.
-            report.otherPhases.append(Phase(engine: "coverage", seconds: seconds, result: "\(coverage.states) states"))
+            report.otherPhases.append(Phase(engine: .coverage, seconds: seconds, result: "\(coverage.states) states"))
         }
         // An undecided run on a large model says how large, so that "too large" is told
         // apart from "too slow a machine".
@@ -86,7 +86,7 @@ extension Checker {
     /// state (a proof saw every step, so no second visit is needed).
     private func explicitReport(_ model: Model, _ outcome: Outcome, _ stats: ExplicitChecker.Statistics,
                                 bound: Int, seconds: Double) -> Report {
-        var report = Report(model: model, outcome: outcome, engine: "explicit", bound: bound, seconds: seconds,
+        var report = Report(model: model, outcome: outcome, engines: [.explicit], bound: bound, seconds: seconds,
                             guestRuns: stats.guestRuns)
         if stats.coverage.complete { report.coverage = stats.coverage }
         return report
@@ -101,7 +101,7 @@ extension Checker {
 
     /// The verdict: a stored certificate, else the engines' search and proofs.
     private func decide(_ model: Model) throws -> Report {
-        let bound = options.bound ?? model.bound?.value ?? Self.defaultBound
+        let bound = options.bound ?? model.bound?.value ?? CheckDefaults.bound
         var certificatePhase: Phase?
         if let stored = options.certificate {
             let (result, seconds) = try Self.timed {
@@ -113,12 +113,12 @@ extension Checker {
                 let proof = Outcome.Proof(summary: "stored certificate re-checked with one query",
                                           invariant: invariant, smtlib: stored)
                 let (runs, vacuitySeconds) = try Self.timed { try guestRuns(model, within: bound) }
-                return Report(model: model, outcome: .proved(proof), engine: "certificate", bound: bound,
+                return Report(model: model, outcome: .proved(proof), engines: [.certificate], bound: bound,
                               seconds: seconds + vacuitySeconds, guestRuns: runs)
             case .fails(let why):
-                certificatePhase = Phase(engine: "certificate", seconds: seconds, result: "does not hold: \(why)")
+                certificatePhase = Phase(engine: .certificate, seconds: seconds, result: "does not hold: \(why)")
             case .unknown(let reason):
-                certificatePhase = Phase(engine: "certificate", seconds: seconds, result: "not re-checked (\(reason))")
+                certificatePhase = Phase(engine: .certificate, seconds: seconds, result: "not re-checked (\(reason))")
             }
         }
         var report = try search(model, bound: bound)
@@ -132,12 +132,12 @@ extension Checker {
             case .proved(_, let smtlib):
                 proof.smtlib = smtlib
                 report.outcome = .proved(proof)
-                report.otherPhases.append(Phase(engine: "spacer", seconds: seconds, result: "an invariant for the certificate"))
+                report.otherPhases.append(Phase(engine: .spacer, seconds: seconds, result: "an invariant for the certificate"))
             case .reachable:
                 throw BMCChecker.InternalError(description:
                     "engines disagree: \(report.engine) proves the model, Spacer derives a finding")
             case .unknown(let reason):
-                report.otherPhases.append(Phase(engine: "spacer", seconds: seconds, result: "no invariant for the certificate (\(reason))"))
+                report.otherPhases.append(Phase(engine: .spacer, seconds: seconds, result: "no invariant for the certificate (\(reason))"))
             }
         }
         return report
@@ -168,12 +168,12 @@ extension Checker {
             let ((outcome, _), bmcSeconds) = try Self.timed {
                 try BMCChecker(model: model).check(bound: bound, deadline: deadline, cancellation: cancellation)
             }
-            let bmc = Report(model: model, outcome: outcome, engine: "bmc", bound: bound, seconds: bmcSeconds,
+            let bmc = Report(model: model, outcome: outcome, engines: [.bmc], bound: bound, seconds: bmcSeconds,
                              guestRuns: nil)
             guard options.engine != .bmc, case .noFindingWithin = outcome else { return bmc }
-            var earlier = [Phase(engine: "bmc", seconds: bmcSeconds, result: "no finding within \(bound) steps")]
+            var earlier = [Phase(engine: .bmc, seconds: bmcSeconds, result: "no finding within \(bound) steps")]
 
-            if options.engine == .auto, options.stateLimit > Self.probeStateLimit {
+            if options.engine == .auto, options.stateLimit > CheckDefaults.probeStateLimit {
                 // The explicit engine proves the model when it has few enough reachable states
                 // (the probe already tried with fewer).
                 let ((proof, stats), seconds) = Self.timed {
@@ -190,7 +190,7 @@ extension Checker {
                     return report
                 case .noFindingWithin, .unknown(_, _):
                     let reached = stats.depth
-                    earlier.append(Phase(engine: "explicit", seconds: seconds,
+                    earlier.append(Phase(engine: .explicit, seconds: seconds,
                                          result: "gave up after \(stats.states) states (depth \(reached))"))
                 }
             }
@@ -204,14 +204,14 @@ extension Checker {
                     var report = Report(model: model,
                                         outcome: .proved(.init(summary: "Spacer's inductive invariant, \(invariant.size) facts, checked",
                                                                invariant: invariant, smtlib: smtlib)),
-                                        engine: "spacer", bound: bound, seconds: seconds + vacuitySeconds,
+                                        engines: [.spacer], bound: bound, seconds: seconds + vacuitySeconds,
                                         guestRuns: runs)
                     report.otherPhases = earlier
                     return report
                 case .reachable:
-                    earlier.append(Phase(engine: "spacer", seconds: seconds, result: "a finding longer than \(bound) steps exists"))
+                    earlier.append(Phase(engine: .spacer, seconds: seconds, result: "a finding longer than \(bound) steps exists"))
                 case .unknown(let reason):
-                    earlier.append(Phase(engine: "spacer", seconds: seconds, result: "stopped (\(reason))"))
+                    earlier.append(Phase(engine: .spacer, seconds: seconds, result: "stopped (\(reason))"))
                 }
                 if options.engine == .spacer {
                     var report = bmc
@@ -228,33 +228,30 @@ extension Checker {
                 let (runs, vacuitySeconds) = try Self.timed { try guestRuns(model, within: bound) }
                 var report = Report(model: model,
                                     outcome: .proved(.init(summary: "k-induction at depth \(depth), base case by bmc")),
-                                    engine: "k-induction", bound: bound, seconds: seconds + vacuitySeconds,
+                                    engines: [.kInduction], bound: bound, seconds: seconds + vacuitySeconds,
                                     guestRuns: runs)
                 report.otherPhases = earlier
                 return report
             case .notInductive(let depth):
                 var report = bmc
                 report.otherPhases = Array(earlier.dropFirst())
-                    + [Phase(engine: "k-induction", seconds: seconds, result: "not inductive up to depth \(depth)")]
+                    + [Phase(engine: .kInduction, seconds: seconds, result: "not inductive up to depth \(depth)")]
                 return report
             case .unknown(let reason, let depth):
                 var report = bmc
                 report.otherPhases = Array(earlier.dropFirst())
-                    + [Phase(engine: "k-induction", seconds: seconds, result: "stopped at depth \(depth) (\(reason))")]
+                    + [Phase(engine: .kInduction, seconds: seconds, result: "stopped at depth \(depth) (\(reason))")]
                 return report
             }
         }
     }
-
-    /// States the explicit engine may visit in `auto` before bounded model checking runs.
-    static let probeStateLimit = 200_000
 
     /// `auto`'s first try: the explicit engine on at most `probeStateLimit` states. A proof is
     /// final (every reachable state explored, docs/PERFORMANCE.md); a finding is searched
     /// again by bounded model checking, which must find the same shortest length (its
     /// schedule, replayed, is the one reported). Nil when the state space is too large.
     private func probe(_ model: Model, bound: Int, stop: @escaping () -> String?) throws -> Report? {
-        let limit = min(options.stateLimit, Self.probeStateLimit)
+        let limit = min(options.stateLimit, CheckDefaults.probeStateLimit)
         let ((outcome, stats), seconds) = Self.timed {
             ExplicitChecker(model: model, stateLimit: limit, memoryBudget: options.memoryBudget).check(bound: nil, stopReason: stop)
         }
@@ -269,13 +266,13 @@ extension Checker {
             switch smt {
             case .finding(let u) where u.length == t.length:
                 // The explicit probe ran first and found it: its time is part of the verdict's.
-                var report = Report(model: model, outcome: smt, engine: "bmc", bound: bound, seconds: bmcSeconds, guestRuns: nil)
-                report.otherPhases = [Phase(engine: "explicit", seconds: seconds,
+                var report = Report(model: model, outcome: smt, engines: [.bmc], bound: bound, seconds: bmcSeconds, guestRuns: nil)
+                report.otherPhases = [Phase(engine: .explicit, seconds: seconds,
                                             result: "\(t.finding.check.verdictKind.rawValue) in \(t.length) steps, confirmed by bmc")]
                 return report
             case .noFindingWithin where t.length > bound:
                 var report = explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
-                report.otherPhases = [Phase(engine: "bmc", seconds: bmcSeconds, result: "no finding within \(bound) steps")]
+                report.otherPhases = [Phase(engine: .bmc, seconds: bmcSeconds, result: "no finding within \(bound) steps")]
                 return report
             case .unknown(let reason, let completed):
                 // Stopped (time limit, Ctrl-C) before it could confirm: the explicit engine's
@@ -283,7 +280,7 @@ extension Checker {
                 // so it is the answer; the phase says the cross-check did not finish.
                 var report = explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
                 let reached = completed.flatMap { $0 >= 0 ? "no finding within \($0) steps" : nil } ?? "no bound completed"
-                report.otherPhases = [Phase(engine: "bmc", seconds: bmcSeconds, result: "\(reached), stopped (\(reason))")]
+                report.otherPhases = [Phase(engine: .bmc, seconds: bmcSeconds, result: "\(reached), stopped (\(reason))")]
                 return report
             default:
                 throw BMCChecker.InternalError(description:

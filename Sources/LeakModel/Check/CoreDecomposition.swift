@@ -28,7 +28,7 @@ struct CoreDecomposition {
 
     /// Checks `model` (more than one core) and reports as `Checker.check` would for the whole.
     func check(_ model: Model) throws -> Checker.Report {
-        let bound = checker.options.bound ?? model.bound?.value ?? Checker.defaultBound
+        let bound = checker.options.bound ?? model.bound?.value ?? CheckDefaults.bound
         let priority = model.checksByPriority
         let local = model.checks.filter { $0 != .deadlock }
         let start = DispatchTime.now().uptimeNanoseconds
@@ -125,7 +125,7 @@ struct CoreDecomposition {
         }
         let horizon = min(searchedLocal, searchedDeadlock)
         let parts = localParts + deadlockParts
-        let engines = Array(Set(parts.map(\.report.engine))).sorted().joined(separator: "+")
+        let engines = parts.flatMap(\.report.engines)
 
         // The shortest finding, when nothing shorter can hide in a part that searched less.
         let deadlockRank = priority.firstIndex(of: .deadlock) ?? priority.count
@@ -136,20 +136,20 @@ struct CoreDecomposition {
         let beyond = checker.options.engine == .auto || checker.options.engine == .explicit
         if let pick, pick.length - 1 <= horizon, beyond || pick.length <= bound {
             let trace: Trace
-            let engine: String
+            let engines: [EngineName]
             if pick.deadlock {
                 trace = try deadlockTrace(model, traces: model.cores.indices.map { c in
                     guard case .finding(let t) = deadlockParts[classOf[c]].report.outcome else { preconditionFailure() }
                     return t
                 })
-                engine = Array(Set(deadlockParts.map(\.report.engine))).sorted().joined(separator: "+")
+                engines = deadlockParts.flatMap(\.report.engines)
             } else {
                 let part = localParts[best!.part]
                 guard case .finding(let t) = part.report.outcome else { preconditionFailure() }
                 trace = try lift(model, core: representatives[best!.part], trace: t)
-                engine = part.report.engine
+                engines = part.report.engines
             }
-            return Checker.Report(model: model, outcome: .finding(trace), engine: engine, bound: bound,
+            return Checker.Report(model: model, outcome: .finding(trace), engines: engines, bound: bound,
                                   seconds: seconds, guestRuns: nil)
         }
         let outcome: Outcome
@@ -172,7 +172,7 @@ struct CoreDecomposition {
         // Some guest runs in the whole model when one runs on some core (every class was checked).
         let runs = parts.map(\.report.guestRuns)
         let guestRuns: Bool? = runs.contains(true) ? true : runs.allSatisfy { $0 == false } ? false : nil
-        var report = Checker.Report(model: model, outcome: outcome, engine: engines, bound: bound, seconds: seconds,
+        var report = Checker.Report(model: model, outcome: outcome, engines: engines, bound: bound, seconds: seconds,
                                     guestRuns: nil)
         if case .proved = outcome { report.guestRuns = guestRuns }
         return report

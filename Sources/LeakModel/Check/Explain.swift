@@ -151,10 +151,9 @@ extension Explainer {
 
     static func line(_ span: SourceSpan, _ model: Model) -> Int { model.file.position(of: span.start).line }
 
-    /// The source text of a statement on one line.
+    /// The source text of a statement on one line: `SourceFile.statementText`.
     static func text(_ s: Model.Statement, _ model: Model) -> String {
-        let raw = model.file.text(of: s.span)
-        return raw.split(whereSeparator: \.isNewline).first.map { String($0).trimmingCharacters() } ?? raw
+        model.file.statementText(of: s.span)
     }
 
     /// The region declarations a table declaration lists (nil for `maps all`).

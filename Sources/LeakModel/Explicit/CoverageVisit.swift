@@ -5,7 +5,7 @@ import LeakTrace
 extension Coverage {
     /// Visits up to `stateLimit` states (and no more than `memoryBudget` holds); `stopReason`
     /// ends the visit early (incomplete).
-    public init(model: Model, stateLimit: Int, memoryBudget: MemoryBudget = .defaultBudget,
+    public init(model: Model, stateLimit: Int, memoryBudget: MemoryBudget = CheckDefaults.memoryBudget,
                 stopReason: () -> String? = { nil }) {
         self.init()
         let interpreter = Interpreter(model: model)

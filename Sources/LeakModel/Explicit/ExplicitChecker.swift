@@ -12,7 +12,7 @@ public struct ExplicitChecker: Sendable {
     /// The search gives up (unknown) before the states it holds would take more than this.
     public var memoryBudget: MemoryBudget
 
-    public init(model: Model, stateLimit: Int = 2_000_000, memoryBudget: MemoryBudget = .defaultBudget) {
+    public init(model: Model, stateLimit: Int = 2_000_000, memoryBudget: MemoryBudget = CheckDefaults.memoryBudget) {
         self.interpreter = Interpreter(model: model)
         self.stateLimit = stateLimit
         self.memoryBudget = memoryBudget

@@ -63,7 +63,7 @@ extension Explainer.Explanation {
             "schema": .string("leakcheck-explain/1"),
             "tool": .obj(["name": .string(tool.name), "version": .string(tool.version), "z3": .string(tool.z3Version)]),
             "file": .string(baseline.model.file.path),
-            "sha256": .string(SHA256.hex(baseline.model.file.bytes)),
+            "sha256": .string(ContentHash.sha256(baseline.model.file.bytes)),
             "verdict": .string(baseline.verdict.word),
             "summary": .string(ReportRenderer().verdictPhrase(baseline)),
             "removals": .array(removals.map(row)),

@@ -108,7 +108,7 @@ public struct HTMLReport: Sendable {
         let renderer = ReportRenderer()
         var h = "<header>\n"
         h += "<h1>\(esc(model.title ?? "untitled model"))</h1>\n"
-        h += "<p class=\"file\"><code>\(esc(displayPath(model)))</code> · SHA-256 <code class=\"hash\">\(SHA256.hex(model.file.bytes))</code></p>\n"
+        h += "<p class=\"file\"><code>\(esc(displayPath(model)))</code> · SHA-256 <code class=\"hash\">\(ContentHash.sha256(model.file.bytes))</code></p>\n"
         h += "</header>\n"
         h += "<section id=\"verdict\" class=\"verdict \(verdictClass(report))\">\n"
         h += "<div class=\"badge\">\(esc(report.verdict.word.uppercased()))</div>\n"
@@ -173,7 +173,7 @@ public struct HTMLReport: Sendable {
         switch report.model.bound?.value {
         case report.bound?: return "\(report.bound) (from the model)"
         case let stated?: return "\(report.bound) (--bound; the model says \(stated))"
-        case nil: return report.bound == Checker.defaultBound ? "\(report.bound) (default)" : "\(report.bound) (--bound)"
+        case nil: return report.bound == CheckDefaults.bound ? "\(report.bound) (default)" : "\(report.bound) (--bound)"
         }
     }
 

@@ -55,7 +55,7 @@ public struct ProofCertificate: Hashable, Sendable {
         let model = report.model
         var lines = [
             "; model: \(model.file.path)\(model.title.map { " \"\($0)\"" } ?? "")",
-            "; model sha256: \(SHA256.hex(model.file.bytes))",
+            "; model sha256: \(ContentHash.sha256(model.file.bytes))",
             "; checks: \(model.checks.map { JSONReport.checkName($0, model) }.joined(separator: ", "))",
             "; made by: leakcheck \(LeakModelVersion.string), proof by \(report.engine)",
             ";",

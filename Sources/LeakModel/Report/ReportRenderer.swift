@@ -11,7 +11,7 @@ public struct ReportRenderer: Sendable {
         let path = report.model.file.path
         var timing = "[\(report.engine), \(Self.seconds(report.seconds))"
         for phase in report.otherPhases {
-            timing += "; \(phase.engine): \(phase.result), \(Self.seconds(phase.seconds))"
+            timing += "; \(phase.engine.rawValue): \(phase.result), \(Self.seconds(phase.seconds))"
         }
         timing += "]"
         return "\(path): \(verdictPhrase(report)) \(timing): \(expectationPhrase(report))".terminalEscaped
@@ -35,7 +35,7 @@ public struct ReportRenderer: Sendable {
             if report.guestRuns == false {
                 // The explicit engine saw every reachable state; the others looked for a
                 // guest run up to the bound only.
-                let scope = report.engine == "explicit" ? "no guest ever runs" : "no guest runs within \(report.bound) steps"
+                let scope = report.engines == [.explicit] ? "no guest ever runs" : "no guest runs within \(report.bound) steps"
                 return "vacuous: no finding, but \(scope) (\(proof.summary))"
             }
             return "safe: proved for all schedules (\(proof.summary))"

@@ -203,7 +203,7 @@ public struct SARIFReport: Sendable {
             var m: [JSONValue.Member] = [.init("location", artifactLocation(e.path, index: nil))]
             if let f = e.file {
                 m.append(.init("length", .int(f.bytes.count)))
-                m.append(.init("hashes", .obj(["sha-256": .string(SHA256.hex(f.bytes))])))
+                m.append(.init("hashes", .obj(["sha-256": .string(ContentHash.sha256(f.bytes))])))
             }
             m.append(.init("roles", .array([.string("analysisTarget")])))
             artifacts.append(.object(m))
@@ -294,7 +294,7 @@ public struct SARIFReport: Sendable {
             }
             m.append(.init("codeFlows", .array([codeFlow(trace, model, program, causes, artifact: artifact)])))
             m.append(.init("partialFingerprints", .obj([
-                "leakcheckFinding/v1": .string(String(SHA256.hex(Array("\(fingerprintPath(file.path))|\(JSONReport.checkName(trace.finding.check, model))|\(trace.finding)".utf8)).prefix(32))),
+                "leakcheckFinding/v1": .string(String(ContentHash.sha256(Array("\(fingerprintPath(file.path))|\(JSONReport.checkName(trace.finding.check, model))|\(trace.finding)".utf8)).prefix(32))),
             ])))
             if r.expectation == .met, let e = model.expect {
                 m.append(.init("suppressions", .array([.obj([

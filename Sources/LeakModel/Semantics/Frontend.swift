@@ -37,8 +37,7 @@ public enum Frontend {
         case .success(let bytes):
             return load(file: SourceFile(path: path, bytes: bytes))
         case .failure(let reason):
-            let d = Diagnostic(code: DiagnosticCode.unreadableFile, severity: .error,
-                               message: "cannot read '\(path)': \(reason.message)", span: .none)
+            let d = Diagnostic(.unreadableFile(path: path, reason: reason.message), at: .none)
             return FrontendResult(file: nil, model: nil, diagnostics: [d])
         }
     }
@@ -49,7 +48,7 @@ public enum Frontend {
         // A NUL byte near the start means a binary file (the heuristic of git and grep): one
         // error says so, instead of a hundred about its bytes.
         if let nul = file.bytes.prefix(8192).firstIndex(of: 0) {
-            sink.error(DiagnosticCode.binaryFile, "'\(file.path)' looks like a binary file, not a model",
+            sink.report(.binaryFile(path: file.path),
                        at: SourceSpan(start: nul, end: nul + 1),
                        help: "model files are UTF-8 text; this one has a NUL byte")
             return FrontendResult(file: file, model: nil, diagnostics: sink.finish(endOfFile: file.bytes.count))

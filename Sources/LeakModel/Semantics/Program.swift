@@ -131,11 +131,9 @@ public struct Program: Sendable {
 }
 
 extension Program {
-    /// An instruction's source text on one line ("touch percpu").
+    /// An instruction's source text on one line ("touch percpu"): `SourceFile.statementText`.
     public func text(of q: Int, in model: Model) -> String {
-        let raw = model.file.text(of: instructions[q].span)
-        let first = raw.split(whereSeparator: \.isNewline).first.map(String.init) ?? raw
-        return first.trimmingCharacters()
+        model.file.statementText(of: instructions[q].span)
     }
 
     /// The 1-based line of an instruction.

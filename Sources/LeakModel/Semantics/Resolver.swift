@@ -127,10 +127,10 @@ struct Resolver {
         if let first = names[name.text] {
             // Past the error cap the message would be dropped: do not spend time building it.
             if sink.isSaturated { return false }
-            let message = first.kind == kind
-                ? "\(kind.rawValue) '\(name.text)' is declared twice"
-                : "\(kind.rawValue) '\(name.text)' has the same name as \(first.kind.rawValue) '\(name.text)'"
-            sink.error(DiagnosticCode.duplicateName, message, at: name.span,
+            let message: DiagnosticMessage = first.kind == kind
+                ? .declaredTwice(kind: kind.rawValue, name: name.text)
+                : .nameTaken(kind: kind.rawValue, name: name.text, firstKind: first.kind.rawValue)
+            sink.report(message, at: name.span,
                        notes: [.init("\(first.kind.rawValue) '\(name.text)' is first declared here", at: first.span)],
                        help: first.kind == kind ? nil : "all names share one namespace: rename one of them")
             return false
@@ -144,7 +144,7 @@ struct Resolver {
         switch declaration {
         case .model(let text, let span):
             if let first = title {
-                sink.error(DiagnosticCode.duplicateSetting, "the model title is given twice", at: span,
+                sink.report(.titleGivenTwice, at: span,
                            notes: [.init("the first title is here", at: first.1)])
             } else {
                 title = (text, span)
@@ -156,19 +156,17 @@ struct Resolver {
             let coreIndex = cores.count
             cores.append(Model.Core(name: name.text, span: name.span, threads: []))
             if threadNames?.isEmpty == true {
-                sink.error(DiagnosticCode.emptyCore, "core '\(name.text)' has no threads", at: name.span,
+                sink.report(.emptyCore(core: name.text), at: name.span,
                            help: "list its hardware threads: 'core \(name.text) { t0 t1 }'")
             }
             for t in threadNames ?? [] {
                 if let first = names[t.text], first.kind == .thread {
                     let firstCore = threads[first.index].core
                     if firstCore == coreIndex {
-                        sink.error(DiagnosticCode.duplicateName,
-                                   "thread '\(t.text)' is listed twice in core '\(name.text)'", at: t.span,
+                        sink.report(.threadListedTwice(thread: t.text, core: name.text), at: t.span,
                                    notes: [.init("thread '\(t.text)' is first listed here", at: first.span)])
                     } else {
-                        sink.error(DiagnosticCode.threadInTwoCores,
-                                   "thread '\(t.text)' is in two cores, '\(cores[firstCore].name)' and '\(name.text)'",
+                        sink.report(.threadInTwoCores(thread: t.text, firstCore: cores[firstCore].name, secondCore: name.text),
                                    at: t.span,
                                    notes: [.init("thread '\(t.text)' is first listed in core '\(cores[firstCore].name)' here",
                                                  at: first.span)],
@@ -210,7 +208,7 @@ struct Resolver {
                 return
             }
             if let first = hooks[kind] {
-                sink.error(DiagnosticCode.duplicateHook, "two 'on \(kind.rawValue)' blocks", at: kindSpan,
+                sink.report(.duplicateHook(kind: kind.rawValue), at: kindSpan,
                            notes: [.init("the first 'on \(kind.rawValue)' block is here", at: first.kindSpan)],
                            help: "merge them into one block")
                 unknownHookBodies.append(body)  // still resolved, for the errors inside
@@ -231,16 +229,16 @@ struct Resolver {
             var valid = false
             if let value {
                 if value < Model.Bound.validRange.lowerBound {
-                    sink.error(DiagnosticCode.badBound, "bound must be at least \(Model.Bound.validRange.lowerBound), found \(value)", at: valueSpan,
+                    sink.report(.boundTooSmall(value: value, minimum: Model.Bound.validRange.lowerBound), at: valueSpan,
                                help: "the bound is the longest schedule explored, in steps")
                 } else if value > Model.Bound.validRange.upperBound {
-                    sink.error(DiagnosticCode.badBound, "bound \(value) is too large (at most \(Model.Bound.validRange.upperBound))", at: valueSpan)
+                    sink.report(.boundTooLarge(value: value, maximum: Model.Bound.validRange.upperBound), at: valueSpan)
                 } else {
                     valid = true
                 }
             }
             if let first = boundSpan {
-                sink.error(DiagnosticCode.duplicateSetting, "'bound' is given twice", at: span,
+                sink.report(.givenTwice(setting: "bound"), at: span,
                            notes: [.init("the first 'bound' is here", at: first)])
                 return
             }
@@ -248,7 +246,7 @@ struct Resolver {
             if valid, let value { bound = Model.Bound(value: value, span: span) }
         case .expect(let verdict, let span):
             if let first = expect {
-                sink.error(DiagnosticCode.duplicateSetting, "'expect' is given twice", at: span,
+                sink.report(.givenTwice(setting: "expect"), at: span,
                            notes: [.init("the first 'expect' is here", at: first.span)])
             } else {
                 expect = Model.Expectation(verdict: verdict, span: span)
@@ -261,19 +259,19 @@ struct Resolver {
     private mutating func checkPresence() -> Bool {
         let at = title?.1 ?? SourceSpan(start: 0, end: 0)
         if cores.isEmpty {
-            sink.fileError(DiagnosticCode.missingDeclaration, "model declares no core", at: at,
+            sink.reportFileLevel(.missingDeclaration(kind: "core"), at: at,
                        help: "declare the hardware, e.g. 'core c0 { t0 t1 }'")
         }
         if guests.isEmpty {
-            sink.fileError(DiagnosticCode.missingDeclaration, "model declares no guest", at: at,
+            sink.reportFileLevel(.missingDeclaration(kind: "guest"), at: at,
                        help: "declare one, e.g. 'guest vm1'")
         }
         if tableSyntax.isEmpty {
-            sink.fileError(DiagnosticCode.missingDeclaration, "model declares no table", at: at,
+            sink.reportFileLevel(.missingDeclaration(kind: "table"), at: at,
                        help: "declare one, e.g. 'table kernel maps all'")
         }
         if !sawCheck {
-            sink.fileError(DiagnosticCode.missingCheck, "model has no check", at: at,
+            sink.reportFileLevel(.missingCheck, at: at,
                        help: "add 'check corun', 'check residue BUFFER', 'check crash' or 'check deadlock'")
         }
         let copies = max(guests.count, 1)
@@ -281,20 +279,17 @@ struct Resolver {
         let tableCount = tableSyntax.reduce(0) { $0 + ($1.perGuest ? copies : 1) }
         var ok = true
         if regionCount > Resolver.maxConcrete {
-            sink.error(DiagnosticCode.modelTooLarge,
-                       "model is too large: \(regionCount) concrete regions (at most \(Resolver.maxConcrete))",
+            sink.report(.modelTooLarge(count: regionCount, what: "concrete regions", limit: Resolver.maxConcrete),
                        at: regionSyntax[0].name.span)
             ok = false
         }
         if threads.count > Resolver.maxThreads {
-            sink.error(DiagnosticCode.modelTooLarge,
-                       "model is too large: \(threads.count) threads (at most \(Resolver.maxThreads))",
+            sink.report(.modelTooLarge(count: threads.count, what: "threads", limit: Resolver.maxThreads),
                        at: threads[Resolver.maxThreads].span)
             ok = false
         }
         if tableCount > Resolver.maxConcrete {
-            sink.error(DiagnosticCode.modelTooLarge,
-                       "model is too large: \(tableCount) concrete tables (at most \(Resolver.maxConcrete))",
+            sink.report(.modelTooLarge(count: tableCount, what: "concrete tables", limit: Resolver.maxConcrete),
                        at: tableSyntax[0].name.span)
             ok = false
         }
@@ -310,13 +305,13 @@ struct Resolver {
         if let e = names[id.text] {
             if kinds.contains(e.kind) { return e }
             if sink.isSaturated { return nil }
-            sink.error(DiagnosticCode.wrongKind, "'\(id.text)' is \(e.kind.withArticle), not \(whatWithArticle)",
+            sink.report(.wrongKind(name: id.text, declared: e.kind.withArticle, expected: whatWithArticle),
                        at: id.span, notes: [.init("\(e.kind.rawValue) '\(id.text)' is declared here", at: e.span)])
             return nil
         }
         if sink.isSaturated { return nil }
         let candidates = kinds.flatMap { namesByKind[$0] ?? [] }
-        sink.error(DiagnosticCode.unknownName, "unknown \(what) '\(id.text)'", at: id.span,
+        sink.report(.unknownName(kind: what, name: id.text), at: id.span,
                    help: Spelling.help(id.text, among: candidates) ?? unknownHelp)
         return nil
     }
@@ -376,7 +371,7 @@ struct Resolver {
                 for id in ids {
                     guard let r = lookup(id, as: .region) else { continue }
                     if let first = seen[r] {
-                        sink.warning(DiagnosticCode.redundant, "region '\(id.text)' is listed twice in table '\(t.name.text)'",
+                        sink.report(.regionListedTwice(region: id.text, table: t.name.text),
                                      at: id.span, notes: [.init("first listed here", at: first)])
                         continue
                     }
@@ -429,8 +424,7 @@ struct Resolver {
                 for (t, tid) in ts {
                     let span = gid.span.union(tid.span)
                     if let first = placedAt[t][g] {
-                        sink.warning(DiagnosticCode.redundant,
-                                     "guest '\(gid.text)' is already placed on thread '\(tid.text)'", at: tid.span,
+                        sink.report(.guestPlacedTwice(guest: gid.text, thread: tid.text), at: tid.span,
                                      notes: [.init("first placed here", at: first)])
                         continue
                     }
@@ -442,14 +436,13 @@ struct Resolver {
         for t in threads.indices { threads[t].guests = placedAt[t].keys.sorted() }
         if !threads.isEmpty {
             for (g, guest) in guests.enumerated() where !guestPlaced[g] {
-                sink.warning(DiagnosticCode.unplacedGuest,
-                             "guest '\(guest.name)' runs on no thread; it stands for a VM that runs elsewhere, and its regions stay secret to the other guests",
+                sink.report(.unplacedGuest(guest: guest.name),
                              at: guest.span, help: "place it with 'run \(guest.name) on THREAD' if it should run here")
             }
         }
         if !guests.isEmpty {
             for thread in threads where thread.guests.isEmpty {
-                sink.error(DiagnosticCode.idleThread, "thread '\(thread.name)' serves no guest", at: thread.span,
+                sink.report(.idleThread(thread: thread.name), at: thread.span,
                            help: "every thread must serve at least one guest: add 'run GUEST on \(thread.name)'")
             }
         }
@@ -470,7 +463,7 @@ struct Resolver {
             for id in ids {
                 guard let d = lookup(id, as: .region) else { continue }
                 if let first = seen[d] {
-                    sink.warning(DiagnosticCode.redundant, "region '\(id.text)' is touched twice in one statement",
+                    sink.report(.regionTouchedTwice(region: id.text),
                                  at: id.span, notes: [.init("first named here", at: first)])
                     continue
                 }
@@ -535,7 +528,7 @@ struct Resolver {
                 (check, label) = (.residue(buffer: b), "residue \(id.text)")
             }
             if let first = firstSpan[check] {
-                sink.warning(DiagnosticCode.duplicateCheck, "check '\(label)' is given twice", at: span,
+                sink.report(.duplicateCheck(check: label), at: span,
                              notes: [.init("first given here", at: first)])
                 continue
             }
@@ -549,20 +542,20 @@ struct Resolver {
         for (d, r) in regionSyntax.enumerated() {
             if r.ownership == nil || r.ownership.isPerGuest || anyMapsAll || regionMapped[d] || regionTouched[d] { continue }
             if case .owner(let o)? = r.ownership, names[o.text]?.kind == .guest { continue }
-            sink.warning(DiagnosticCode.unusedRegion, "region '\(r.name.text)' is never used", at: r.name.span,
+            sink.report(.unusedRegion(region: r.name.text), at: r.name.span,
                          help: "no table maps it and no statement touches it")
         }
         // Declarations with an error already reported (no maps, no fill) are not warned about.
         for (d, t) in tableSyntax.enumerated() where !tableUsed[d] && t.maps != nil {
-            sink.warning(DiagnosticCode.unusedTable, "table '\(t.name.text)' is never used", at: t.name.span,
+            sink.report(.unusedTable(table: t.name.text), at: t.name.span,
                          help: "no statement switches to it or waits on it, and it is not the first table")
         }
         for (b, buffer) in buffers.enumerated() where !bufferUsed[b] && !brokenBuffers.contains(b) {
-            sink.warning(DiagnosticCode.unusedBuffer, "buffer '\(buffer.name)' is never used", at: buffer.span,
+            sink.report(.unusedBuffer(buffer: buffer.name), at: buffer.span,
                          help: "no statement flushes it and no 'check residue' names it")
         }
         if let kick = declaredKick, !kicksOrHolds {
-            sink.warning(DiagnosticCode.unreachableKickExit, "exit 'kick' is never forced", at: kick.span,
+            sink.report(.unforcedKickExit, at: kick.span,
                          help: "no statement kicks or holds siblings, so it runs only when a guest takes it like any other exit")
         }
     }

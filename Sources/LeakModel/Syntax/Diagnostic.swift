@@ -13,19 +13,21 @@ public struct Diagnostic: Hashable, Sendable {
         public init(_ message: String, at span: SourceSpan) { self.message = message; self.span = span }
     }
 
-    /// A stable code such as `E012` (errors) or `W002` (warnings); documented in docs/LANGUAGE.md.
-    public var code: String
-    public var severity: Severity
-    /// Lowercase, naming the construct: "region 'percpu' is declared twice".
-    public var message: String
+    /// What was found: binds the code, the severity and the text (`DiagnosticMessage`).
+    public var kind: DiagnosticMessage
     public var span: SourceSpan
     public var notes: [Note]
     /// An optional one-line hint ("did you mean 'kernel'?").
     public var help: String?
 
-    public init(code: String, severity: Severity, message: String, span: SourceSpan,
-                notes: [Note] = [], help: String? = nil) {
-        self.code = code; self.severity = severity; self.message = message
-        self.span = span; self.notes = notes; self.help = help
+    /// A stable code such as `E012` (errors) or `W002` (warnings), documented in
+    /// docs/LANGUAGE.md; empty for the frontend's own notes.
+    public var code: String { kind.code?.rawValue ?? "" }
+    public var severity: Severity { kind.severity }
+    /// Lowercase, naming the construct: "region 'percpu' is declared twice".
+    public var message: String { kind.text }
+
+    public init(_ kind: DiagnosticMessage, at span: SourceSpan, notes: [Note] = [], help: String? = nil) {
+        self.kind = kind; self.span = span; self.notes = notes; self.help = help
     }
 }

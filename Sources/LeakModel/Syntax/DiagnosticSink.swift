@@ -35,22 +35,18 @@ package final class DiagnosticSink {
         }
     }
 
-    package func error(_ code: String, _ message: String, at span: SourceSpan,
-               notes: [Diagnostic.Note] = [], help: String? = nil) {
-        emit(Diagnostic(code: code, severity: .error, message: message, span: span, notes: notes, help: help))
+    /// Records `message` with the severity its code carries.
+    package func report(_ message: DiagnosticMessage, at span: SourceSpan,
+                notes: [Diagnostic.Note] = [], help: String? = nil) {
+        emit(Diagnostic(message, at: span, notes: notes, help: help))
     }
 
     /// An error about the file as a whole (`span` only says where to point, e.g. the title):
     /// listed after the positioned diagnostics, so that the first real error comes first.
-    package func fileError(_ code: String, _ message: String, at span: SourceSpan, help: String? = nil) {
+    package func reportFileLevel(_ message: DiagnosticMessage, at span: SourceSpan, help: String? = nil) {
         let before = recorded.count
-        error(code, message, at: span, help: help)
+        report(message, at: span, help: help)
         if recorded.count > before { fileLevel.insert(before) }
-    }
-
-    package func warning(_ code: String, _ message: String, at span: SourceSpan,
-                 notes: [Diagnostic.Note] = [], help: String? = nil) {
-        emit(Diagnostic(code: code, severity: .warning, message: message, span: span, notes: notes, help: help))
     }
 
     /// The diagnostics sorted by start offset (stable: equal offsets keep the order they were
@@ -64,13 +60,10 @@ package final class DiagnosticSink {
         var result = order.map { recorded[$0] }
         let end = SourceSpan(start: endOfFile, end: endOfFile)
         if errorCount >= limit {
-            result.append(Diagnostic(code: DiagnosticCode.none, severity: .note,
-                                     message: "too many errors; stopped after the first \(limit)", span: end))
+            result.append(Diagnostic(.tooManyErrors(limit: limit), at: end))
         }
         if droppedWarnings > 0 {
-            let s = droppedWarnings == 1 ? "" : "s"
-            result.append(Diagnostic(code: DiagnosticCode.none, severity: .note,
-                                     message: "\(droppedWarnings) more warning\(s) not shown", span: end))
+            result.append(Diagnostic(.moreWarnings(count: droppedWarnings), at: end))
         }
         return result
     }

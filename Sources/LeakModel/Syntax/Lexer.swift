@@ -135,7 +135,7 @@ struct Lexer {
         if end - 1 > start, bytes[end - 1] == 0x0D { end -= 1 }
         let span = SourceSpan(start: start, end: end)
         if !sink.isSaturated {
-            sink.error(DiagnosticCode.unterminatedString, "unterminated string", at: span,
+            sink.report(.unterminatedString, at: span,
                        help: "close the string with '\"' on the same line")
         }
         return Token(.string, span, text: String(decoding: content, as: UTF8.self))
@@ -162,8 +162,7 @@ struct Lexer {
             } else if first == "[" || first == "]" {
                 help = "copies of a 'per guest' region or table are not named in a model: write its name alone"
             }
-            sink.error(DiagnosticCode.unexpectedCharacter,
-                       "unexpected character \(Lexer.describe(first))", at: span, help: help)
+            sink.report(.unexpectedCharacter(character: Lexer.describe(first)), at: span, help: help)
         }
         return Token(.invalid, span)
     }
@@ -176,11 +175,7 @@ struct Lexer {
         }
         if offset == start { offset += 1 }
         if !sink.isSaturated {
-            let hex = String(bytes[start], radix: 16, uppercase: true)
-            let byteHex = hex.count == 1 ? "0x0" + hex : "0x" + hex
-            let extra = offset - start - 1
-            let more = extra > 0 ? " (and \(extra) more invalid byte\(extra > 1 ? "s" : ""))" : ""
-            sink.error(DiagnosticCode.invalidUTF8, "invalid UTF-8 byte \(byteHex)\(more)",
+            sink.report(.invalidUTF8(byte: bytes[start], more: offset - start - 1),
                        at: SourceSpan(start: start, end: offset),
                        help: "model files must be UTF-8 text")
         }

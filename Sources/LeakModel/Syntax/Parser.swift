@@ -122,8 +122,7 @@ package struct Parser {
         guard t.kind != .invalid else { return }
         var help: String? = nil
         if t.kind == .identifier { help = Spelling.help(t.text, among: suggestions) }
-        sink.error(DiagnosticCode.expectedToken, "expected \(what) after \(context), found \(t.description)",
-                   at: t.span, help: help)
+        sink.report(.expected(what: what, after: context, found: t.description), at: t.span, help: help)
     }
 
     /// Skips the rest of a broken declaration or statement: up to (not including) the next
@@ -187,8 +186,7 @@ package struct Parser {
             if reportedUnclosedAtEndOfFile { return }
             reportedUnclosedAtEndOfFile = true
         }
-        sink.error(DiagnosticCode.expectedToken,
-                   "expected '}' to close \(what), found \(tok.description)", at: tok.span,
+        sink.report(.expectedClosingBrace(block: what, found: tok.description), at: tok.span,
                    notes: [.init("the block starts here", at: open)])
     }
 
@@ -196,8 +194,7 @@ package struct Parser {
     private mutating func finishDeclaration(_ what: String) {
         if atEndOfLine() || lastKind == .newline || lastKind == .semicolon { return }
         if tok.kind != .invalid {
-            sink.error(DiagnosticCode.expectedToken,
-                       "expected ';' or a new line after \(what), found \(tok.description)", at: tok.span)
+            sink.report(.expectedEndOfLine(after: what, found: tok.description), at: tok.span)
         }
         skipToEnd(stopAtClosingBrace: false)
     }
@@ -206,8 +203,7 @@ package struct Parser {
     private mutating func finishStatement() {
         if atEndOfLine() || tok.kind == .rightBrace || lastKind == .newline || lastKind == .semicolon { return }
         if tok.kind != .invalid {
-            sink.error(DiagnosticCode.expectedToken,
-                       "expected ';' or a new line after statement, found \(tok.description)", at: tok.span)
+            sink.report(.expectedEndOfLine(after: "statement", found: tok.description), at: tok.span)
         }
         skipToEnd(stopAtClosingBrace: true)
     }
@@ -267,8 +263,7 @@ package struct Parser {
                 }
             } else if startsName(tok) {
                 if allowWhitespace { continue }
-                sink.error(DiagnosticCode.expectedToken,
-                           "expected ',' between \(what) names, found \(tok.description)", at: tok.span)
+                sink.report(.expectedComma(between: what, found: tok.description), at: tok.span)
                 return nil
             } else {
                 return names
@@ -292,12 +287,12 @@ package struct Parser {
         let t = tok
         guard t.kind == .identifier else {
             if t.kind == .rightBrace {
-                sink.error(DiagnosticCode.expectedToken, "unexpected '}' with no open block", at: t.span)
+                sink.report(.unmatchedClosingBrace, at: t.span)
                 advance()
                 return nil
             }
             if t.kind != .invalid {
-                sink.error(DiagnosticCode.expectedToken, "expected a declaration, found \(t.description)", at: t.span)
+                sink.report(.expectedDeclaration(found: t.description), at: t.span)
             }
             skipToEnd(stopAtClosingBrace: false)
             return nil
@@ -320,10 +315,10 @@ package struct Parser {
         case .expect?: return parseExpect()
         default:
             if t.keyword?.startsStatement == true {
-                sink.error(DiagnosticCode.unknownDeclaration, "statement '\(t.text)' outside of a block", at: t.span,
+                sink.report(.statementOutsideBlock(keyword: t.text), at: t.span,
                            help: "statements belong in a block: 'exit NAME { ... }', 'on vmexit { ... }', 'interrupt nmi NAME { ... }'")
             } else {
-                sink.error(DiagnosticCode.unknownDeclaration, "unknown declaration '\(t.text)'", at: t.span,
+                sink.report(.unknownDeclaration(word: t.text), at: t.span,
                            help: Spelling.help(t.text, among: Parser.declarationKeywords))
             }
             skipToEnd(stopAtClosingBrace: false)
@@ -380,10 +375,10 @@ package struct Parser {
             case .invalid:
                 advance()
             case .leftBrace:
-                sink.error(DiagnosticCode.expectedToken, "expected a thread name, found '{'", at: t.span)
+                sink.report(.expectedThreadName(found: "'{'"), at: t.span)
                 skipBalancedGroup()
             default:
-                sink.error(DiagnosticCode.expectedToken, "expected a thread name, found \(t.description)", at: t.span)
+                sink.report(.expectedThreadName(found: t.description), at: t.span)
                 advance()
             }
         }
@@ -409,7 +404,7 @@ package struct Parser {
             let per = advance()
             if isWord(.guest) {
                 let guest = advance()
-                sink.error(DiagnosticCode.misplacedPerGuest, "a \(kind) cannot be 'per guest'",
+                sink.report(.perGuestNotAllowed(kind: kind),
                            at: per.span.union(guest.span),
                            help: host ? nil : "each guest is one domain; declare several with 'guest vm1, vm2'")
             } else {
@@ -439,7 +434,7 @@ package struct Parser {
             return nil
         }
         if name.text == "all" {
-            sink.error(DiagnosticCode.reservedName, "'all' cannot name a region", at: name.span,
+            sink.report(.regionNamedAll, at: name.span,
                        help: "'maps all' means every region; choose another name")
         }
         enum Modifier { case `public`, owner(Identifier), perGuest }
@@ -469,7 +464,7 @@ package struct Parser {
         }
         func isPublic(_ m: Modifier) -> Bool { if case .public = m { true } else { false } }
         guard let first = modifiers.first?.0 else {
-            sink.error(DiagnosticCode.badOwnership, "region '\(name.text)' has no owner", at: name.span,
+            sink.report(.regionWithoutOwner(region: name.text), at: name.span,
                        help: "add 'public', 'owner DOMAIN' or 'per guest'")
             return .region(RegionSyntax(name: name, ownership: nil, span: span))
         }
@@ -477,15 +472,14 @@ package struct Parser {
         for (m, mSpan) in modifiers.dropFirst() {
             switch (first, m) {
             case (.public, .public):
-                sink.error(DiagnosticCode.duplicateSetting, "'public' is given twice", at: mSpan)
+                sink.report(.givenTwice(setting: "public"), at: mSpan)
             case (.perGuest, .perGuest):
-                sink.error(DiagnosticCode.duplicateSetting, "'per guest' is given twice", at: mSpan)
+                sink.report(.givenTwice(setting: "per guest"), at: mSpan)
             case (.perGuest, _), (_, .perGuest):
-                sink.error(DiagnosticCode.misplacedPerGuest,
-                           "region '\(name.text)' cannot be both 'per guest' and \(isPublic(first) || isPublic(m) ? "public" : "owned by one domain")",
+                sink.report(.perGuestAndOwned(region: name.text, isPublic: isPublic(first) || isPublic(m)),
                            at: mSpan, help: "each copy of a 'per guest' region is owned by its guest")
             default:
-                sink.error(DiagnosticCode.badOwnership, "region '\(name.text)' has more than one owner", at: mSpan)
+                sink.report(.regionWithTwoOwners(region: name.text), at: mSpan)
             }
             ok = false
         }
@@ -540,14 +534,14 @@ package struct Parser {
             return .table(TableSyntax(name: name, perGuest: !perGuest.isEmpty, maps: nil, span: span))
         }
         for extra in perGuest.dropFirst() {
-            sink.error(DiagnosticCode.duplicateSetting, "'per guest' is given twice", at: extra)
+            sink.report(.givenTwice(setting: "per guest"), at: extra)
         }
         if maps.isEmpty {
-            sink.error(DiagnosticCode.missingClause, "table '\(name.text)' has no 'maps' clause", at: name.span,
+            sink.report(.tableWithoutMaps(table: name.text), at: name.span,
                        help: "add 'maps all' or 'maps REGION, ...'")
         }
         for (_, extra) in maps.dropFirst() {
-            sink.error(DiagnosticCode.duplicateSetting, "table '\(name.text)' has two 'maps' clauses", at: extra,
+            sink.report(.twoClauses(declaration: "table", name: name.text, clause: "maps"), at: extra,
                        notes: [.init("the first 'maps' clause is here", at: maps[0].1)],
                        help: "list every region in one clause: 'maps A, B, C'")
         }
@@ -597,7 +591,7 @@ package struct Parser {
                 }
                 let word = identifier()
                 guard let fill = BufferFill(rawValue: word.text) else {
-                    sink.error(DiagnosticCode.unknownKeyword, "unknown fill kind '\(word.text)'", at: word.span,
+                    sink.report(.unknownKeyword(set: "fill kind", word: word.text), at: word.span,
                                help: Spelling.help(word.text, among: ["mapped", "touched"])
                                    ?? "a buffer fills with what is 'mapped' or what is 'touched'")
                     failed = true
@@ -606,7 +600,7 @@ package struct Parser {
                 fills.append((fill, kw.span.union(word.span)))
             } else if isWord(.per) {
                 guard let span = parsePerGuest() else { failed = true; break }
-                sink.error(DiagnosticCode.misplacedPerGuest, "a buffer cannot be 'per guest'", at: span,
+                sink.report(.perGuestNotAllowed(kind: "buffer"), at: span,
                            help: "a buffer belongs to a core and is shared by all its threads, whatever guest they serve")
             } else {
                 expected("'fill mapped' or 'fill touched'", after: "buffer name", suggestions: ["fill"])
@@ -620,11 +614,11 @@ package struct Parser {
             return .buffer(name: name, fill: nil, span: span)
         }
         if fills.isEmpty {
-            sink.error(DiagnosticCode.missingClause, "buffer '\(name.text)' has no fill kind", at: name.span,
+            sink.report(.bufferWithoutFill(buffer: name.text), at: name.span,
                        help: "add 'fill mapped' or 'fill touched'")
         }
         for (_, extra) in fills.dropFirst() {
-            sink.error(DiagnosticCode.duplicateSetting, "buffer '\(name.text)' has two 'fill' clauses", at: extra,
+            sink.report(.twoClauses(declaration: "buffer", name: name.text, clause: "fill"), at: extra,
                        notes: [.init("the first 'fill' clause is here", at: fills[0].1)])
         }
         return .buffer(name: name, fill: fills.count == 1 ? fills[0].0 : nil, span: span)
@@ -670,7 +664,7 @@ package struct Parser {
         let word = identifier()
         let kind = HookKind(rawValue: word.text)
         if kind == nil {
-            sink.error(DiagnosticCode.unknownKeyword, "unknown hook '\(word.text)'", at: word.span,
+            sink.report(.unknownKeyword(set: "hook", word: word.text), at: word.span,
                        help: Spelling.help(word.text, among: choices) ?? "the hooks are 'on vmexit', 'on vmentry' and 'on fault'")
         }
         guard let body = parseBlock(after: "'on \(word.text)'", of: "the 'on \(word.text)' block") else {
@@ -720,7 +714,7 @@ package struct Parser {
             _ = identifier()
             (kind, name) = (second, word)
         } else {
-            sink.error(DiagnosticCode.unknownKeyword, "unknown interrupt kind '\(word.text)'", at: word.span,
+            sink.report(.unknownKeyword(set: "interrupt kind", word: word.text), at: word.span,
                        help: Spelling.help(word.text, among: ["nmi", "irq"])
                            ?? "write 'interrupt nmi NAME { ... }' or 'interrupt irq NAME { ... }'")
             skipToEnd(stopAtClosingBrace: false)
@@ -756,7 +750,7 @@ package struct Parser {
             }
             check = .residue(buffer)
         default:
-            sink.error(DiagnosticCode.unknownKeyword, "unknown check '\(word.text)'", at: word.span,
+            sink.report(.unknownKeyword(set: "check", word: word.text), at: word.span,
                        help: Spelling.help(word.text, among: choices)
                            ?? "the checks are 'corun', 'residue BUFFER', 'crash' and 'deadlock'")
             skipToEnd(stopAtClosingBrace: false)
@@ -777,7 +771,7 @@ package struct Parser {
         let number = advance()
         let value = Int(number.text)
         if value == nil {
-            sink.error(DiagnosticCode.numberTooLarge, "number \(number.text) is too large", at: number.span)
+            sink.report(.numberTooLarge(number: number.text), at: number.span)
         }
         let span = SourceSpan(start: start, end: lastEnd)
         finishDeclaration("the bound")
@@ -802,7 +796,7 @@ package struct Parser {
             let help = synonyms[word.text].map { "did you mean '\($0)'?" }
                 ?? Spelling.help(word.text, among: choices)
                 ?? "a model expects 'leak', 'safe', 'crash' or 'deadlock'"
-            sink.error(DiagnosticCode.unknownKeyword, "unknown verdict '\(word.text)'", at: word.span, help: help)
+            sink.report(.unknownKeyword(set: "verdict", word: word.text), at: word.span, help: help)
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
@@ -842,14 +836,14 @@ package struct Parser {
                     reportUnclosed(open: open, of: what)
                     return (BlockSyntax(statements: statements, span: SourceSpan(start: open.start, end: lastEnd)), false)
                 } else {
-                    sink.error(DiagnosticCode.unknownStatement, "unknown statement '\(t.text)'", at: t.span,
+                    sink.report(.unknownStatement(word: t.text), at: t.span,
                                help: Spelling.help(t.text, among: Parser.statementKeywords))
                     skipToEnd(stopAtClosingBrace: true)
                 }
             case .invalid:
                 skipToEnd(stopAtClosingBrace: true)
             default:
-                sink.error(DiagnosticCode.expectedToken, "expected a statement, found \(t.description)", at: t.span)
+                sink.report(.expectedStatement(found: t.description), at: t.span)
                 skipToEnd(stopAtClosingBrace: true)
             }
             if sink.isSaturated {
@@ -931,8 +925,7 @@ package struct Parser {
     private mutating func parseEither(_ keyword: Token) -> StatementSyntax? {
         // Check the depth before recursing: this is what bounds the stack.
         guard depth < Parser.maxDepth else {
-            sink.error(DiagnosticCode.nestingTooDeep,
-                       "blocks are nested too deeply (at most \(Parser.maxDepth) levels)", at: keyword.span,
+            sink.report(.nestingTooDeep(limit: Parser.maxDepth), at: keyword.span,
                        help: "split the choice into several exits or hooks")
             skipEitherBranches()
             finishStatement()
@@ -958,7 +951,7 @@ package struct Parser {
         }
         // An unclosed branch was reported already; saying it has one branch would be a cascade.
         if branches.count < 2 && closed {
-            sink.error(DiagnosticCode.singleBranchEither, "'either' needs at least two branches", at: keyword.span,
+            sink.report(.singleBranchEither, at: keyword.span,
                        help: "add 'or { ... }' after the block")
         }
         let span = SourceSpan(start: keyword.span.start, end: lastEnd)

@@ -31,7 +31,7 @@ public struct Checker: Sendable {
         /// States the explicit engine may visit before it gives up.
         public var stateLimit: Int
         /// Memory the explicit engine's stored states may take (estimated) before it gives up.
-        public var memoryBudget: MemoryBudget = .defaultBudget
+        public var memoryBudget: MemoryBudget = CheckDefaults.memoryBudget
         /// Z3's memory limit in megabytes (nil: none). Z3 holds it for the whole process: a
         /// check sets it before its first query.
         public var z3MemoryLimit: Int?
@@ -56,10 +56,10 @@ public struct Checker: Sendable {
         /// that keeps only that many (`SymmetryReduction`); false checks every guest, as the
         /// differential test of the reduction does.
         public var symmetry = true
-        public init(bound: Int? = nil, engine: Engine = .auto, stateLimit: Int = 500_000,
+        public init(bound: Int? = nil, engine: Engine = .auto, stateLimit: Int = CheckDefaults.stateLimit,
                     deadline: DispatchTime? = nil, cancellation: Cancellation? = nil,
                     certificate: String? = nil, wantsCertificate: Bool = false,
-                    coverage: Bool = false, coverageStateLimit: Int = 200_000) {
+                    coverage: Bool = false, coverageStateLimit: Int = CheckDefaults.coverageStateLimit) {
             self.bound = bound; self.engine = engine; self.stateLimit = stateLimit
             self.deadline = deadline; self.cancellation = cancellation
             self.certificate = certificate; self.wantsCertificate = wantsCertificate
@@ -67,15 +67,13 @@ public struct Checker: Sendable {
         }
     }
 
-    /// The default search bound when neither the model nor the command line gives one.
-    public static let defaultBound = 20
-
     /// What checking one model gave.
     public struct Report: Sendable {
         public var model: Model
         public var outcome: Outcome
-        /// The engine that decided (`bmc`, `explicit`).
-        public var engine: String
+        /// The engines that decided: one, or several when the cores of a model were decided
+        /// apart (`CoreDecomposition`).
+        public var engines: [EngineName]
         public var bound: Int
         /// Time the deciding engine took.
         public var seconds: Double
@@ -85,14 +83,17 @@ public struct Checker: Sendable {
         /// Whether some reachable state runs a guest (nil: not known).
         public var guestRuns: Bool?
 
+        /// The deciding engines as reports print them: "bmc", "explicit", "bmc+explicit".
+        public var engine: String { EngineName.describe(engines) }
+
         /// The time of every phase that ran: the deciding engine's and the others'.
         public var totalSeconds: Double { seconds + otherPhases.reduce(0) { $0 + $1.seconds } }
         /// What some schedule reaches, when `Options.coverage` asked for it.
         public var coverage: Coverage?
 
-        package init(model: Model, outcome: Outcome, engine: String, bound: Int, seconds: Double,
+        package init(model: Model, outcome: Outcome, engines: [EngineName], bound: Int, seconds: Double,
                      otherPhases: [Phase] = [], guestRuns: Bool?, coverage: Coverage? = nil) {
-            self.model = model; self.outcome = outcome; self.engine = engine; self.bound = bound
+            self.model = model; self.outcome = outcome; self.engines = engines; self.bound = bound
             self.seconds = seconds; self.otherPhases = otherPhases; self.guestRuns = guestRuns
             self.coverage = coverage
         }
@@ -128,12 +129,12 @@ public struct Checker: Sendable {
 
     /// One engine's run that did not decide, with what it established.
     public struct Phase: Hashable, Sendable {
-        public var engine: String
+        public var engine: EngineName
         public var seconds: Double
         /// "no finding within 20 steps".
         public var result: String
 
-        package init(engine: String, seconds: Double, result: String) {
+        package init(engine: EngineName, seconds: Double, result: String) {
             self.engine = engine; self.seconds = seconds; self.result = result
         }
     }

@@ -79,12 +79,8 @@ public struct Coverage: Hashable, Sendable {
         return program.instructions.indices.filter { !ran.contains($0) }
             .sorted { program.instructions[$0].span < program.instructions[$1].span }
             .map { q in
-                let text = program.text(of: q, in: model)
-                let message = reached.contains(q)
-                    ? "'\(text)' never runs: every schedule that reaches it blocks or crashes there"
-                    : "'\(text)' never runs: no schedule reaches it"
-                return Diagnostic(code: DiagnosticCode.neverRuns, severity: .warning, message: message,
-                                  span: program.instructions[q].span)
+                Diagnostic(.neverRuns(statement: program.text(of: q, in: model), reached: reached.contains(q)),
+                           at: program.instructions[q].span)
             }
     }
 

@@ -1,0 +1,17 @@
+/// Every default limit a check runs under, stated once: the checker's options, the command line's
+/// options and their `--help`, and the HTML report's "(default)" read them from here.
+public enum CheckDefaults {
+    /// Steps searched when neither the model (`bound N`) nor `--bound` gives a bound.
+    public static let bound = 20
+    /// States the explicit engine may visit before it gives up (`--state-limit`).
+    public static let stateLimit = 500_000
+    /// States the visit for what some schedule reaches (a report's `coverage`) may take.
+    public static let coverageStateLimit = 200_000
+    /// States the explicit engine may visit in `auto` before bounded model checking runs.
+    public static let probeStateLimit = 200_000
+    /// Memory for the states the explicit engine holds when `--memory` gives none: half the
+    /// machine's physical memory, at most 8 GB.
+    public static var memoryBudget: MemoryBudget { .defaultBudget }
+    /// Seconds a run may take when `--timeout` gives none: no limit.
+    public static let timeout: Double? = nil
+}
