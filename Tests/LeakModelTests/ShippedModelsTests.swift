@@ -44,10 +44,17 @@ struct ShippedModelsTests {
         #expect(files == shippedModels.map(\.file).sorted())
     }
 
+    /// The explicit engine's exhaustive search of each shipped model, computed once per test
+    /// run and shared (the determinism tests compare reorderings and a second run with it).
+    static let explicitResults = Memo<String, (Outcome, ExplicitChecker.Statistics)>()
+
+    static func explicitResult(_ file: String) throws -> (Outcome, ExplicitChecker.Statistics) {
+        try explicitResults(file) { ExplicitChecker(model: try load(file)).check(bound: nil) }
+    }
+
     @Test(arguments: shippedModels)
     func explicitEngine(_ m: ShippedModel) throws {
-        let model = try Self.load(m.file)
-        let (outcome, stats) = ExplicitChecker(model: model).check(bound: nil)
+        let (outcome, stats) = try Self.explicitResult(m.file)
         let (finding, length) = summary(outcome)
         #expect(finding == m.finding)
         #expect(length == m.length)
