@@ -42,7 +42,7 @@ struct CertificateTests {
         let stored = try Self.certificate(of: "asi.leak")
         let model = try ShippedModelsTests.load(file)
         let with = try Checker(options: .init(certificate: stored)).check(model)
-        let without = try Checker().check(model)
+        let without = try ShippedModelsTests.defaultReport(file)
         #expect(with.engine != "certificate")
         #expect(with.verdict == without.verdict)
         #expect(summary(with.outcome) == summary(without.outcome))

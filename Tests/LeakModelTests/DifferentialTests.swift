@@ -42,8 +42,8 @@ struct DifferentialTests {
     /// refute the others (or give up); k-induction, with BMC's base case, must prove none that
     /// has a finding; and the default portfolio must give the same verdict and shortest length.
     /// (A model the explicit engine cannot explore within its state limit has no reference: it
-    /// is skipped, and counted; most cases must be exercised.)
-    @Test(.exercised(atLeast: 0.75), arguments: seeds)
+    /// is skipped, and counted; at least half the cases must be exercised.)
+    @Test(.exercised(atLeast: 0.5), arguments: seeds)
     func proofEnginesAgree(seed: UInt64) throws {
         let generator = RandomModel(seed: seed, bound: 7)
         let source = generator.source()

@@ -180,7 +180,7 @@ struct ExportTests {
     }
 
     @Test("Promela export: SPIN's assertion fails iff the explicit engine finds something, at the same length (random models)",
-          .enabled(if: ExternalTool.shouldRun([.spin, .gcc])), .exercised(atLeast: 0.75), arguments: randomSeeds)
+          .enabled(if: ExternalTool.shouldRun([.spin, .gcc])), .exercised(atLeast: 0.5), arguments: randomSeeds)
     func promelaRandom(seed: UInt64) throws {
         try Self.checkPromela(try Self.random(seed), "seed \(seed)")
     }
@@ -188,7 +188,7 @@ struct ExportTests {
     /// Most random models leak; with one check each (in turn), more of them are safe, and
     /// deadlock and crash are checked on their own (seeds up to 20, for time).
     @Test("Promela export: as above, random models with one of their checks",
-          .enabled(if: ExternalTool.shouldRun([.spin, .gcc])), .exercised(atLeast: 0.75), arguments: randomSeeds.filter { $0 <= 20 })
+          .enabled(if: ExternalTool.shouldRun([.spin, .gcc])), .exercised(atLeast: 0.5), arguments: randomSeeds.filter { $0 <= 20 })
     func promelaRandomSingleCheck(seed: UInt64) throws {
         var model = try Self.random(seed)
         let check = model.checks[Int(seed) % model.checks.count]

@@ -8,7 +8,7 @@ import Testing
 struct ProofEngineTests {
     /// Seeds 1-40 at night (`LEAKCHECK_NIGHTLY=1`), a stratified sample of them by default
     /// (`Sweep`), seeds 1...N with `LEAKCHECK_PROOF_COUNT=N`.
-    static let sweep = SweepPlan("proof engines", "LEAKCHECK_PROOF_COUNT", candidates: Array(1...40), perStratum: 2) { seed in
+    static let sweep = SweepPlan("proof engines", "LEAKCHECK_PROOF_COUNT", candidates: Array(1...40), perStratum: 1) { seed in
         Sweep.strata(of: RandomModel(seed: seed, bound: 6).source(), seed: seed)
     }
     static let seeds = sweep.seeds
@@ -30,8 +30,8 @@ struct ProofEngineTests {
     }
 
     /// (A check whose model the explicit engine cannot explore is compared with nothing; a
-    /// seed counts as exercised when one of its checks is decided, and most must be.)
-    @Test(.exercised(atLeast: 0.75), arguments: seeds)
+    /// seed counts as exercised when one of its checks is decided, and at least half must be.)
+    @Test(.exercised(atLeast: 0.5), arguments: seeds)
     func kInductionNeverProvesAModelWithAFinding(seed: UInt64) throws {
         let full = try loadModel(RandomModel(seed: seed, bound: 6).source())
         var decided = 0
@@ -56,7 +56,7 @@ struct ProofEngineTests {
     /// states too), so any finding at all next to a proof is unsound; and a "reachable"
     /// answer needs a finding somewhere.
     /// (Seeds up to 30; a model the explicit engine cannot explore is counted as not exercised.)
-    @Test(.exercised(atLeast: 0.75), arguments: seeds.filter { $0 <= 30 })
+    @Test(.exercised(atLeast: 0.5), arguments: seeds.filter { $0 <= 30 })
     func spacerAgreesWithTheExplicitEngine(seed: UInt64) throws {
         let full = try loadModel(RandomModel(seed: seed, bound: 6).source())
         // One check per model, in turn, so that every kind is proved or refuted somewhere.

@@ -74,10 +74,17 @@ struct ShippedModelsTests {
         #expect(length == m.length)
     }
 
+    /// The default checker's report on each shipped model, computed once per test run and
+    /// shared (the determinism and certificate tests compare theirs with it).
+    static let defaultReports = Memo<String, Checker.Report>()
+
+    static func defaultReport(_ file: String) throws -> Checker.Report {
+        try defaultReports(file) { try Checker().check(try load(file)) }
+    }
+
     @Test(arguments: shippedModels)
     func verdictMatchesExpect(_ m: ShippedModel) throws {
-        let model = try Self.load(m.file)
-        let report = try Checker().check(model)
+        let report = try Self.defaultReport(m.file)
         #expect(report.expectation == .met, "\(m.file): \(ReportRenderer().headline(report))")
     }
 }

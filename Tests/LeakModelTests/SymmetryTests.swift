@@ -29,8 +29,8 @@ struct SymmetryTests {
     }
 
     /// (A check set on which the explicit engine gives up on either model is compared with
-    /// nothing; a seed is exercised when one of its check sets is compared, and most must be.)
-    @Test(.exercised(atLeast: 0.75), arguments: seeds)
+    /// nothing; a seed is exercised when one of its check sets is compared, and at least half must be.)
+    @Test(.exercised(atLeast: 0.5), arguments: seeds)
     func reducedModelAgrees(seed: UInt64) throws {
         let generator = Self.generator(seed)
         let source = generator.source()
