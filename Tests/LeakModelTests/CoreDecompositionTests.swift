@@ -12,7 +12,7 @@ struct CoreDecompositionTests {
     /// `LEAKCHECK_DECOMPOSITION_COUNT=N`.
     static let sweep = SweepPlan("core decomposition", "LEAKCHECK_DECOMPOSITION_COUNT", candidates: Array((1...UInt64(2000)).lazy.filter { seed in
         RandomModel(seed: seed, bound: 6).source().components(separatedBy: "\ncore ").count > 2
-    }.prefix(max(50, Sweep.environment["LEAKCHECK_DECOMPOSITION_COUNT"].flatMap { Int($0) } ?? 0))), perStratum: 2) { seed in
+    }.prefix(max(50, Sweep.environment["LEAKCHECK_DECOMPOSITION_COUNT"].flatMap { Int($0) } ?? 0))), perStratum: 1) { seed in
         Sweep.strata(of: RandomModel(seed: seed, bound: 6).source(), seed: seed)
     }
     static let seeds = sweep.seeds

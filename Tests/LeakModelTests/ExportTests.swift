@@ -35,7 +35,11 @@ struct ExportTests {
 
     /// The shortest finding's length within `bound` by BMC, or nil.
     static func bmcLength(_ model: Model, bound: Int) throws -> Int? {
-        let (outcome, _) = try BMCChecker(model: model).check(bound: bound)
+        try length(try BMCChecker(model: model).check(bound: bound).0)
+    }
+
+    /// The length of BMC's shortest finding, or nil.
+    static func length(_ outcome: Outcome) throws -> Int? {
         switch outcome {
         case .finding(let trace): return trace.length
         case .noFindingWithin, .proved: return nil
@@ -64,9 +68,11 @@ struct ExportTests {
     /// Both solvers at the model's bound and, for a shortest finding of length L, at L - 1,
     /// where the answer flips; an unsat query at most at `z3Cap` for z3 and every query at most
     /// at `cvc5Cap` for cvc5 (deep unsat queries take them long).
-    static func checkSMTLib(_ model: Model, bound: Int, z3Cap: Int, cvc5Cap: Int, _ label: String) throws {
+    /// `shortest`: BMC's answer at `bound` when the caller has it already.
+    static func checkSMTLib(_ model: Model, bound: Int, z3Cap: Int, cvc5Cap: Int, shortest known: Int?? = nil,
+                            _ label: String) throws {
         let t0 = Date()
-        let shortest = try bmcLength(model, bound: bound)
+        let shortest = try known ?? bmcLength(model, bound: bound)
         if ProcessInfo.processInfo.environment["LEAKCHECK_EXPORT_TIMES"] != nil {
             print("TIMES \(label): BMC \(Date().timeIntervalSince(t0)) s")
         }
@@ -86,7 +92,10 @@ struct ExportTests {
           .enabled(if: ExternalTool.shouldRun([.z3, .cvc5])), arguments: shippedFiles)
     func smtlibShipped(file: String) throws {
         let model = try Self.shipped(file)
-        try Self.checkSMTLib(model, bound: model.bound?.value ?? 20, z3Cap: Self.z3Cap, cvc5Cap: Self.cvc5Cap, file)
+        // BMC's search at the model's own bound is the one ShippedModelsTests shares.
+        let shortest = try Self.length(try ShippedModelsTests.bmcResult(file))
+        try Self.checkSMTLib(model, bound: model.bound?.value ?? Checker.defaultBound, z3Cap: Self.z3Cap, cvc5Cap: Self.cvc5Cap,
+                             shortest: .some(shortest), file)
     }
 
     @Test("SMT-LIB export: sat iff BMC finds something within the bound (random models)",
