@@ -11,13 +11,18 @@ import Testing
 /// model with a finding look safe.
 @Suite("Proof certificates")
 struct CertificateTests {
-    /// The certificate of `file`'s Spacer proof, as written to disk and read back.
+    /// The certificate of `file`'s Spacer proof, as written to disk and read back: computed
+    /// once per test run (eight tests ask for asi.leak's) and shared.
     static func certificate(of file: String) throws -> String {
-        let model = try ShippedModelsTests.load(file)
-        let report = try Checker(options: .init(engine: .spacer)).check(model)
-        let certificate = try #require(ProofCertificate(report: report), "\(file): \(report.outcome)")
-        return try ProofCertificate.parse(certificate.render()).smtlib
+        try certificates(file) {
+            let model = try ShippedModelsTests.load(file)
+            let report = try Checker(options: .init(engine: .spacer)).check(model)
+            let certificate = try #require(ProofCertificate(report: report), "\(file): \(report.outcome)")
+            return try ProofCertificate.parse(certificate.render()).smtlib
+        }
     }
+
+    static let certificates = Memo<String, String>()
 
     @Test(arguments: ["asi.leak", "nosmt-flush.leak"])
     func aStoredProofIsRecheckedWithoutSearch(file: String) throws {
@@ -42,7 +47,7 @@ struct CertificateTests {
         let stored = try Self.certificate(of: "asi.leak")
         let model = try ShippedModelsTests.load(file)
         let with = try Checker(options: .init(certificate: stored)).check(model)
-        let without = try Checker().check(model)
+        let without = try ShippedModelsTests.defaultReport(file)
         #expect(with.engine != "certificate")
         #expect(with.verdict == without.verdict)
         #expect(summary(with.outcome) == summary(without.outcome))

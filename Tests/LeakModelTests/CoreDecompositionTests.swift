@@ -11,10 +11,15 @@ import Testing
 /// schedule it reports must replay through the whole model's interpreter.
 @Suite("Core decomposition against the whole model")
 struct CoreDecompositionTests {
-    /// Random models with more than one core (LEAKCHECK_DECOMPOSITION_COUNT of them, default 50).
-    static let seeds: [UInt64] = Array((1...UInt64(2000)).filter { seed in
+    /// Random models with more than one core: the first 50 at night (`LEAKCHECK_NIGHTLY=1`), a
+    /// stratified sample of them by default (`Sweep`), the first N with
+    /// `LEAKCHECK_DECOMPOSITION_COUNT=N`.
+    static let sweep = SweepPlan("core decomposition", "LEAKCHECK_DECOMPOSITION_COUNT", candidates: Array((1...UInt64(2000)).lazy.filter { seed in
         RandomModel(seed: seed, bound: 6).source().components(separatedBy: "\ncore ").count > 2
-    }.prefix(ProcessInfo.processInfo.environment["LEAKCHECK_DECOMPOSITION_COUNT"].flatMap { Int($0) } ?? 50))
+    }.prefix(max(50, Sweep.environment["LEAKCHECK_DECOMPOSITION_COUNT"].flatMap { Int($0) } ?? 0))), perStratum: 1) { seed in
+        Sweep.strata(of: RandomModel(seed: seed, bound: 6).source(), seed: seed)
+    }
+    static let seeds = sweep.seeds
 
     static func outcome(_ model: Model, engine: Checker.Engine, decompose: Bool) throws -> Outcome {
         var options = Checker.Options(engine: engine, stateLimit: 150_000)

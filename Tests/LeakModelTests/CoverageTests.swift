@@ -64,14 +64,17 @@ struct CoverageTests {
 
     /// The visit and the breadth-first checker explore the same states: on random models they
     /// agree on the number of states, on whether a guest runs, and on everything the
-    /// checker's own exploration records when it proves the model.
-    @Test(arguments: Array(UInt64(1)...40))
+    /// checker's own exploration records when it proves the model. (A model with more than
+    /// 20,000 states is compared with nothing, and counted; at least half must be compared.)
+    @Test(.exercised(atLeast: 0.5), arguments: sweep.seeds)
     func agreesWithTheExplicitEngine(seed: UInt64) throws {
         var model = try loadModel(RandomModel(seed: seed, bound: 6).source())
         // No checks: the checker then visits every reachable state, like the coverage visit.
         model.checks = []
         let (outcome, stats) = ExplicitChecker(model: model, stateLimit: 20_000).check(bound: nil)
-        guard case .proved = outcome else { return }
+        let proved = if case .proved = outcome { true } else { false }
+        CaseTally.record(exercised: proved)
+        guard proved else { return }
         let coverage = Coverage(model: model, stateLimit: 20_000)
         #expect(coverage.complete)
         #expect(coverage.states == stats.states, "seed \(seed)")
@@ -100,13 +103,30 @@ struct CoverageTests {
         #expect(dead.compactMap { $0["line"] as? Int } == [12, 12, 13])
     }
 
+    /// Random models: seeds 1-40 at night (`LEAKCHECK_NIGHTLY=1`), a stratified sample by
+    /// default (`Sweep`), seeds 1...N with `LEAKCHECK_COVERAGE_COUNT=N`.
+    static let sweep = SweepPlan("coverage", "LEAKCHECK_COVERAGE_COUNT", candidates: Array(1...40), perStratum: 2) { seed in
+        Sweep.strata(of: RandomModel(seed: seed, bound: 6).source(), seed: seed)
+    }
+
+    /// The models with more than one core among seeds 1-80 at night, a stratified sample of
+    /// them by default, the first N with `LEAKCHECK_COVERAGE_CORES_COUNT=N`.
+    static let multiCoreSweep = SweepPlan("coverage, core by core", "LEAKCHECK_COVERAGE_CORES_COUNT",
+                                          candidates: (1...80).filter { seed in
+        RandomModel(seed: seed, bound: 6).source().components(separatedBy: "\ncore ").count > 2
+    }, perStratum: 2) { seed in
+        Sweep.strata(of: RandomModel(seed: seed, bound: 6).source(), seed: seed)
+    }
+
     /// Core by core (one visit per kind of core) gives what the visit of the whole product
-    /// gives, on random models with more than one core.
-    @Test(arguments: Array(UInt64(1)...80))
+    /// gives, on random models with more than one core. (A model whose product has more than
+    /// 50,000 states is compared with nothing, and counted; at least half must be compared.)
+    @Test(.exercised(atLeast: 0.5), arguments: multiCoreSweep.seeds)
     func coreByCoreEqualsTheWholeModel(seed: UInt64) throws {
         let model = try loadModel(RandomModel(seed: seed, bound: 6).source())
-        guard model.cores.count > 1 else { return }
+        try #require(model.cores.count > 1)
         let whole = Coverage(model: model, stateLimit: 50_000)
+        CaseTally.record(exercised: whole.complete)
         guard whole.complete else { return }
         let merged = Coverage(merging: CoreDecomposition.classes(of: model).representatives.map {
             Coverage(model: CoreDecomposition.subModel(model, core: $0), stateLimit: 50_000)

@@ -54,22 +54,21 @@ struct DeterminismTests {
         #expect(Self.stripTiming("in 12 steps [t0 12 ms]") == "in 12 steps [t0 12 ms]")
     }
 
+    /// (The first run is the one ShippedModelsTests shares; the second is this test's own.)
     @Test(arguments: modelFiles)
     func reportIsIdenticalAcrossRuns(_ file: String) throws {
-        var outputs: [String] = []
-        for _ in 0..<2 {
-            let model = try Self.load(file)
-            let report = try Checker().check(model)
-            outputs.append(Self.stripTiming(ReportRenderer().render(report)))
-        }
+        let shared = try ShippedModelsTests.defaultReport(file)
+        let own = try Checker().check(try Self.load(file))
+        let outputs = [shared, own].map { Self.stripTiming(ReportRenderer().render($0)) }
         #expect(outputs[0] == outputs[1])
         #expect(outputs[0].contains("[bmc, TIME") || outputs[0].contains("[explicit, TIME"),
                 "the timing bracket was not found: \(outputs[0].prefix(200))")
     }
 
+    /// (The first run is the one ShippedModelsTests shares; the second is this test's own.)
     @Test(arguments: modelFiles)
     func explicitOutcomeIsIdenticalAcrossRuns(_ file: String) throws {
-        let a = ExplicitChecker(model: try Self.load(file)).check(bound: nil)
+        let a = try ShippedModelsTests.explicitResult(file)
         let b = ExplicitChecker(model: try Self.load(file)).check(bound: nil)
         #expect(a.0 == b.0)
         #expect(a.1 == b.1)
@@ -277,7 +276,7 @@ struct DeterminismTests {
             let original = try Self.lines(of: file)
             let variant = r.apply(original)
             if variant == original { continue }
-            let (a, aStats) = ExplicitChecker(model: try Self.load(file)).check(bound: nil)
+            let (a, aStats) = try ShippedModelsTests.explicitResult(file)
             let (b, bStats) = ExplicitChecker(model: try Self.loadVariant(variant, file, r)).check(bound: nil)
             #expect(summary(a) == summary(b), "\(file), \(r.name): \(summary(a)) became \(summary(b))")
             #expect(a.verdictWord == b.verdictWord, "\(file), \(r.name)")
@@ -295,7 +294,7 @@ struct DeterminismTests {
     @Test(arguments: checkerModels)
     func reorderingKeepsCheckerVerdict(_ file: String) throws {
         let original = try Self.lines(of: file)
-        let base = try Checker().check(try Self.load(file))
+        let base = try ShippedModelsTests.defaultReport(file)
         for r in Self.reorderings {
             let variant = r.apply(original)
             if variant == original { continue }

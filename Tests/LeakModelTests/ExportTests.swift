@@ -17,7 +17,12 @@ import Testing
 @Suite("Export: SMT-LIB and Promela against the engines")
 struct ExportTests {
     static let shippedFiles: [String] = shippedModels.map(\.file)
-    static let randomSeeds: [UInt64] = Array(1...40)
+    /// Seeds 1-40 at night (`LEAKCHECK_NIGHTLY=1`), a stratified sample of them by default
+    /// (`Sweep`), seeds 1...N with `LEAKCHECK_EXPORT_COUNT=N`.
+    static let sweep = SweepPlan("export", "LEAKCHECK_EXPORT_COUNT", candidates: Array(1...40), perStratum: 1) { seed in
+        Sweep.strata(of: RandomModel(seed: seed, bound: randomBound).source(), seed: seed)
+    }
+    static let randomSeeds = sweep.seeds
     /// Bound of the random models (their SMT-LIB queries are solved at this bound).
     static let randomBound = 6
     /// cvc5 is slow on deep unsat queries (minutes for asi.leak at bound 20, 1 s at 8), z3 less
@@ -35,7 +40,11 @@ struct ExportTests {
 
     /// The shortest finding's length within `bound` by BMC, or nil.
     static func bmcLength(_ model: Model, bound: Int) throws -> Int? {
-        let (outcome, _) = try BMCChecker(model: model).check(bound: bound)
+        try length(try BMCChecker(model: model).check(bound: bound).0)
+    }
+
+    /// The length of BMC's shortest finding, or nil.
+    static func length(_ outcome: Outcome) throws -> Int? {
         switch outcome {
         case .finding(let trace): return trace.length
         case .noFindingWithin, .proved: return nil
@@ -64,9 +73,11 @@ struct ExportTests {
     /// Both solvers at the model's bound and, for a shortest finding of length L, at L - 1,
     /// where the answer flips; an unsat query at most at `z3Cap` for z3 and every query at most
     /// at `cvc5Cap` for cvc5 (deep unsat queries take them long).
-    static func checkSMTLib(_ model: Model, bound: Int, z3Cap: Int, cvc5Cap: Int, _ label: String) throws {
+    /// `shortest`: BMC's answer at `bound` when the caller has it already.
+    static func checkSMTLib(_ model: Model, bound: Int, z3Cap: Int, cvc5Cap: Int, shortest known: Int?? = nil,
+                            _ label: String) throws {
         let t0 = Date()
-        let shortest = try bmcLength(model, bound: bound)
+        let shortest = try known ?? bmcLength(model, bound: bound)
         if ProcessInfo.processInfo.environment["LEAKCHECK_EXPORT_TIMES"] != nil {
             print("TIMES \(label): BMC \(Date().timeIntervalSince(t0)) s")
         }
@@ -86,7 +97,10 @@ struct ExportTests {
           .enabled(if: ExternalTool.shouldRun([.z3, .cvc5])), arguments: shippedFiles)
     func smtlibShipped(file: String) throws {
         let model = try Self.shipped(file)
-        try Self.checkSMTLib(model, bound: model.bound?.value ?? 20, z3Cap: Self.z3Cap, cvc5Cap: Self.cvc5Cap, file)
+        // BMC's search at the model's own bound is the one ShippedModelsTests shares.
+        let shortest = try Self.length(try ShippedModelsTests.bmcResult(file))
+        try Self.checkSMTLib(model, bound: model.bound?.value ?? CheckDefaults.bound, z3Cap: Self.z3Cap, cvc5Cap: Self.cvc5Cap,
+                             shortest: .some(shortest), file)
     }
 
     @Test("SMT-LIB export: sat iff BMC finds something within the bound (random models)",
@@ -148,13 +162,14 @@ struct ExportTests {
                            stored: number(after: "[0-9]+ states, stored"), seconds: pan.seconds + gcc.seconds + spin.seconds)
     }
 
-    /// SPIN against the explicit engine, on models it explores completely (others are left out:
-    /// SPIN would explore them completely too, which takes long).
+    /// SPIN against the explicit engine, on models it explores completely (others are left out,
+    /// and counted as not exercised: SPIN would explore them completely too, which takes long).
     static func checkPromela(_ model: Model, _ label: String) throws {
         let t0 = Date()
         let (outcome, stats) = ExplicitChecker(model: model, stateLimit: 25_000).check(bound: nil)
         let t1 = Date()
-        if case .unknown = outcome { return }
+        if case .unknown = outcome { CaseTally.record(exercised: false); return }
+        CaseTally.record(exercised: true)
         let scratch = try ScratchDirectory()
         let spin = try runSpin(model, scratch: scratch)
         if ProcessInfo.processInfo.environment["LEAKCHECK_EXPORT_TIMES"] != nil {
@@ -173,21 +188,21 @@ struct ExportTests {
     }
 
     @Test("Promela export: SPIN's assertion fails iff the explicit engine finds something, at the same length (shipped models)",
-          .enabled(if: ExternalTool.shouldRun([.spin, .gcc])), arguments: shippedFiles)
+          .enabled(if: ExternalTool.shouldRun([.spin, .gcc])), .exercised(atLeast: 1), arguments: shippedFiles)
     func promelaShipped(file: String) throws {
         try Self.checkPromela(try Self.shipped(file), file)
     }
 
     @Test("Promela export: SPIN's assertion fails iff the explicit engine finds something, at the same length (random models)",
-          .enabled(if: ExternalTool.shouldRun([.spin, .gcc])), arguments: randomSeeds)
+          .enabled(if: ExternalTool.shouldRun([.spin, .gcc])), .exercised(atLeast: 0.5), arguments: randomSeeds)
     func promelaRandom(seed: UInt64) throws {
         try Self.checkPromela(try Self.random(seed), "seed \(seed)")
     }
 
     /// Most random models leak; with one check each (in turn), more of them are safe, and
-    /// deadlock and crash are checked on their own (half the seeds, for time).
+    /// deadlock and crash are checked on their own (seeds up to 20, for time).
     @Test("Promela export: as above, random models with one of their checks",
-          .enabled(if: ExternalTool.shouldRun([.spin, .gcc])), arguments: randomSeeds.prefix(20))
+          .enabled(if: ExternalTool.shouldRun([.spin, .gcc])), .exercised(atLeast: 0.5), arguments: randomSeeds.filter { $0 <= 20 })
     func promelaRandomSingleCheck(seed: UInt64) throws {
         var model = try Self.random(seed)
         let check = model.checks[Int(seed) % model.checks.count]

@@ -49,10 +49,17 @@ struct ShippedModelsTests {
         #expect(files == shippedModels.map(\.file).sorted())
     }
 
+    /// The explicit engine's exhaustive search of each shipped model, computed once per test
+    /// run and shared (the determinism tests compare reorderings and a second run with it).
+    static let explicitResults = Memo<String, (Outcome, ExplicitChecker.Statistics)>()
+
+    static func explicitResult(_ file: String) throws -> (Outcome, ExplicitChecker.Statistics) {
+        try explicitResults(file) { ExplicitChecker(model: try load(file)).check(bound: nil) }
+    }
+
     @Test(arguments: shippedModels)
     func explicitEngine(_ m: ShippedModel) throws {
-        let model = try Self.load(m.file)
-        let (outcome, stats) = ExplicitChecker(model: model).check(bound: nil)
+        let (outcome, stats) = try Self.explicitResult(m.file)
         let (finding, length) = summary(outcome)
         #expect(finding == m.finding)
         #expect(length == m.length)
@@ -63,19 +70,36 @@ struct ShippedModelsTests {
         }
     }
 
+    /// BMC's search of each shipped model to its bound, computed once per test run and shared
+    /// (the SMT-LIB export test solves the export at the same bound and compares with it).
+    static let bmcResults = Memo<String, Outcome>()
+
+    static func bmcResult(_ file: String) throws -> Outcome {
+        try bmcResults(file) {
+            let model = try load(file)
+            return try BMCChecker(model: model).check(bound: model.bound?.value ?? CheckDefaults.bound).0
+        }
+    }
+
     @Test(arguments: shippedModels)
     func smtEngine(_ m: ShippedModel) throws {
-        let model = try Self.load(m.file)
-        let (outcome, _) = try BMCChecker(model: model).check(bound: model.bound?.value ?? CheckDefaults.bound)
+        let outcome = try Self.bmcResult(m.file)
         let (finding, length) = summary(outcome)
         #expect(finding == m.finding)
         #expect(length == m.length)
     }
 
+    /// The default checker's report on each shipped model, computed once per test run and
+    /// shared (the determinism and certificate tests compare theirs with it).
+    static let defaultReports = Memo<String, Checker.Report>()
+
+    static func defaultReport(_ file: String) throws -> Checker.Report {
+        try defaultReports(file) { try Checker().check(try load(file)) }
+    }
+
     @Test(arguments: shippedModels)
     func verdictMatchesExpect(_ m: ShippedModel) throws {
-        let model = try Self.load(m.file)
-        let report = try Checker().check(model)
+        let report = try Self.defaultReport(m.file)
         #expect(report.expectation == .met, "\(m.file): \(ReportRenderer().headline(report))")
     }
 }

@@ -11,7 +11,16 @@ import Testing
 /// length, and every schedule of the reduced model rebuilt in the full one replays there.
 @Suite("Symmetry over guests: reduced and full models agree")
 struct SymmetryTests {
-    static let seeds: [UInt64] = Array(1...UInt64(ProcessInfo.processInfo.environment["LEAKCHECK_SYMMETRY_COUNT"].flatMap { Int($0) } ?? 30))
+    /// Seeds 1-30 at night (`LEAKCHECK_NIGHTLY=1`), a stratified sample of them by default
+    /// (`Sweep`), seeds 1...N with `LEAKCHECK_SYMMETRY_COUNT=N`.
+    static let sweep = SweepPlan("symmetry", "LEAKCHECK_SYMMETRY_COUNT", candidates: Array(1...30), perStratum: 2) { seed in
+        Sweep.strata(of: generator(seed).source(), seed: seed)
+    }
+    static let seeds = sweep.seeds
+
+    static func generator(_ seed: UInt64) -> RandomModel {
+        RandomModel(seed: seed, bound: 7, symmetricExtra: 1 + Int(seed % 2))
+    }
 
     /// Verdict, check and length of an explicit search to `bound` (nil when it gave up).
     static func result(_ model: Model, bound: Int) -> (String, Int?)? {
@@ -23,9 +32,11 @@ struct SymmetryTests {
         }
     }
 
-    @Test(arguments: seeds)
+    /// (A check set on which the explicit engine gives up on either model is compared with
+    /// nothing; a seed is exercised when one of its check sets is compared, and at least half must be.)
+    @Test(.exercised(atLeast: 0.5), arguments: seeds)
     func reducedModelAgrees(seed: UInt64) throws {
-        let generator = RandomModel(seed: seed, bound: 7, symmetricExtra: 1 + Int(seed % 2))
+        let generator = Self.generator(seed)
         let source = generator.source()
         let model = try loadModel(source, path: "symmetric-\(seed).leak")
         guard let reduction = SymmetryReduction(model) else {
@@ -33,11 +44,14 @@ struct SymmetryTests {
             return
         }
         #expect(reduction.reduced.guests.count < model.guests.count)
+        var compared = 0
+        defer { CaseTally.record(exercised: compared > 0) }
         for checks in [model.checks] + model.checks.map({ [$0] }) {
             var full = model, small = reduction.reduced
             full.checks = checks
             small.checks = checks
             guard let a = Self.result(full, bound: generator.bound), let b = Self.result(small, bound: generator.bound) else { continue }
+            compared += 1
             #expect(a.0 == b.0 && a.1 == b.1, "seed \(seed), checks \(checks): full \(a), reduced \(b)\n\(source)")
         }
         // The checker's schedule (found on the reduced model) is one of the full model.
@@ -53,10 +67,12 @@ struct SymmetryTests {
 
     /// The test has teeth: keeping one guest fewer than `GuestSymmetry.needed` changes some
     /// verdict or length on these seeds (so a reduction that kept too few would be caught).
+    /// It stops at the first seed that shows it, and tries seed 28 first: the first of seeds
+    /// 1-30 that did (2026-12-03; the others follow if it no longer does).
     @Test func keepingTooFewGuestsIsCaught() throws {
         var disagreements = 0
-        for seed in Self.seeds {
-            let generator = RandomModel(seed: seed, bound: 7, symmetricExtra: 1 + Int(seed % 2))
+        for seed in [28] + Self.sweep.candidates.filter({ $0 != 28 }) {
+            let generator = Self.generator(seed)
             let model = try loadModel(generator.source(), path: "symmetric-\(seed).leak")
             var symmetry = GuestSymmetry(model: model)
             guard !symmetry.classes.isEmpty else { continue }
