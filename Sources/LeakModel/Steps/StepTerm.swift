@@ -38,6 +38,7 @@ extension StepTerm {
             switch p {
             case .bool(true): continue
             case .bool(false): return .false
+            case .all(let inner): for q in inner where seen.insert(q).inserted { out.append(q) }
             default: if seen.insert(p).inserted { out.append(p) }
             }
         }
@@ -50,6 +51,7 @@ extension StepTerm {
             switch p {
             case .bool(false): continue
             case .bool(true): return .true
+            case .any(let inner): for q in inner where seen.insert(q).inserted { out.append(q) }
             default: if seen.insert(p).inserted { out.append(p) }
             }
         }
