@@ -268,7 +268,7 @@ extension Checker {
                 // The explicit probe ran first and found it: its time is part of the verdict's.
                 var report = Report(model: model, outcome: smt, engines: [.bmc], bound: bound, seconds: bmcSeconds, guestRuns: nil)
                 report.otherPhases = [Phase(engine: .explicit, seconds: seconds,
-                                            result: "\(t.finding.check.verdictKind.rawValue) in \(t.length) steps, confirmed by bmc")]
+                                            result: "\(t.finding.check.verdictKind.rawValue) in \(t.length) step\(t.length == 1 ? "" : "s"), confirmed by bmc")]
                 return report
             case .noFindingWithin where t.length > bound:
                 var report = explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
