@@ -40,13 +40,7 @@ struct StepRulesTests {
         let interpreter = Interpreter(model: model, program: program)
 
         // Initial states: every combination of the threads' choices, other variables zero.
-        var initial: [[StateValue]] = [space.vars.map { v in
-            switch v.sort {
-            case .bool: .bool(false)
-            case .code: .code(0)
-            case .set(let n): .set(RegionSet(count: n))
-            }
-        }]
+        var initial: [[StateValue]] = [space.vars.indices.map { space.zero($0).evaluate([]) }]
         for choices in system.initial {
             initial = initial.flatMap { base in
                 choices.map { choice in

@@ -69,7 +69,7 @@ final class Encoder {
     private func build() throws -> (system: TransitionSystem, frames: Frames) {
         if let built { return built }
         let system = try rules.system(poll: poll)
-        var home: [[Int]] = model.threads.indices.map { t in space.vars.indices.filter { system.isHome($0, of: t) } }
+        let home: [[Int]] = model.threads.indices.map { t in space.vars.indices.filter { system.isHome($0, of: t) } }
         var remote: [[Int]] = Array(repeating: [], count: space.vars.count)
         for (t, range) in system.threadRanges.enumerated() {
             for c in range {
@@ -78,7 +78,6 @@ final class Encoder {
                 }
             }
         }
-        home = home.map { $0.sorted() }
         var owners: [(owner: StateVar.Owner, threads: [Int], vars: [Int])] = []
         for (i, v) in space.vars.enumerated() {
             if let k = owners.firstIndex(where: { $0.owner == v.owner }) {
@@ -113,7 +112,7 @@ final class Encoder {
 
     /// A translation of the shared terms in state `s` (each distinct subterm once).
     private func translation(at s: SymbolicState) -> TermDAG.Translation {
-        TermDAG.Translation(dag: dag, ctx: ctx, state: s) { [unowned self] leaf in
+        TermDAG.Translation(dag: dag, ctx: ctx) { [unowned self] leaf in
             switch leaf {
             case .bool(let b): return try self.ctx.bool(b)
             case .code(let value, let range): return try self.ctx.bitVector(UInt64(value), width: StateSpace.bits(range))
@@ -124,11 +123,7 @@ final class Encoder {
         }
     }
 
-    private func equal(_ a: Z3Expr, _ b: Z3Expr) throws -> Z3Expr {
-        try a.isBool ? ctx.iff(a, b) : ctx.eq(a, b)
-    }
-
-    private func isZero(_ e: Z3Expr) throws -> Z3Expr { try ctx.eq(e, ctx.bitVector(0, width: e.width)) }
+    private func equal(_ a: Z3Expr, _ b: Z3Expr) throws -> Z3Expr { try ctx.equalValues(a, b) }
 
     /// A constant set: one bit per member, in 64-bit chunks (most significant first) past 64.
     private func regions(_ set: RegionSet) throws -> Z3Expr {
@@ -142,15 +137,6 @@ final class Encoder {
         return expr!
     }
 
-    /// The initial value of every variable no initial choice names.
-    private func zero(_ i: Int) -> StepTerm {
-        switch space.vars[i].sort {
-        case .bool: .false
-        case .code(let range): .code(0, range: range)
-        case .set(let count): .set(RegionSet(count: count))
-        }
-    }
-
     // MARK: Initial state
 
     func initial(_ s: SymbolicState) throws -> Z3Expr {
@@ -161,12 +147,12 @@ final class Encoder {
             chosen.formUnion(named)
             parts.append(try ctx.or(choices.map { choice in
                 try ctx.and(named.map { i in
-                    try equal(s.vars[i], expr(choice.assignments.first { $0.variable == i }?.value ?? zero(i), s))
+                    try equal(s.vars[i], expr(choice.assignments.first { $0.variable == i }?.value ?? space.zero(i), s))
                 })
             }))
         }
         for i in space.vars.indices where !chosen.contains(i) {
-            parts.append(try equal(s.vars[i], expr(zero(i), s)))
+            parts.append(try equal(s.vars[i], expr(space.zero(i), s)))
         }
         return try ctx.and(parts)
     }

@@ -51,13 +51,12 @@ final class TermDAG {
     struct Translation {
         let dag: TermDAG
         let ctx: Z3Context
-        let state: SymbolicState
         /// Builds a leaf (a constant, or the state's constant of a variable).
         let leaf: (StepTerm) throws -> Z3Expr
         private var done: [Z3Expr?]
 
-        init(dag: TermDAG, ctx: Z3Context, state: SymbolicState, leaf: @escaping (StepTerm) throws -> Z3Expr) {
-            self.dag = dag; self.ctx = ctx; self.state = state; self.leaf = leaf
+        init(dag: TermDAG, ctx: Z3Context, leaf: @escaping (StepTerm) throws -> Z3Expr) {
+            self.dag = dag; self.ctx = ctx; self.leaf = leaf
             done = Array(repeating: nil, count: dag.nodes.count)
         }
 
@@ -69,9 +68,7 @@ final class TermDAG {
             case .not(let a): e = try ctx.not(expr(a))
             case .and(let parts): e = try ctx.and(parts.map { try expr($0) })
             case .or(let parts): e = try ctx.or(parts.map { try expr($0) })
-            case .equal(let a, let b):
-                let x = try expr(a), y = try expr(b)
-                e = try x.isBool ? ctx.iff(x, y) : ctx.eq(x, y)
+            case .equal(let a, let b): e = try ctx.equalValues(expr(a), expr(b))
             case .ite(let c, let a, let b): e = try ctx.ite(expr(c), expr(a), expr(b))
             case .union(let a, let b): e = try ctx.bvOr(expr(a), expr(b))
             case .intersects(let a, let b):
@@ -86,5 +83,12 @@ final class TermDAG {
             done[id] = e
             return e
         }
+    }
+}
+
+extension Z3Context {
+    /// `a = b` for values of one sort: `iff` for Booleans, `=` otherwise.
+    func equalValues(_ a: Z3Expr, _ b: Z3Expr) throws -> Z3Expr {
+        try a.isBool ? iff(a, b) : eq(a, b)
     }
 }

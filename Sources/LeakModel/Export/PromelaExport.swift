@@ -26,6 +26,7 @@ import LeakSyntax
 /// SPIN stores one state more than the model has reachable states (its start state).
 public struct PromelaExport: Sendable {
     public let model: Model
+    let program: Program
     let system: TransitionSystem
 
     /// SPIN's reported depth of the violation (`-DBFS`) minus the length of the shortest
@@ -47,8 +48,6 @@ public struct PromelaExport: Sendable {
         self.program = program
         self.system = StepRules(model: model, program: program).system()
     }
-
-    let program: Program
 
     /// The Promela text.
     public func promela() throws -> String {

@@ -75,6 +75,16 @@ public struct StateSpace: Sendable {
         return w
     }
 
+    /// The initial value of variable `i` where no initial choice names it: every variable
+    /// starts at 0, false or empty (Promela's globals start so too).
+    public func zero(_ i: Int) -> StepTerm {
+        switch vars[i].sort {
+        case .bool: .false
+        case .code(let range): .code(0, range: range)
+        case .set(let count): .set(RegionSet(count: count))
+        }
+    }
+
     // MARK: Codes
 
     public static func code(_ p: SystemState.Position) -> Int {
