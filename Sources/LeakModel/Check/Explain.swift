@@ -119,21 +119,6 @@ extension Explainer {
         return out
     }
 
-    /// The mitigation kind of a statement, or nil for one that is not a mitigation.
-    static func mitigationKind(_ kind: Model.Statement.Kind) -> String? {
-        switch kind {
-        case .flush: "flush"
-        case .holdSiblings: "hold"
-        case .kickSiblings: "kick"
-        case .wait: "wait"
-        case .releaseSiblings: "release"
-        case .switchTable: "switch"
-        case .irqs(on: false): "irqs off"
-        case .setFlag(_, let value): value ? "set" : "clear"
-        case .irqs(on: true), .touch, .either: nil
-        }
-    }
-
     /// Every statement of every block with its path, depth first in source order.
     static func statements(_ model: Model) -> [(StatementPath, Model.Statement)] {
         var out: [(StatementPath, Model.Statement)] = []
@@ -169,7 +154,7 @@ extension Explainer {
     public static func removals(_ model: Model) -> [Candidate] {
         var out: [Candidate] = []
         for (path, s) in statements(model) {
-            guard let kind = mitigationKind(s.kind) else { continue }
+            guard let kind = s.kind.mitigation else { continue }
             out.append(Candidate(kind: kind, text: "\(text(s, model)) (\(blockName(path.block, model)))",
                                  span: s.span, line: line(s.span, model), edit: .remove(path)))
         }

@@ -57,44 +57,67 @@ final class Encoder {
         /// Per thread, the variables of the thread and of its core (every command of the
         /// thread determines them: an unassigned one keeps its value).
         var home: [[Int]]
-        /// Per variable, the commands of other threads that assign it.
-        var remoteWriters: [[Int]]
-        /// Every owner's variables, owners in the order of their first variable.
-        var owners: [(owner: StateVar.Owner, threads: [Int], vars: [Int])]
+        /// Per variable, whether commands of other threads assign it (a kick).
+        var remotelyWritten: [Bool]
+        /// Every owner's variables and the selector values of its threads' commands, owners in
+        /// the order of their first variable.
+        var owners: [(owner: StateVar.Owner, runs: [Range<Int>], vars: [Int])]
+        /// Per variable, the values commands assign it, each with where the first command
+        /// that assigns it holds it (`commands[command].updates[update]`) and the runs of
+        /// selector values that assign it; in the order of their first command. A command
+        /// that assigns a variable its own value does not count.
+        var assignedValues: [[(command: Int, update: Int, runs: [Range<Int>])]]
     }
 
     /// The step rules of the model (built on first use, polling `stopReason`).
     func system() throws -> TransitionSystem { try build().system }
 
+    /// `runs` with selector value `c` added (`c` above every value in it).
+    private static func adding(_ c: Int, to runs: inout [Range<Int>]) {
+        if let last = runs.last, last.upperBound == c {
+            runs[runs.count - 1] = last.lowerBound..<(c + 1)
+        } else {
+            runs.append(c..<(c + 1))
+        }
+    }
+
     private func build() throws -> (system: TransitionSystem, frames: Frames) {
         if let built { return built }
         let system = try rules.system(poll: poll)
         let home: [[Int]] = model.threads.indices.map { t in space.vars.indices.filter { system.isHome($0, of: t) } }
-        var remote: [[Int]] = Array(repeating: [], count: space.vars.count)
+        var remote = Array(repeating: false, count: space.vars.count)
         for (t, range) in system.threadRanges.enumerated() {
             for c in range {
-                for a in system.commands[c].updates where !system.isHome(a.variable, of: t) {
-                    remote[a.variable].append(c)
-                }
+                for a in system.commands[c].updates where !system.isHome(a.variable, of: t) { remote[a.variable] = true }
             }
         }
-        var owners: [(owner: StateVar.Owner, threads: [Int], vars: [Int])] = []
+        var owners: [(owner: StateVar.Owner, runs: [Range<Int>], vars: [Int])] = []
         for (i, v) in space.vars.enumerated() {
             if let k = owners.firstIndex(where: { $0.owner == v.owner }) {
                 owners[k].vars.append(i)
             } else {
-                let threads = model.threads.indices.filter { t in
-                    switch v.owner {
-                    case .thread(let u): t == u
-                    case .core(let c): system.threadCores[t] == c
-                    }
+                var runs: [Range<Int>] = []
+                for (t, range) in system.threadRanges.enumerated() where system.isHome(i, of: t) {
+                    for c in range { Self.adding(c, to: &runs) }
                 }
-                owners.append((v.owner, threads, [i]))
+                owners.append((v.owner, runs, [i]))
             }
         }
         guardNodes = system.commands.map { dag.intern($0.guard) }
         updateNodes = system.commands.map { c in c.updates.map { ($0.variable, dag.intern($0.value)) } }
-        built = (system, Frames(home: home, remoteWriters: remote, owners: owners))
+        var assigned: [[(command: Int, update: Int, runs: [Range<Int>])]] = Array(repeating: [], count: space.vars.count)
+        var valueNodes: [[Int]] = Array(repeating: [], count: space.vars.count)
+        for (c, updates) in updateNodes.enumerated() {
+            for (u, (x, node)) in updates.enumerated() where dag.nodes[node] != .leaf(.variable(x)) {
+                if let k = valueNodes[x].firstIndex(of: node) {
+                    Self.adding(c, to: &assigned[x][k].runs)
+                } else {
+                    valueNodes[x].append(node)
+                    assigned[x].append((c, u, [c..<(c + 1)]))
+                }
+            }
+        }
+        built = (system, Frames(home: home, remotelyWritten: remote, owners: owners, assignedValues: assigned))
         return built!
     }
 
@@ -170,45 +193,93 @@ final class Encoder {
         }
     }
 
+    /// Two ways of writing the same step relation. They are equivalent (tested by asking Z3
+    /// for a step one allows and the other does not), but the solvers are not indifferent:
+    /// on the shipped models bounded model checking is 1.3-2x faster with `functional`, and
+    /// Spacer 2x slower (docs/PERFORMANCE.md).
+    enum TransitionForm {
+        /// Each next value is an `ite` over the selector; each command implies its guard.
+        case functional
+        /// Each command implies its guard and every value of its owner's variables; a frame
+        /// per owner keeps the rest.
+        case relational
+    }
+
     /// The step from `s` to `n`: exactly one command, chosen by `selector`; every variable no
     /// chosen command may change keeps its value.
-    func transition(from s: SymbolicState, commands: [Command], to n: SymbolicState, selector: Z3Expr) throws -> Z3Expr {
-        let (system, frames) = try build()
-        let width = try selector.width
-        func sel(_ i: Int) throws -> Z3Expr { try ctx.eq(selector, ctx.bitVector(UInt64(i), width: width)) }
-        func within(_ r: Range<Int>) throws -> Z3Expr {
-            try ctx.and([ctx.bvUle(ctx.bitVector(UInt64(r.lowerBound), width: width), selector),
-                         ctx.bvUlt(selector, ctx.bitVector(UInt64(r.upperBound), width: width))])
+    func transition(from s: SymbolicState, commands: [Command], to n: SymbolicState, selector: Z3Expr,
+                    form: TransitionForm) throws -> Z3Expr {
+        switch form {
+        case .functional: try functionalTransition(from: s, commands: commands, to: n, selector: selector)
+        case .relational: try relationalTransition(from: s, commands: commands, to: n, selector: selector)
         }
+    }
+
+    /// `selector` is one of the values in `runs` (ranges of consecutive selector values: a
+    /// thread's commands that assign one value cost one comparison pair).
+    private func chosen(_ runs: [Range<Int>], _ selector: Z3Expr) throws -> Z3Expr {
+        let width = try selector.width
+        func value(_ i: Int) throws -> Z3Expr { try ctx.bitVector(UInt64(i), width: width) }
+        return try ctx.or(runs.map { r in
+            r.count == 1 ? try ctx.eq(selector, value(r.lowerBound))
+                : try ctx.and([ctx.bvUle(value(r.lowerBound), selector), ctx.bvUlt(selector, value(r.upperBound))])
+        })
+    }
+
+    /// The value of variable `x` after the step: the value the chosen command assigns it, else
+    /// its value in `s`.
+    private func nextValue(_ x: Int, _ s: SymbolicState, _ commands: [Command], _ selector: Z3Expr,
+                           _ frames: Frames) throws -> Z3Expr {
+        var next = s.vars[x]
+        for (command, update, runs) in frames.assignedValues[x].reversed() {
+            next = try ctx.ite(chosen(runs, selector), commands[command].updates[update].value, next)
+        }
+        return next
+    }
+
+    /// Every command implies its guard; the selector is in range and nobody crashed.
+    private func guards(_ s: SymbolicState, _ commands: [Command], _ selector: Z3Expr) throws -> [Z3Expr] {
+        let width = try selector.width
         var parts: [Z3Expr] = [try ctx.bvUlt(selector, ctx.bitVector(UInt64(commands.count), width: width)),
-                               try ctx.not(expr(system.halted, s))]
+                               try ctx.not(crashed(s))]
+        for (i, c) in commands.enumerated() {
+            if i % 256 == 0 { try poll() }
+            parts.append(try ctx.implies(ctx.eq(selector, ctx.bitVector(UInt64(i), width: width)), c.guardExpr))
+        }
+        return parts
+    }
+
+    private func functionalTransition(from s: SymbolicState, commands: [Command], to n: SymbolicState,
+                                      selector: Z3Expr) throws -> Z3Expr {
+        let frames = try build().frames
+        var parts = try guards(s, commands, selector)
+        for x in space.vars.indices {
+            parts.append(try equal(n.vars[x], nextValue(x, s, commands, selector, frames)))
+        }
+        return try ctx.and(parts)
+    }
+
+    private func relationalTransition(from s: SymbolicState, commands: [Command], to n: SymbolicState,
+                                      selector: Z3Expr) throws -> Z3Expr {
+        let (system, frames) = try build()
+        var parts = try guards(s, commands, selector)
         for (t, range) in system.threadRanges.enumerated() {
             for i in range {
                 if i % 256 == 0 { try poll() }
-                let c = commands[i]
                 var values: [Int: Z3Expr] = [:]
-                for u in c.updates { values[u.variable] = u.value }
-                var effect = [c.guardExpr]
-                for x in frames.home[t] { effect.append(try equal(n.vars[x], values[x] ?? s.vars[x])) }
-                for u in c.updates where !system.isHome(u.variable, of: t) { effect.append(try equal(n.vars[u.variable], u.value)) }
-                parts.append(try ctx.implies(sel(i), ctx.and(effect)))
+                for u in commands[i].updates { values[u.variable] = u.value }
+                let effect = try frames.home[t].map { x in try equal(n.vars[x], values[x] ?? s.vars[x]) }
+                parts.append(try ctx.implies(ctx.eq(selector, ctx.bitVector(UInt64(i), width: selector.width)), ctx.and(effect)))
             }
         }
-        // Frames: a variable keeps its value unless a command of its owner, or a command that
-        // writes it remotely (a kick), was chosen.
-        for (_, threads, vars) in frames.owners {
-            let acting = try ctx.or(threads.map { try within(system.threadRanges[$0]) })
-            var kept: [Z3Expr] = []
-            for x in vars {
-                let same = try equal(n.vars[x], s.vars[x])
-                if frames.remoteWriters[x].isEmpty {
-                    kept.append(same)
-                } else {
-                    let writers = try frames.remoteWriters[x].map(sel)
-                    parts.append(try ctx.implies(ctx.not(ctx.or([acting] + writers)), same))
-                }
+        // Frames: when no command of an owner was chosen, its variables keep their values,
+        // but for remote writes (a kick), which take the value the chosen command assigns.
+        for (_, runs, vars) in frames.owners {
+            let others = try ctx.not(chosen(runs, selector))
+            let next = try vars.map { x in
+                try equal(n.vars[x], frames.remotelyWritten[x] ? nextValue(x, s, commands, selector, frames) : s.vars[x])
             }
-            if !kept.isEmpty { parts.append(try ctx.implies(ctx.not(acting), ctx.and(kept))) }
+            parts.append(try ctx.implies(others, ctx.and(next)))
         }
         return try ctx.and(parts)
     }

@@ -35,9 +35,9 @@ struct InductionFrame {
 
     var context: Z3Context { encoder.ctx }
 
-    /// The step relation from `s` to `n`.
+    /// The step relation from `s` to `n`, in the form Spacer handles best (`Encoder.TransitionForm`).
     func transition() throws -> Z3Expr {
-        try encoder.transition(from: s, commands: commands, to: n, selector: selector)
+        try encoder.transition(from: s, commands: commands, to: n, selector: selector, form: .relational)
     }
 
     /// Whether `candidate`, a formula over `vars`, holds in every initial state, is preserved

@@ -53,7 +53,7 @@ public struct SMTLibExport: Sendable {
                 let next = try SymbolicState(step: k, space: encoder.space, context: ctx)
                 let selector = try ctx.bitVectorConstant("step@\(k - 1)", width: selectorWidth)
                 let step = try encoder.transition(from: states[k - 1], commands: commands[k - 1], to: next,
-                                                  selector: selector)
+                                                  selector: selector, form: .functional)
                 // The step is only required while no finding has happened yet.
                 try solver.assert(ctx.or([findingSoFar[k - 1], step]))
                 states.append(next)

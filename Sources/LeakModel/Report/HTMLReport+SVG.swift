@@ -239,21 +239,7 @@ extension HTMLReport {
             let interrupt = model.interrupts[i]
             return interrupt.name == interrupt.kind.rawValue ? "\(interrupt.name) starts" : "\(interrupt.kind.rawValue) \(interrupt.name)"
         case .statement(_, let q, let faultedAt):
-            let word: String
-            switch program.instructions[q].op {
-            case .touch: word = TraceRenderer(model: model).statementText(q)
-            case .switchTable: word = "→ " + (TraceRenderer(model: model).statementText(q).split(separator: " ").last.map(String.init) ?? "")
-            case .kickSiblings: word = "kick"
-            case .holdSiblings: word = "hold"
-            case .releaseSiblings: word = "release"
-            case .wait(.outOfGuest): word = "wait out"
-            case .wait(.notIn): word = "wait not in"
-            case .wait(.in): word = "wait in"
-            case .flush(let b): word = "flush \(model.buffers[b].name)"
-            case .irqs(let on): word = on ? "irqs on" : "irqs off"
-            case .setFlag(let f, let value): word = "\(value ? "set" : "clear") \(model.flags[f].name)"
-            case .either: preconditionFailure("lowering removes either")
-            }
+            let word = model.shortText(of: program.instructions[q].op, source: TraceRenderer(model: model).statementText(q))
             return faultedAt != nil ? "fault: \(word)" : word
         case .crash:
             return "fault: crash"

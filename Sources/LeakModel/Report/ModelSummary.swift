@@ -61,7 +61,7 @@ public enum ModelSummary {
         rows.append(.heading("guests"))
         for (g, guest) in model.guests.enumerated() where !hidden.contains(g) {
             let on = model.threads.filter { $0.guests.contains(g) }.map(\.name).joined(separator: " ")
-            if let c = classOf[g] {
+            if classOf[g] != nil {
                 rows.append(.item(guestNames([g]), "each runs on \(on); shown by \(guest.name) below"))
             } else {
                 rows.append(.item(guest.name, "runs on \(on)"))
@@ -190,49 +190,15 @@ public enum ModelSummary {
 
     /// One row for a short block, or one row per statement for a long one.
     private static func blockRows(_ name: String, _ block: Model.Block, _ model: Model) -> [Row] {
-        let inline = describe(block, model)
+        let inline = model.text(of: block)
         if inline.count <= maxInlineWidth { return [.item(name, inline)] }
         var rows: [Row] = [.item(name, "{")]
-        for s in block.statements { rows.append(.item("", "  " + describe(s, model))) }
+        for s in block.statements { rows.append(.item("", "  " + model.text(of: s.kind))) }
         rows.append(.item("", "}"))
         return rows
     }
 
-    // MARK: - Statements
-
-    private static func describe(_ block: Model.Block, _ model: Model) -> String {
-        block.statements.isEmpty ? "{ }" : "{ " + block.statements.map { describe($0, model) }.joined(separator: "; ") + " }"
-    }
-
-    private static func describe(_ s: Model.Statement, _ model: Model) -> String {
-        switch s.kind {
-        case .touch(let refs):
-            return "touch " + refs.map { ref in
-                switch ref {
-                case .region(let r): model.regions[r].name
-                case .perGuest(let d): model.regionDecls[d].name + "[*]"
-                }
-            }.joined(separator: ", ")
-        case .switchTable(.table(let t)): return "switch \(model.tables[t].name)"
-        case .switchTable(.perGuest(let d)): return "switch \(model.tableDecls[d].name)[*]"
-        case .kickSiblings: return "kick siblings"
-        case .holdSiblings: return "hold siblings"
-        case .releaseSiblings: return "release siblings"
-        case .wait(.outOfGuest): return "wait until siblings out of guest"
-        case .wait(.notIn(let d)): return "wait until siblings not in \(tableDeclName(d, model))"
-        case .wait(.in(let d)): return "wait until siblings in \(tableDeclName(d, model))"
-        case .flush(let b): return "flush \(model.buffers[b].name)"
-        case .irqs(let on): return on ? "irqs on" : "irqs off"
-        case .setFlag(let f, let value): return "\(value ? "set" : "clear") \(model.flags[f].name)"
-        case .either(let branches):
-            return "either " + branches.map { describe($0, model) }.joined(separator: " or ")
-        }
-    }
-
-    /// A table declaration in a `wait`: a per-guest one matches any of its copies.
-    private static func tableDeclName(_ d: Int, _ model: Model) -> String {
-        model.tableDecls[d].perGuest ? model.tableDecls[d].name + "[any]" : model.tableDecls[d].name
-    }
+    // MARK: - Checks
 
     private static func describe(_ check: Model.Check, _ model: Model) -> String {
         switch check {

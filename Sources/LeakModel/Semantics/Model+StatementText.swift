@@ -1,0 +1,74 @@
+extension Model {
+    /// The resolved form of a statement: "switch restricted[*]", "wait until siblings not in
+    /// kernel" (the model summary). A schedule quotes a statement by its source text instead
+    /// (`SourceFile.statementText`).
+    ///
+    /// This file is the one place a new statement kind gives its words: this form, the few
+    /// words of a timeline lane and the kind of mitigation it is.
+    public func text(of kind: Statement.Kind) -> String {
+        switch kind {
+        case .touch(let refs):
+            return "touch " + refs.map { ref in
+                switch ref {
+                case .region(let r): regions[r].name
+                case .perGuest(let d): regionDecls[d].name + "[*]"
+                }
+            }.joined(separator: ", ")
+        case .switchTable(.table(let t)): return "switch \(tables[t].name)"
+        case .switchTable(.perGuest(let d)): return "switch \(tableDecls[d].name)[*]"
+        case .kickSiblings: return "kick siblings"
+        case .holdSiblings: return "hold siblings"
+        case .releaseSiblings: return "release siblings"
+        case .wait(.outOfGuest): return "wait until siblings out of guest"
+        case .wait(.notIn(let d)): return "wait until siblings not in \(waitedTable(d))"
+        case .wait(.in(let d)): return "wait until siblings in \(waitedTable(d))"
+        case .flush(let b): return "flush \(buffers[b].name)"
+        case .irqs(let on): return on ? "irqs on" : "irqs off"
+        case .setFlag(let f, let value): return "\(value ? "set" : "clear") \(flags[f].name)"
+        case .either(let branches): return "either " + branches.map(text(of:)).joined(separator: " or ")
+        }
+    }
+
+    /// "{ touch percpu; flush l1d }".
+    public func text(of block: Block) -> String {
+        block.statements.isEmpty ? "{ }" : "{ " + block.statements.map { text(of: $0.kind) }.joined(separator: "; ") + " }"
+    }
+
+    /// A few words for a statement in a timeline lane; `source` is its source text.
+    public func shortText(of kind: Statement.Kind, source: String) -> String {
+        switch kind {
+        case .touch: source
+        case .switchTable: "→ " + (source.split(separator: " ").last.map(String.init) ?? "")
+        case .kickSiblings: "kick"
+        case .holdSiblings: "hold"
+        case .releaseSiblings: "release"
+        case .wait(.outOfGuest): "wait out"
+        case .wait(.notIn): "wait not in"
+        case .wait(.in): "wait in"
+        case .flush, .irqs, .setFlag, .either: text(of: kind)
+        }
+    }
+
+    /// A table declaration in a `wait`: a per-guest one matches any of its copies.
+    private func waitedTable(_ d: Int) -> String {
+        tableDecls[d].perGuest ? tableDecls[d].name + "[any]" : tableDecls[d].name
+    }
+}
+
+extension Model.Statement.Kind {
+    /// The kind of mitigation the statement is ("flush", "hold", "set"...), nil for one that
+    /// is none (`explain` weighs only mitigations).
+    public var mitigation: String? {
+        switch self {
+        case .flush: "flush"
+        case .holdSiblings: "hold"
+        case .kickSiblings: "kick"
+        case .wait: "wait"
+        case .releaseSiblings: "release"
+        case .switchTable: "switch"
+        case .irqs(on: false): "irqs off"
+        case .setFlag(_, let value): value ? "set" : "clear"
+        case .irqs(on: true), .touch, .either: nil
+        }
+    }
+}
