@@ -30,6 +30,11 @@ let shippedModels: [ShippedModel] = [
     .init(file: "smt-flush-no-kick.leak", finding: "corun", length: 2),
     .init(file: "two-guests.leak", finding: "corun", length: 6),
     .init(file: "entry-deadlock.leak", finding: "deadlock", length: 0),
+    // Flags and `if` (DESIGN.md 6.1).
+    .init(file: "kvm-l1tf-cond-flush-smt.leak", finding: "corun", length: 2),
+    .init(file: "kvm-l1tf-cond-flush-nosmt.leak", finding: "none", length: nil),
+    .init(file: "kvm-l1tf-cond-flush-clear-early.leak", finding: "none", length: nil),
+    .init(file: "asi-taint.leak", finding: "corun", length: 7),
 ]
 
 @Suite("Shipped models")

@@ -89,6 +89,12 @@ struct StepRulesTests {
         "flag dirty per thread\nflag tainted per core\nexit ept { set dirty; touch heap }\nexit io { set tainted }\non vmentry { clear dirty; either { clear tainted } or { } }",
         "flag dirty per thread\ninterrupt irq timer { set dirty }\non vmexit { irqs on }\non vmentry { irqs off; clear dirty }\nexit x { }",
         "flag tainted per core\non fault { set tainted; switch kernel }\nexit ept { touch heap }\non vmentry { switch restricted; clear tainted }",
+        // `if` (DESIGN.md 6.1): the flag read at the step, an interrupt or a sibling changing it
+        // first, chained and nested ifs, empty branches through block ends and handler returns.
+        "flag dirty per thread\ninterrupt irq timer { touch heap; set dirty }\nexit ept { touch heap; set dirty }\non vmexit { irqs on }\non vmentry { if dirty { irqs off; flush l1d; clear dirty } else { irqs off } }",
+        "flag tainted per core\nflag dirty per thread\nexit ept { if not tainted { set tainted } else { set dirty }; if dirty { } }\non vmentry { if tainted { if dirty { clear dirty } else { flush l1d } ; clear tainted } }",
+        "flag dirty per thread\ninterrupt irq timer { touch heap; if dirty { } else { set dirty } }\ninterrupt nmi perf { if dirty { wait until siblings out of guest } }\non vmexit { irqs on; switch kernel }\non vmentry { switch restricted; irqs off; if dirty { flush l1d; clear dirty } }\nexit x { }",
+        "flag dirty per core\nexit ept { either { set dirty } or { if dirty { touch heap } } }\non fault { switch kernel; if dirty { clear dirty } }\non vmentry { if not dirty { } else { switch restricted } }",
     ])
     func flags(_ body: String) throws {
         let source = """

@@ -93,7 +93,7 @@ struct OutputCLITests {
         let doc = try Self.json(sarif.stdout)
         #expect(doc["version"] as? String == "2.1.0")
         let results = try #require((doc["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]])
-        #expect(results.count == 10)  // every shipped model with a finding
+        #expect(results.count == 12)  // every shipped model with a finding
         let junit = try Self.leakcheck("check", "--format", "junit", "--engine", "explicit", "Models/asi.leak", "Models/asi-kick.leak")
         #expect(junit.status == 0)
         #expect(junit.stdout.hasPrefix("<?xml"))

@@ -125,9 +125,7 @@ extension Explainer {
         func walk(_ statements: [Model.Statement], _ key: BlockKey, _ prefix: [Int]) {
             for (i, s) in statements.enumerated() {
                 out.append((StatementPath(block: key, indices: prefix + [i]), s))
-                if case .either(let branches) = s.kind {
-                    for (b, branch) in branches.enumerated() { walk(branch.statements, key, prefix + [i, b]) }
-                }
+                for (b, branch) in s.kind.branches.enumerated() { walk(branch.statements, key, prefix + [i, b]) }
             }
         }
         for (key, block) in blocks(model) { walk(block.statements, key, []) }
@@ -244,8 +242,13 @@ extension Explainer {
         let i = indices[indices.startIndex]
         if indices.count == 1 { change(&list, i); return }
         let b = indices[indices.startIndex + 1]
-        guard case .either(var branches) = list[i].kind else { return }
-        editList(&branches[b].statements, indices.dropFirst(2), change)
-        list[i].kind = .either(branches)
+        var k = -1
+        list[i].kind = list[i].kind.mappingBranches { branch in
+            k += 1
+            guard k == b else { return branch }
+            var edited = branch
+            editList(&edited.statements, indices.dropFirst(2), change)
+            return edited
+        }
     }
 }

@@ -83,8 +83,7 @@ public struct SymmetryReduction: Sendable {
                         return ref
                     })
                 case .switchTable(.table(let x)): t.kind = .switchTable(.table(tableNew[x]!))
-                case .either(let branches): t.kind = .either(branches.map(block))
-                default: break
+                default: t.kind = s.kind.mappingBranches(block)
                 }
                 return t
             }

@@ -195,7 +195,7 @@ final class Encoder {
 
     /// Two ways of writing the same step relation. They are equivalent (tested by asking Z3
     /// for a step one allows and the other does not), but the solvers are not indifferent:
-    /// on the shipped models bounded model checking is 1.5-1.9x faster with `functional`, and
+    /// on the shipped models bounded model checking is 1.3-2x faster with `functional`, and
     /// Spacer 2x slower (docs/PERFORMANCE.md).
     enum TransitionForm {
         /// Each next value is an `ite` over the selector; each command implies its guard.

@@ -33,8 +33,8 @@ final class Unrolling {
         let k = states.count
         let next = try SymbolicState(step: k, space: encoder.space, context: ctx)
         let selector = try ctx.bitVectorConstant("step@\(k - 1)", width: selectorWidth)
-        try solver.assert(encoder.transition(from: states[k - 1], commands: commands[k - 1], to: next,
-                                             selector: selector, form: .functional))
+        try solver.assert(encoder.transition(from: states[k - 1], commands: commands[k - 1], to: next, selector: selector,
+                                                  form: .functional))
         selectors.append(selector)
         states.append(next)
         commands.append(try encoder.commands(at: next))

@@ -18,8 +18,9 @@ extension Coverage {
             visited += 1
             if stopReason() != nil { states = seen.count; return }
             record(s)
-            for (action, next) in interpreter.successors(of: s) {
-                record(action)
+            let successors = interpreter.successors(of: s)
+            record(successors, from: s, interpreter: interpreter)
+            for (_, next) in successors {
                 if seen.insert(next).inserted {
                     if seen.count > stateLimit { states = seen.count; return }
                     frontier.append(next)
@@ -28,5 +29,19 @@ extension Coverage {
         }
         states = seen.count
         complete = true
+    }
+
+    /// Records the steps from `s`: each action, and the `if`s a main step passes through (they
+    /// ran, though no step is taken at them alone).
+    package mutating func record(_ successors: [(Action, SystemState)], from s: SystemState, interpreter: Interpreter) {
+        var mainStep = Set<Int>()
+        for (action, _) in successors {
+            record(action)
+            switch action {
+            case .statement(let t, _, _), .crash(let t, _), .entry(let t): mainStep.insert(t)
+            case .guestStep, .exit, .interrupt: break
+            }
+        }
+        for t in mainStep.sorted() { ran.formUnion(interpreter.ifsPassed(by: t, in: s)) }
     }
 }

@@ -77,7 +77,7 @@ public struct ExplicitChecker: Sendable {
                     return (.unknown(reason: reason, completedBound: depth > 0 ? depth - 1 : nil), stats)
                 }
                 stats.coverage.record(s)
-                for (action, _) in succ { stats.coverage.record(action) }
+                stats.coverage.record(succ, from: s, interpreter: interpreter)
                 for (rank, check) in priority.enumerated() where rank < (best?.rank ?? Int.max) {
                     if let f = interpreter.finding(check, in: s, successors: succ) {
                         best = (rank, i, f)

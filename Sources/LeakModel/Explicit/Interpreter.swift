@@ -110,21 +110,7 @@ public struct Interpreter: Sendable {
             return out
         }
 
-        let level = t.activeLevel
-        // The main action of the active level.
-        switch t.frame(level)!.position {
-        case .guest:
-            preconditionFailure("a host-mode thread is never at the guest position")
-        case .ready:
-            if !isHeld(ti, in: s) {
-                var n = s
-                fillGuest(&n, thread: ti)
-                n.threads[ti].base = .init(position: .guest)
-                out.append((.entry(thread: ti), n))
-            }
-        case .instruction(let p):
-            out += mainMoves(of: ti, at: p, level: level, in: s)
-        }
+        out += mainMoves(of: ti, in: s)
         // Interrupts: an nmi unless one runs; an irq only with interrupts on and none running.
         var starts: [(Int, SystemState.Level)] = []
         if t.nmi == nil { starts += nmis.map { ($0, .nmi) } }
@@ -142,6 +128,41 @@ public struct Interpreter: Sendable {
                 n.threads[ti] = r
                 out.append((.interrupt(thread: ti, interrupt: i), n))
             }
+        }
+        return out
+    }
+
+    /// The steps of the active level of host-mode thread `ti`: the VM entry, or the
+    /// instruction it is at (never an interrupt starting).
+    private func mainMoves(of ti: Int, in s: SystemState) -> [(Action, SystemState)] {
+        let level = s.threads[ti].activeLevel
+        switch s.threads[ti].frame(level)!.position {
+        case .guest:
+            preconditionFailure("a host-mode thread is never at the guest position")
+        case .ready:
+            guard !isHeld(ti, in: s) else { return [] }
+            var n = s
+            fillGuest(&n, thread: ti)
+            n.threads[ti].base = .init(position: .guest)
+            return [(.entry(thread: ti), n)]
+        case .instruction(let p):
+            return mainMoves(of: ti, at: p, level: level, in: s)
+        }
+    }
+
+    /// The `if`s a main step of thread `ti` from `s` passes through (choosing a branch is not a
+    /// step of its own, DESIGN.md 6.1): the one it is at, and those its branch leads to.
+    public func ifsPassed(by ti: Int, in s: SystemState) -> [Int] {
+        var out: [Int] = []
+        var pending = [s.threads[ti]]
+        while let t = pending.popLast() {
+            let level = t.activeLevel
+            guard !t.inGuest, case .instruction(let q)? = t.frame(level)?.position,
+                  case .ifFlag(let f, _, _, _) = program.instructions[q].op, !out.contains(q) else { continue }
+            out.append(q)
+            let instruction = program.instructions[q]
+            pending += advance(t, thread: ti, level: level, block: instruction.block,
+                               targets: instruction.branch(flag: s.flags[f][model.flagCopy(f, thread: ti)]))
         }
         return out
     }
@@ -181,6 +202,19 @@ public struct Interpreter: Sendable {
                          in s: SystemState) -> [(Action, SystemState)]
     {
         let instruction = program.instructions[q]
+        if case .ifFlag(let f, _, _, _) = instruction.op {
+            // Choosing the branch is not a step (DESIGN.md 6.1): the flag, read now, says where
+            // the thread goes, and the step is its next one from there. Arriving at a wait
+            // inside an nmi handler is that step (and a crash: `moves`).
+            let flag = s.flags[f][model.flagCopy(f, thread: ti)]
+            return advance(t, thread: ti, level: level, block: instruction.block, targets: instruction.branch(flag: flag))
+                .flatMap { r -> [(Action, SystemState)] in
+                    var there = s
+                    there.threads[ti] = r
+                    if reachedWaitInNMI(r) != nil { return [(.statement(thread: ti, instruction: q, faultedAt: faultedAt), there)] }
+                    return mainMoves(of: ti, in: there)
+                }
+        }
         var n = s
         var nt = t
         switch instruction.op {
@@ -211,6 +245,8 @@ public struct Interpreter: Sendable {
             n.flags[f][model.flagCopy(f, thread: ti)] = value
         case .either:
             preconditionFailure("lowering removes either")
+        case .ifFlag:
+            preconditionFailure("handled above")
         }
         let action = Action.statement(thread: ti, instruction: q, faultedAt: faultedAt)
         return advance(nt, thread: ti, level: level, block: instruction.block, targets: instruction.next)

@@ -91,8 +91,7 @@ public struct GuestSymmetry: Sendable {
                 case .touch(let refs):
                     for case .region(let r) in refs { out.insert(.region(r)) }
                 case .switchTable(.table(let t)): out.insert(.table(t))
-                case .either(let branches): branches.forEach(walk)
-                default: break
+                default: s.kind.branches.forEach(walk)
                 }
             }
         }

@@ -26,6 +26,8 @@ extension Model {
         case .irqs(let on): return on ? "irqs on" : "irqs off"
         case .setFlag(let f, let value): return "\(value ? "set" : "clear") \(flags[f].name)"
         case .either(let branches): return "either " + branches.map(text(of:)).joined(separator: " or ")
+        case .ifFlag(let f, let value, let then, let otherwise):
+            return "if \(value ? "" : "not ")\(flags[f].name) \(text(of: then))" + (otherwise.map { " else \(text(of: $0))" } ?? "")
         }
     }
 
@@ -46,6 +48,7 @@ extension Model {
         case .wait(.notIn): "wait not in"
         case .wait(.in): "wait in"
         case .flush, .irqs, .setFlag, .either: text(of: kind)
+        case .ifFlag(let f, let value, _, _): "if \(value ? "" : "not ")\(flags[f].name)"
         }
     }
 
@@ -56,6 +59,25 @@ extension Model {
 }
 
 extension Model.Statement.Kind {
+    /// The blocks of an `either` or an `if` (`then` first), none for an atomic statement.
+    public var branches: [Model.Block] {
+        switch self {
+        case .either(let branches): branches
+        case .ifFlag(_, _, let then, let otherwise): [then] + (otherwise.map { [$0] } ?? [])
+        default: []
+        }
+    }
+
+    /// The statement with each of its blocks (`branches`, in order) replaced by `change`.
+    public func mappingBranches(_ change: (Model.Block) -> Model.Block) -> Self {
+        switch self {
+        case .either(let branches): .either(branches.map(change))
+        case .ifFlag(let f, let value, let then, let otherwise):
+            .ifFlag(flag: f, value: value, then: change(then), else: otherwise.map(change))
+        default: self
+        }
+    }
+
     /// The kind of mitigation the statement is ("flush", "hold", "set"...), nil for one that
     /// is none (`explain` weighs only mitigations).
     public var mitigation: String? {
@@ -68,6 +90,7 @@ extension Model.Statement.Kind {
         case .switchTable: "switch"
         case .irqs(on: false): "irqs off"
         case .setFlag(_, let value): value ? "set" : "clear"
+        case .ifFlag: "if"
         case .irqs(on: true), .touch, .either: nil
         }
     }

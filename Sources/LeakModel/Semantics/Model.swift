@@ -245,6 +245,10 @@ extension Model {
             case setFlag(flag: Int, value: Bool)
             /// Two or more branches; choosing one is not a step.
             case either([Block])
+            /// `if [not] FLAG { then } [else { ... }]`: `then` runs when the acting thread's copy
+            /// of the flag is `value`. Choosing the branch is not a step: the flag is read when
+            /// the thread takes its next step there (DESIGN.md 6.1).
+            case ifFlag(flag: Int, value: Bool, then: Block, else: Block?)
         }
         public var kind: Kind
         public var span: SourceSpan

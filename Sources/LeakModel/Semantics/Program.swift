@@ -31,8 +31,24 @@ public struct Program: Sendable {
         public var op: Op
         public var span: SourceSpan
         public var block: BlockID
-        /// Possible successors, in source order, without duplicates.
+        /// Possible successors, in source order, without duplicates. For an `if`: where the
+        /// branch the flag selects when it has the `if`'s value leads.
         public var next: [Target]
+        /// For an `if`: where the other branch leads (the `else` block, or what follows the
+        /// `if`). Empty for every other instruction.
+        public var otherwise: [Target] = []
+
+        /// Where an `if` leads when its flag is `flag`.
+        public func branch(flag: Bool) -> [Target] {
+            guard case .ifFlag(_, let value, _, _) = op else { preconditionFailure("not an if") }
+            return flag == value ? next : otherwise
+        }
+    }
+
+    /// A successor set still to be linked to what follows a statement list.
+    private enum Slot {
+        case next(Int)
+        case otherwise(Int)
     }
 
     public private(set) var instructions: [Instruction] = []
@@ -77,19 +93,26 @@ public struct Program: Sendable {
     /// Lowers a block; returns its entry set (with `.end` when some path through it is empty).
     private mutating func lower(_ block: Model.Block, in id: BlockID) -> [Target] {
         let (entry, dangling, passes) = lower(block.statements, in: id)
-        for i in dangling { Self.add([.end], to: &instructions[i].next) }
+        for slot in dangling { link(slot, to: [.end]) }
         return passes ? Self.union(entry, [.end]) : entry
+    }
+
+    private mutating func link(_ slot: Slot, to targets: [Target]) {
+        switch slot {
+        case .next(let i): Self.add(targets, to: &instructions[i].next)
+        case .otherwise(let i): Self.add(targets, to: &instructions[i].otherwise)
+        }
     }
 
     /// Lowers a statement list: its entry set, the instructions whose successors still have to
     /// be linked to what follows, and whether some path through the list runs no statement.
     private mutating func lower(_ statements: [Model.Statement], in id: BlockID)
-        -> (entry: [Target], dangling: [Int], passes: Bool)
+        -> (entry: [Target], dangling: [Slot], passes: Bool)
     {
-        var entry: [Target] = [], dangling: [Int] = [], passes = true
+        var entry: [Target] = [], dangling: [Slot] = [], passes = true
         for statement in statements {
             let (e, d, p) = lower(statement, in: id)
-            for i in dangling { Self.add(e, to: &instructions[i].next) }
+            for slot in dangling { link(slot, to: e) }
             if passes { entry = Self.union(entry, e) }
             dangling = p ? dangling + d : d
             passes = passes && p
@@ -98,11 +121,11 @@ public struct Program: Sendable {
     }
 
     private mutating func lower(_ statement: Model.Statement, in id: BlockID)
-        -> (entry: [Target], dangling: [Int], passes: Bool)
+        -> (entry: [Target], dangling: [Slot], passes: Bool)
     {
         if case .either(let branches) = statement.kind {
             // One pass with a set: thousands of branches must not cost a quadratic union.
-            var entry: [Target] = [], seen = Set<Target>(), dangling: [Int] = [], passes = false
+            var entry: [Target] = [], seen = Set<Target>(), dangling: [Slot] = [], passes = false
             for branch in branches {
                 let (e, d, p) = lower(branch.statements, in: id)
                 for t in e where seen.insert(t).inserted { entry.append(t) }
@@ -113,7 +136,16 @@ public struct Program: Sendable {
         }
         instructions.append(Instruction(op: statement.kind, span: statement.span, block: id, next: []))
         let i = instructions.count - 1
-        return ([.instruction(i)], [i], false)
+        if case .ifFlag(_, _, let then, let otherwise) = statement.kind {
+            // The `if` is a place a thread can be at: its branches are its two successor sets,
+            // and an empty branch leads to what follows the `if`.
+            let (te, td, tp) = lower(then.statements, in: id)
+            let (oe, od, op) = lower(otherwise?.statements ?? [], in: id)
+            instructions[i].next = te
+            instructions[i].otherwise = oe
+            return ([.instruction(i)], td + od + (tp ? [.next(i)] : []) + (op ? [.otherwise(i)] : []), false)
+        }
+        return ([.instruction(i)], [.next(i)], false)
     }
 
     private static func add(_ targets: [Target], to next: inout [Target]) {

@@ -98,6 +98,7 @@ struct Resolver {
         let onVMExit = hooks[.vmexit].map { resolveBlock($0.body) } ?? .empty
         let onVMEntry = hooks[.vmentry].map { resolveBlock($0.body) } ?? .empty
         let onFault = hooks[.fault].map { resolveBlock($0.body) }
+        if let onFault { reportIfFirst(in: onFault.statements) }
         for body in unknownHookBodies { _ = resolveBlock(body) }
         var exits = exitSyntax.map {
             Model.Exit(name: $0.name.text, span: $0.name.span, body: resolveBlock($0.body), implicit: false)
@@ -506,8 +507,34 @@ struct Resolver {
             kind = .setFlag(flag: f, value: value)
         case .either(let branches):
             kind = .either(branches.map { resolveBlock($0) })
+        case .ifFlag(let id, let value, let then, let otherwise):
+            let branches = (resolveBlock(then), otherwise.map { resolveBlock($0) })
+            guard let f = lookup(id, as: .flag) else { return nil }
+            kind = .ifFlag(flag: f, value: value, then: branches.0, else: branches.1)
         }
         return Model.Statement(kind, span: s.span)
+    }
+
+    /// A fault runs a first statement of `on fault` in the faulting step, and whether that
+    /// step crashes is decided from those statements alone (`Program.faultCrashes`): an `if`
+    /// among them would make it depend on a flag, which no engine reads yet.
+    /// Returns whether some path through `statements` runs none of them.
+    @discardableResult
+    private mutating func reportIfFirst(in statements: [Model.Statement]) -> Bool {
+        for s in statements {
+            switch s.kind {
+            case .ifFlag:
+                sink.report(.ifFirstInFaultHandler, at: s.span, help: "put a statement before the 'if'")
+                return false
+            case .either(let branches):
+                var passes = false
+                for b in branches where reportIfFirst(in: b.statements) { passes = true }
+                if !passes { return false }
+            default:
+                return false
+            }
+        }
+        return true
     }
 
     // MARK: - Checks and warnings

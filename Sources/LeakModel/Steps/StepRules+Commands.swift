@@ -93,6 +93,8 @@ extension StepRules {
     func hostCommands(_ t: Int, into out: inout [GuardedCommand], poll: () throws -> Void) rethrows {
         let name = model.threads[t].name
         let host = StepTerm.not(inGuest(t))
+        let start = out.count
+        var ifs: [(q: Int, level: SystemState.Level)] = []
 
         // The VM entry: a guest-mode step, it fills with the guest's own regions.
         let held = StepTerm.or(siblings[t].map { StepTerm.member(v(.holds(thread: $0)), t) })
@@ -113,6 +115,10 @@ extension StepRules {
                 let here = StepTerm.and([host, active(t, level), .eq(v(pc), pcCode(t, level, StateSpace.code(instruction: q)))])
                 let what = "\(name) (\(level.name)): \(describe(q))"
                 let fret = v(.faultReturn(thread: t, level: level))
+                if case .ifFlag = instruction.op {
+                    ifs.append((q, level))
+                    continue
+                }
                 if case .touch(let refs) = instruction.op {
                     execute(q, t, level: level, faultReturn: fret, faultedAt: nil,
                             guard: .and([here, mapped(refs, t)]), what: what, into: &out)
@@ -163,6 +169,63 @@ extension StepRules {
                 out.append(command(.interrupt(thread: t, interrupt: i), enabled, u))
             }
         }
+        resolveIfs(t, ifs, after: Array(out[start...]), into: &out)
+    }
+
+    /// The steps of thread `t` at each of its `if`s (DESIGN.md 6.1): choosing the branch is not
+    /// a step, so the step at an `if` is the thread's next step from where the branch its flag
+    /// selects leads: the composition of that move (`advance`, with the flag's value as guard)
+    /// with every command the thread could take from there. `main` holds the thread's other
+    /// host-mode commands; an interrupt starting is never the step at an `if`.
+    func resolveIfs(_ t: Int, _ ifs: [(q: Int, level: SystemState.Level)], after main: [GuardedCommand],
+                    into out: inout [GuardedCommand]) {
+        let moves = main.filter {
+            switch $0.action {
+            case .statement, .crash, .entry: true
+            case .guestStep, .exit, .interrupt: false
+            }
+        }
+        func rank(_ l: SystemState.Level) -> Int { l == .base ? 0 : l == .irq ? 1 : 2 }
+        var memo: [Int: [GuardedCommand]] = [:]
+        func resolved(_ q: Int, _ level: SystemState.Level) -> [GuardedCommand] {
+            let key = 3 * q + rank(level)
+            if let done = memo[key] { return done }
+            let instruction = program.instructions[q]
+            guard case .ifFlag(let f, _, _, _) = instruction.op else { preconditionFailure("not an if") }
+            let flag = v(.flag(flag: f, copy: model.flagCopy(f, thread: t)))
+            let pc = StateVar.Role.pc(thread: t, level: level)
+            let here = StepTerm.and([.not(inGuest(t)), active(t, level), .eq(v(pc), pcCode(t, level, StateSpace.code(instruction: q)))])
+            // Where the thread may be next: every other command, and the `if`s it can lead to
+            // (later ones at this level; any at a lower level, after a handler returns).
+            var candidates = moves
+            for (q2, l2) in ifs where rank(l2) < rank(level) || (l2 == level && q2 > q) { candidates += resolved(q2, l2) }
+            var result: [GuardedCommand] = []
+            for value in [true, false] {
+                let chosen = value ? flag : StepTerm.not(flag)
+                var start = Update()
+                start.notes = ["\(model.threads[t].name) (\(level.name)): \(describe(q)): \(model.flags[f].name) is \(value)"]
+                for (extra, u) in advance(t, level: level, block: instruction.block, targets: instruction.branch(flag: value),
+                                          faultReturn: v(.faultReturn(thread: t, level: level)), from: start) {
+                    let g0 = StepTerm.and([here, chosen, extra])
+                    if u[space[.crashed(thread: t)]] == .true {
+                        result.append(command(.statement(thread: t, instruction: q, faultedAt: nil), g0, u))
+                        continue
+                    }
+                    for c in candidates {
+                        let g = c.guard.substituting(u.values)
+                        if g == .false { continue }
+                        var n = u
+                        for a in c.updates { n[a.variable] = a.value.substituting(u.values) }
+                        n.notes = u.notes + c.notes
+                        let composed = StepTerm.and([g0, g])
+                        if composed != .false { result.append(command(c.action, composed, n)) }
+                    }
+                }
+            }
+            memo[key] = result
+            return result
+        }
+        for (q, level) in ifs { out += resolved(q, level) }
     }
 
     /// Control reaches instruction `j`: reaching a wait inside an `nmi` handler is a crash.
@@ -209,28 +272,42 @@ extension StepRules {
             set(&u, .flag(flag: f, copy: model.flagCopy(f, thread: t)), .bool(value))
         case .either:
             preconditionFailure("lowering removes either")
+        case .ifFlag:
+            preconditionFailure("an if is resolved (resolveIfs), never executed")
         }
         let action = Action.statement(thread: t, instruction: q, faultedAt: faultedAt)
+        for (extra, n) in advance(t, level: level, block: instruction.block, targets: instruction.next,
+                                  faultReturn: faultReturn, from: u) {
+            out.append(command(action, .and([g, extra]), n))
+        }
+    }
+
+    /// Where `level` of thread `t` goes from `targets` of `block`, block ends followed: per
+    /// successor an extra guard (the exit reason, for the end of `on vmexit`) and `u` with the
+    /// level's program counter, retry flag and fault return, and what a block end changes.
+    func advance(_ t: Int, level: SystemState.Level, block: Program.BlockID, targets: [Program.Target],
+                 faultReturn: StepTerm, from u: Update) -> [(guard: StepTerm, update: Update)] {
         let pc = StateVar.Role.pc(thread: t, level: level)
         let zero = pcCode(t, level, 0)
-        for target in instruction.next {
+        var out: [(guard: StepTerm, update: Update)] = []
+        for target in targets {
             switch target {
             case .instruction(let j):
                 var n = u
                 set(&n, pc, pcCode(t, level, StateSpace.code(instruction: j)))
                 set(&n, .retry(thread: t, level: level), .false)
-                set(&n, .faultReturn(thread: t, level: level), instruction.block == .fault ? faultReturn : zero)
+                set(&n, .faultReturn(thread: t, level: level), block == .fault ? faultReturn : zero)
                 arrive(at: j, t, level, &n)
-                out.append(command(action, g, n))
+                out.append((.true, n))
             case .end:
-                switch instruction.block {
+                switch block {
                 case .fault:
                     var n = u
                     set(&n, pc, faultReturn)
                     set(&n, .faultReturn(thread: t, level: level), zero)
                     set(&n, .retry(thread: t, level: level), .true)
                     n.notes.append("on fault done: retry the touch")
-                    out.append(command(action, g, n))
+                    out.append((.true, n))
                 case .interrupt:
                     var n = u
                     set(&n, pc, zero)
@@ -243,21 +320,22 @@ extension StepRules {
                         set(&n, .nmiSaved(thread: t), .false)
                     }
                     n.notes.append("\(level.name) handler returns")
-                    out.append(command(action, g, n))
+                    out.append((.true, n))
                 case .vmexit:
                     for x in model.exits.indices {
-                        let gx = StepTerm.and([g, .eq(v(.exitReason(thread: t)), code(x + 1, for: .exitReason(thread: t)))])
+                        let reason = StepTerm.eq(v(.exitReason(thread: t)), code(x + 1, for: .exitReason(thread: t)))
                         for alt in baseAlternatives(t, [.end], in: .vmexit, exit: x) {
-                            out.append(command(action, gx, baseMove(u, alt, t)))
+                            out.append((reason, baseMove(u, alt, t)))
                         }
                     }
                 case .exit, .vmentry:
-                    for alt in baseAlternatives(t, [.end], in: instruction.block, exit: nil) {
-                        out.append(command(action, g, baseMove(u, alt, t)))
+                    for alt in baseAlternatives(t, [.end], in: block, exit: nil) {
+                        out.append((.true, baseMove(u, alt, t)))
                     }
                 }
             }
         }
+        return out
     }
 
     /// A kick: every sibling that runs its guest gets a kick pending.

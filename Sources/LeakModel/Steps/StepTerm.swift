@@ -129,6 +129,26 @@ extension StepTerm {
         }
     }
 
+    /// The term with the variables of `values` replaced by their terms, constants folded again
+    /// (what a step reads after another step's updates: the composition of two commands).
+    public func substituting(_ values: [Int: StepTerm]) -> StepTerm {
+        if values.isEmpty { return self }
+        func s(_ t: StepTerm) -> StepTerm { t.substituting(values) }
+        switch self {
+        case .bool, .code, .set: return self
+        case .variable(let i): return values[i] ?? self
+        case .negation(let a): return .not(s(a))
+        case .all(let parts): return .and(parts.map(s))
+        case .any(let parts): return .or(parts.map(s))
+        case .equal(let a, let b): return .eq(s(a), s(b))
+        case .ite(let c, let a, let b): return .ite(s(c), s(a), s(b))
+        case .union(let a, let b): return .union(s(a), s(b))
+        case .intersects(let a, let b): return .intersects(s(a), s(b))
+        case .subset(let a, let b): return .subset(s(a), s(b))
+        case .member(let a, let i): return .member(s(a), i)
+        }
+    }
+
     /// The indices of the variables the term reads.
     public var reads: Set<Int> {
         var out = Set<Int>()

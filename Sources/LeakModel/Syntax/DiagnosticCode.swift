@@ -67,6 +67,8 @@ public enum DiagnosticCode: String, CaseIterable, Hashable, Sendable {
     case modelTooLarge = "E028"
     /// A file that holds a NUL byte in its first 8 KiB: binary, not a model.
     case binaryFile = "E029"
+    /// An `if` among the first statements of `on fault` (not supported yet).
+    case ifFirstInFaultHandler = "E030"
 
     // MARK: Warnings
     /// A region no table maps, no statement touches and no guest owns.

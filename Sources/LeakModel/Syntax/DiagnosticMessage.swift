@@ -17,6 +17,8 @@ public enum DiagnosticMessage: Hashable, Sendable {
     case unterminatedString
     /// E029.
     case binaryFile(path: String)
+    /// E030.
+    case ifFirstInFaultHandler
 
     // MARK: Syntax (E005-E009)
     /// "expected WHAT after CONTEXT, found TOKEN".
@@ -139,6 +141,7 @@ public enum DiagnosticMessage: Hashable, Sendable {
         case .unexpectedCharacter: .unexpectedCharacter
         case .unterminatedString: .unterminatedString
         case .binaryFile: .binaryFile
+        case .ifFirstInFaultHandler: .ifFirstInFaultHandler
         case .expected, .expectedClosingBrace, .expectedEndOfLine, .expectedComma, .unmatchedClosingBrace,
              .expectedDeclaration, .expectedThreadName, .expectedStatement: .expectedToken
         case .statementOutsideBlock, .unknownDeclaration: .unknownDeclaration
@@ -188,6 +191,7 @@ public enum DiagnosticMessage: Hashable, Sendable {
         case .unexpectedCharacter(let c): "unexpected character \(c)"
         case .unterminatedString: "unterminated string"
         case .binaryFile(let path): "'\(path)' looks like a binary file, not a model"
+        case .ifFirstInFaultHandler: "an 'if' cannot be a first statement of 'on fault' (not supported yet)"
         case .expected(let what, let context, let found): "expected \(what) after \(context), found \(found)"
         case .expectedClosingBrace(let block, let found): "expected '}' to close \(block), found \(found)"
         case .expectedEndOfLine(let what, let found): "expected ';' or a new line after \(what), found \(found)"

@@ -16,7 +16,7 @@ enum Keyword: String, Sendable {
     // Declarations.
     case model, core, host, guest, region, table, buffer, flag, run, on, exit, interrupt, check, bound, expect
     // Statements.
-    case touch, `switch`, kick, hold, release, wait, flush, irqs, `set`, clear, either
+    case touch, `switch`, kick, hold, release, wait, flush, irqs, `set`, clear, either, `if`, `else`
     // Other words.
     case or, `public`, owner, per, maps, all, fill, siblings, until, out, of, not, `in`, off, thread
 
@@ -32,7 +32,7 @@ enum Keyword: String, Sendable {
     /// True for the words that start a statement.
     var startsStatement: Bool {
         switch self {
-        case .touch, .switch, .kick, .hold, .release, .wait, .flush, .irqs, .set, .clear, .either: true
+        case .touch, .switch, .kick, .hold, .release, .wait, .flush, .irqs, .set, .clear, .either, .if: true
         default: false
         }
     }
@@ -56,6 +56,7 @@ enum Keyword: String, Sendable {
             if eq("exit") { return .exit }
             if eq("expect") { return .expect }
             if eq("either") { return .either }
+            if eq("else") { return .else }
         case 0x66: // f
             if eq("flush") { return .flush }
             if eq("fill") { return .fill }
@@ -67,6 +68,7 @@ enum Keyword: String, Sendable {
             if eq("hold") { return .hold }
         case 0x69: // i
             if eq("in") { return .in }
+            if eq("if") { return .if }
             if eq("interrupt") { return .interrupt }
             if eq("irqs") { return .irqs }
         case 0x6B: // k

@@ -22,7 +22,7 @@ package struct Parser {
                                       "on", "exit", "interrupt", "check", "bound", "expect"]
     /// Words that start a statement.
     static let statementKeywords = ["touch", "switch", "kick", "hold", "release", "wait", "flush", "irqs", "set", "clear",
-                                    "either"]
+                                    "either", "if"]
 
     private var lexer: Lexer
     private let sink: DiagnosticSink
@@ -887,6 +887,8 @@ package struct Parser {
             kind = expectName("a flag name", after: "'\(keyword.text)'").map { .setFlag($0, value: keyword.keyword == .set) }
         case .either?:
             return parseEither(keyword)
+        case .if?:
+            return parseIf(keyword)
         default:
             preconditionFailure("parseStatement called on '\(keyword.text)'")
         }
@@ -927,7 +929,7 @@ package struct Parser {
         guard depth < Parser.maxDepth else {
             sink.report(.nestingTooDeep(limit: Parser.maxDepth), at: keyword.span,
                        help: "split the choice into several exits or hooks")
-            skipEitherBranches()
+            skipBranches(joinedBy: .or)
             finishStatement()
             return nil
         }
@@ -959,15 +961,53 @@ package struct Parser {
         return StatementSyntax(kind: .either(branches), span: span)
     }
 
-    /// Skips the blocks of a too-deep `either` without recursing.
-    private mutating func skipEitherBranches() {
+    /// `if [not] FLAG { ... } [else { ... }]`; `else` may start a new line.
+    private mutating func parseIf(_ keyword: Token) -> StatementSyntax? {
+        guard depth < Parser.maxDepth else {
+            sink.report(.nestingTooDeep(limit: Parser.maxDepth), at: keyword.span,
+                       help: "split the condition into several exits or hooks")
+            if isWord(.not) { advance() }
+            if tok.kind == .identifier { advance() }
+            skipBranches(joinedBy: .else)
+            finishStatement()
+            return nil
+        }
+        var value = true
+        if isWord(.not) {
+            advance()
+            value = false
+        }
+        guard let flag = expectName("a flag name", after: value ? "'if'" : "'if not'"),
+              let then = parseBlockReportingClosure(after: "the flag of 'if'", of: "an 'if' branch") else {
+            skipToEnd(stopAtClosingBrace: true)
+            return nil
+        }
+        var otherwise: BlockSyntax?
+        if then.closed {
+            let (skipped, t) = peekPastNewlines()
+            if t.kind == .identifier, t.keyword == .else {
+                for _ in 0...skipped { advance() }
+                guard let block = parseBlockReportingClosure(after: "'else'", of: "an 'else' branch") else {
+                    skipToEnd(stopAtClosingBrace: true)
+                    return nil
+                }
+                otherwise = block.block
+            }
+        }
+        let span = SourceSpan(start: keyword.span.start, end: lastEnd)
+        finishStatement()
+        return StatementSyntax(kind: .ifFlag(flag, value: value, then: then.block, else: otherwise), span: span)
+    }
+
+    /// Skips the blocks of a too-deep `either` or `if` without recursing.
+    private mutating func skipBranches(joinedBy word: Keyword) {
         var (skipped, t) = peekPastNewlines()
         guard t.kind == .leftBrace else { return }
         for _ in 0..<skipped { advance() }
         skipBalancedGroup()
         while true {
             (skipped, t) = peekPastNewlines()
-            guard t.kind == .identifier, t.keyword == .or else { return }
+            guard t.kind == .identifier, t.keyword == word else { return }
             for _ in 0...skipped { advance() }
             (skipped, t) = peekPastNewlines()
             guard t.kind == .leftBrace else { return }

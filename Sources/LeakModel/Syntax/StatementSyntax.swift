@@ -1,5 +1,5 @@
 /// A `{ ... }` block of statements.
-package struct BlockSyntax {
+package struct BlockSyntax: Sendable {
     package var statements: [StatementSyntax]
     /// From `{` to `}` (to the last token read when the block is unclosed).
     package var span: SourceSpan
@@ -7,8 +7,8 @@ package struct BlockSyntax {
 }
 
 /// One statement inside a block.
-package struct StatementSyntax {
-    package indirect enum Kind {
+package struct StatementSyntax: Sendable {
+    package indirect enum Kind: Sendable {
         case touch([Identifier])
         case switchTable(Identifier)
         case kickSiblings
@@ -20,13 +20,15 @@ package struct StatementSyntax {
         /// `set FLAG` (true) or `clear FLAG` (false).
         case setFlag(Identifier, value: Bool)
         case either([BlockSyntax])
+        /// `if [not] FLAG { ... } [else { ... }]`: `then` runs when the flag is `value`.
+        case ifFlag(Identifier, value: Bool, then: BlockSyntax, else: BlockSyntax?)
     }
     package var kind: Kind
     package var span: SourceSpan
 }
 
 /// What `wait until siblings ...` waits for.
-package enum WaitConditionSyntax {
+package enum WaitConditionSyntax: Sendable {
     case outOfGuest
     case notIn(Identifier)
     case `in`(Identifier)
