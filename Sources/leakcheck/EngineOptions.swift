@@ -19,6 +19,9 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Memory limit in megabytes, for Z3 and for the states the explicit engine holds (default: half the machine's memory, at most 8 GB, for the explicit engine); over it the verdict is unknown (exit 3).")
     var memory: Int?
 
+    @Flag(help: "When a model names several checks, answer only its verdict (the shortest finding of any check), not each check on its own; skips a run per check.")
+    var shortestOnly = false
+
     func validate() throws {
         if let bound, !Model.Bound.validRange.contains(bound) {
             throw ValidationError("--bound must be between \(Model.Bound.validRange.lowerBound) and \(Model.Bound.validRange.upperBound), as in a model's bound line")
@@ -35,6 +38,7 @@ struct EngineOptions: ParsableArguments {
         var checker = Checker(options: .init(bound: bound, engine: engine, stateLimit: stateLimit,
                                              deadline: deadline, cancellation: cancellation,
                                              wantsCertificate: wantsCertificate))
+        checker.options.answerEachCheck = !shortestOnly
         if let memory {
             checker.options.memoryBudget = MemoryBudget(megabytes: memory)
             checker.options.z3MemoryLimit = memory

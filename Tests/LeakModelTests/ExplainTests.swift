@@ -19,6 +19,40 @@ struct ExplainTests {
         e.removals.map { "\($0.candidate.line ?? 0) \($0.candidate.text): \($0.judgement)" }
     }
 
+    /// Explain answers per check: SMT without a kick leaks by corun in 2 steps whatever the
+    /// fault handler does, but `switch kernel` in `on fault` is what keeps the crash check safe
+    /// (without it: 1 switch restricted; 2 entry; 3 exit x; 4 the retried touch heap, still
+    /// unmapped: crash). The verdict alone would call it not needed.
+    @Test func aMitigationOnlyOneCheckNeeds() throws {
+        let model = try loadModel("""
+            core c0 { t0 t1 }
+            host host
+            guest vm1
+            region text public
+            region heap owner host
+            region vcpu per guest
+            table kernel maps all
+            table restricted per guest maps text, vcpu
+            buffer l1d fill mapped
+            run vm1 on t0, t1
+            on vmentry { switch restricted }
+            exit x { touch heap }
+            on fault { switch kernel }
+            check corun
+            check crash
+            """)
+        var options = Checker.Options(engine: .explicit)
+        options.answerEachCheck = true
+        let e = try Explainer(checker: Checker(options: options)).explain(model)
+        #expect(e.baseline.perCheck.map(\.verdict.word) == ["leak", "safe"])
+        let row = try #require(e.removals.first { $0.candidate.text == "switch kernel (on fault)" })
+        #expect(row.status == "needed")
+        #expect(row.judgement == "needed: check crash: crash in 4 steps without it (safe with it)")
+        let shortestOnly = try Explainer(checker: Checker(options: .init(engine: .explicit))).explain(model)
+        #expect(shortestOnly.removals.first { $0.candidate.text == "switch kernel (on fault)" }?.status == "notNeeded")
+        #expect(e.renderText().contains("\n  check crash: safe: proved for all schedules"))
+    }
+
     @Test func asiNMI() throws {
         let e = try Self.explain("asi-nmi.leak")
         #expect(e.baseline.outcome.verdictWord == "crash")

@@ -50,6 +50,16 @@ import Testing
         #expect(Self.rows.filter { $0.example != nil }.count >= 30)
     }
 
+    /// The fuzzer's dictionary (Fuzz/dict) offers every keyword, so new statements get fuzzed.
+    @Test func fuzzDictionaryHasEveryKeyword() throws {
+        let path = URL(fileURLWithPath: Self.docPath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fuzz/dict").path
+        let dict = try String(contentsOfFile: path, encoding: .utf8)
+        for k in Keyword.allCases {
+            #expect(dict.contains("=\"\(k.rawValue)\"\n"), "Fuzz/dict has no entry for '\(k.rawValue)'")
+        }
+    }
+
     @Test(arguments: rows.filter { $0.example != nil })
     func exampleProducesItsMessage(_ row: Row) throws {
         let base = String(decoding: try GoldenSupport.bytes("models", "design-example.leak"), as: UTF8.self)

@@ -70,6 +70,41 @@ struct HTMLReportHonestyTests {
         #expect(early.components(separatedBy: "class=\"arrow release\"").count - 1 == 1)
     }
 
+    /// asi-taint: the fault handler sets the per-core flag `tainted` at step 6. Its lane shows
+    /// it clear in columns 0-5 and set, underlined as a change, in column 6 and after; a model
+    /// without flags draws no flag lane.
+    @Test func flagLanesShowEachChange() throws {
+        let report = try Self.report("asi-taint.leak")
+        guard case .finding(let trace) = report.outcome else { Issue.record("\(report.outcome)"); return }
+        let html = HTMLReport().render(report)
+        let lane = try #require(html.range(of: "<g class=\"flag-lane\" id=\"flag-tainted@c0\""))
+        let end = try #require(html.range(of: "<g class=\"arrows\">", range: lane.upperBound..<html.endIndex))
+        let cells = html[lane.lowerBound..<end.lowerBound].matches(of: #/<g class="flag-cell( set)?( changed)?" data-step="(\d+)">/#)
+        #expect(cells.count == trace.length + 1)
+        let firstSet = (0...trace.length).first { trace.state(after: $0).flags[0][0] }
+        #expect(firstSet != nil)
+        for m in cells {
+            let k = Int(m.3)!
+            #expect((m.1 != nil) == trace.state(after: k).flags[0][0], "step \(k)")
+            #expect((m.2 != nil) == (k == firstSet), "step \(k)")
+        }
+        #expect(!HTMLReport().render(try Self.report("asi-kick.leak")).contains("flag-lane"))
+    }
+
+    /// Several checks, each answered: a row per check under the verdict.
+    @Test func perCheckTableUnderTheVerdict() throws {
+        var options = Checker.Options(engine: .explicit)
+        options.answerEachCheck = true
+        let report = try Checker(options: options).check(try ShippedModelsTests.load("kvm-l1tf-cond-flush-smt.leak"))
+        let html = HTMLReport().render(report)
+        let table = try #require(html.range(of: "<table id=\"per-check\""))
+        let verdictEnd = try #require(html.range(of: "</section>", range: table.upperBound..<html.endIndex))
+        let rows = html[table.lowerBound..<verdictEnd.lowerBound].components(separatedBy: "<tr class=").count - 1
+        #expect(rows == 2)
+        #expect(html.contains("<code>check residue l1d</code></td><td>leak (residue l1d) in "))
+        #expect(!HTMLReport().render(try Self.report("kvm-l1tf-cond-flush-smt.leak")).contains("id=\"per-check\""))
+    }
+
     /// `--bound 30` on a model that says 20: the header and the model card show the same bound
     /// with where it came from; the header's time is every phase's.
     @Test func oneBoundAndTheWholeTime() throws {

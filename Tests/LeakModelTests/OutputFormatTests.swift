@@ -117,6 +117,8 @@ struct OutputFormatTests {
     @Test(.enabled(if: jsonschemaAvailable, "python3 jsonschema is not installed"))
     func jsonDocumentValidatesAgainstTheSchema() throws {
         var entries = try explicitReports().map { RunEntry.checked($0) }
+        entries.append(.checked(try Self.eachCheckAnswered("asi-kick.leak")))
+        entries.append(.checked(try Self.eachCheckAnswered("kvm-l1tf-cond-flush-smt.leak")))
         let bad = Frontend.load(file: SourceFile(path: "bad.leak", text: "core c0 { t0 }\nexit x { switch kernal }\n"))
         entries.append(.modelError(path: "bad.leak", file: bad.file, diagnostics: bad.diagnostics))
         entries.append(.modelError(path: "missing.leak", file: nil, diagnostics: Frontend.load(path: "/nonexistent/missing.leak").diagnostics))
@@ -134,6 +136,38 @@ struct OutputFormatTests {
         #expect(try !validate([broken], schema: Self.docsSchema, draft: "Draft202012Validator").isEmpty)
     }
 
+    static func eachCheckAnswered(_ file: String) throws -> Checker.Report {
+        var options = Checker.Options(engine: .explicit)
+        options.answerEachCheck = true
+        return try Checker(options: options).check(ShippedModelsTests.load(file))
+    }
+
+    /// Every check answered (issue 14): the verdict's check keeps the verdict's finding, each
+    /// other check has its own shortest finding (its own trace, of its own check) or a proof,
+    /// in the model's order, in the report and in JSON.
+    @Test func eachCheckHasItsOwnAnswer() throws {
+        let r = try Self.eachCheckAnswered("asi-kick.leak")
+        #expect(r.perCheck.map { r.model.name(of: $0.model.checks[0]) } == ["corun", "residue l1d", "crash"])
+        guard case .finding(let verdict) = r.outcome, case .finding(let corun) = r.perCheck[0].outcome,
+              case .finding(let residue) = r.perCheck[1].outcome else {
+            Issue.record("asi-kick: expected findings for corun and residue, got \(r.perCheck.map(\.verdict))")
+            return
+        }
+        #expect(corun.length == verdict.length && corun.finding == verdict.finding)
+        #expect(residue.finding.check == .residue(buffer: 0))
+        // No check has a finding shorter than the verdict's; the shortest of any is the verdict.
+        #expect(residue.length >= verdict.length)
+        #expect(r.perCheck[2].verdict == .safe)
+        let doc = try jsonObject(JSONReport().entry(.checked(r)))
+        let answers = try #require(doc["perCheck"] as? [[String: Any]])
+        #expect(answers.map { $0["check"] as? String } == ["corun", "residue l1d", "crash"])
+        #expect(answers.map { $0["verdict"] as? String } == ["leak", "leak", "safe"])
+        let residueTrace = try #require(answers[1]["trace"] as? [String: Any])
+        #expect((residueTrace["states"] as? [Any])?.count == residue.length + 1)
+        #expect((answers[1]["finding"] as? [String: Any])?["check"] as? String == "residue")
+        #expect(answers[2]["proof"] != nil && answers[2]["trace"] == nil)
+    }
+
     @Test func jsonTraceFollowsITF() throws {
         for r in try explicitReports() {
             let doc = try jsonObject(JSONReport().entry(.checked(r)))
@@ -148,7 +182,7 @@ struct OutputFormatTests {
             let itf = try #require(doc["trace"] as? [String: Any])
             let meta = try #require(itf["#meta"] as? [String: Any])
             #expect(meta["format"] as? String == "ITF")
-            #expect(itf["vars"] as? [String] == ["threads", "buffers"])
+            #expect(itf["vars"] as? [String] == (r.model.flags.isEmpty ? ["threads", "buffers"] : ["threads", "buffers", "flags"]))
             let states = try #require(itf["states"] as? [[String: Any]])
             #expect(states.count == trace.length + 1)
             for (k, state) in states.enumerated() {
@@ -167,6 +201,18 @@ struct OutputFormatTests {
                 for (c, core) in r.model.cores.enumerated() {
                     for (b, buffer) in r.model.buffers.enumerated() {
                         #expect(buffers[core.name]?[buffer.name]?["#set"] == trace.state(after: k).buffers[c][b].map { r.model.regions[$0].name })
+                    }
+                }
+                // Every copy of every flag, by owner (DESIGN.md 6.1: every output shows flags).
+                if r.model.flags.isEmpty {
+                    #expect(state["flags"] == nil)
+                } else {
+                    let flags = try #require(state["flags"] as? [String: [String: Bool]])
+                    for (f, flag) in r.model.flags.enumerated() {
+                        for c in 0..<r.model.flagCopies(f) {
+                            let owner = flag.scope == .thread ? r.model.threads[c].name : r.model.cores[c].name
+                            #expect(flags[flag.name]?[owner] == trace.state(after: k).flags[f][c])
+                        }
                     }
                 }
                 if k > 0 {
@@ -424,6 +470,27 @@ struct OutputFormatTests {
         let names = junit.cases(.checked(safe)).map { ($0.name, $0.result) }
         #expect(names.map(\.0) == ["corun", "residue l1d", "crash"])
         #expect(names.map { if case .failure = $0.1 { "fail" } else { "pass" } } == ["fail", "fail", "pass"])
+    }
+
+    /// Each check judged by its own answer: asi-kick expects leak and has two of its own
+    /// (corun, residue l1d) and a proof for crash: all pass, each finding with its own schedule.
+    /// The same answers when the model expects safe: both findings fail, the proof passes.
+    @Test func junitJudgesEachCheckByItsOwnAnswer() throws {
+        let junit = JUnitReport()
+        let kick = try Self.eachCheckAnswered("asi-kick.leak")
+        let cases = junit.cases(.checked(kick))
+        #expect(cases.map(\.name) == ["corun", "residue l1d", "crash"])
+        guard case .pass(let residueOutput?) = cases[1].result else {
+            Issue.record("residue l1d: \(cases[1].result)")
+            return
+        }
+        #expect(residueOutput.hasPrefix("leak (residue l1d) in "))
+        #expect(residueOutput.contains("residue"))
+        #expect(cases.allSatisfy { if case .pass = $0.result { true } else { false } })
+        var wrong = kick
+        wrong.model.expect = .init(verdict: .safe, span: kick.model.expect!.span)
+        let results = junit.cases(.checked(wrong)).map { if case .failure = $0.result { "fail" } else if case .pass = $0.result { "pass" } else { "other" } }
+        #expect(results == ["fail", "fail", "pass"])
     }
 
     @Test func xmlEscaping() {

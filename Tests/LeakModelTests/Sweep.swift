@@ -69,6 +69,13 @@ enum Sweep {
             ("wait on a table", { $0.contains("wait until siblings in ") || $0.contains("wait until siblings not in ") }),
             ("flush", { $0.contains("flush ") }),
             ("irqs off", { $0.contains("irqs off") }),
+            ("flag per thread", { $0.hasPrefix("flag f0 per thread") }),
+            ("flag per core", { $0.hasPrefix("flag f1 per core") }),
+            ("set", { $0.contains("set f") }),
+            ("clear", { $0.contains("clear f") }),
+            ("if", { $0.contains("if f") }),
+            ("if not", { $0.contains("if not f") }),
+            ("if else", { $0.contains("} else {") }),
         ]
         for (name, test) in features where lines.contains(where: test) { s.insert(name) }
         // The first table line is every thread's initial table.

@@ -258,6 +258,23 @@ struct ShippedModelTests {
         #expect(r.stdout.contains("UNDECIDED: the model expects safe"), "\(r)")
     }
 
+    /// Every check answered, one line each under the verdict; `--shortest-only` answers the
+    /// verdict alone, the same verdict.
+    @Test func everyCheckIsAnsweredUnderTheVerdict() throws {
+        let r = try leakcheck(["check", "Models/asi-kick.leak"])
+        #expect(r.status == Documented.ok, "\(r)")
+        let lines = r.stdoutLines.filter { $0.hasPrefix("  check ") }
+        #expect(lines.count == 3, "\(r)")
+        #expect(lines.first == "  check corun: leak (corun) in 14 steps (the schedule below)", "\(r)")
+        #expect(lines.dropFirst().first?.contains(/^  check residue l1d: leak \(residue l1d\) in \d+ steps \[(bmc|explicit)[^\]]*\]$/) == true, "\(r)")
+        #expect(lines.last?.hasPrefix("  check crash: safe: proved for all schedules") == true, "\(r)")
+        #expect(r.stdoutLines.firstIndex { $0.hasPrefix("  check ") } == 1, "the answers follow the verdict line")
+        let quick = try leakcheck(["check", "--shortest-only", "Models/asi-kick.leak"])
+        #expect(quick.status == Documented.ok, "\(quick)")
+        #expect(!quick.stdout.contains("\n  check "), "\(quick)")
+        #expect(quick.stdout.hasPrefix("Models/asi-kick.leak: leak (corun) in 14 steps ["), "\(quick)")
+    }
+
     @Test func quietPrintsOnlyTheVerdictLine() throws {
         let full = try leakcheck(["check", "Models/two-guests.leak"])
         #expect(full.stdout.contains("step  thread  action"), "\(full)")

@@ -13,12 +13,46 @@ extension Checker {
     /// cannot ask Z3 itself).
     public static var z3Version: String { Z3Version.string }
 
-    /// Checks a model with the configured engines.
+    /// Checks a model with the configured engines; with `Options.answerEachCheck`, also
+    /// answers each of its checks on its own.
     public func check(_ model: Model) throws -> Report {
+        var report = try checkAll(model)
+        report.perCheck = try answerEachCheck(model, report)
+        return report
+    }
+
+    /// Each check's own answer (`Report.perCheck`). The verdict already answers some: the
+    /// shortest finding is its check's shortest (no check has a shorter one), and a proof or a
+    /// search without finding covers every check. Each other check is checked alone, with the
+    /// same engines and the time left.
+    private func answerEachCheck(_ model: Model, _ report: Report) throws -> [Report] {
+        guard options.answerEachCheck, model.checks.count > 1 else { return [] }
+        var inner = self
+        inner.options.answerEachCheck = false
+        inner.options.coverage = false
+        inner.options.certificate = nil
+        inner.options.wantsCertificate = false
+        return try model.checks.map { check in
+            var alone = model
+            alone.checks = [check]
+            if case .finding(let trace) = report.outcome, trace.finding.check != check {
+                guard let reason = stopReason() else { return try inner.checkAll(alone) }
+                return Report(model: alone, outcome: .unknown(reason: reason, completedBound: nil),
+                              engines: report.engines, bound: report.bound, seconds: 0, guestRuns: report.guestRuns)
+            }
+            var same = report
+            same.model = alone
+            same.coverage = nil
+            return same
+        }
+    }
+
+    private func checkAll(_ model: Model) throws -> Report {
         if let megabytes = options.z3MemoryLimit { Z3Context.setMemoryLimit(megabytes: megabytes) }
         if options.symmetry, let reduction = SymmetryReduction(model) {
             var inner = self
             inner.options.symmetry = false
+            inner.options.answerEachCheck = false
             var report = try inner.check(reduction.reduced)
             report.model = model
             if case .finding(let trace) = report.outcome { report.outcome = .finding(try reduction.lift(trace)) }
@@ -46,8 +80,7 @@ extension Checker {
         } else if report.coverage == nil {
             let limit = min(options.stateLimit, options.coverageStateLimit)
             let (coverage, seconds) = Self.timed {
-                // Flags are not split by core (yet): a model with flags is searched whole.
-        if options.decomposeCores, model.cores.count > 1, model.flags.isEmpty {
+                if options.decomposeCores, model.cores.count > 1 {
                     // The product of the cores is far larger than its parts: visit each kind of
                     // core on its own.
                     let parts = CoreDecomposition.classes(of: model).representatives.map {

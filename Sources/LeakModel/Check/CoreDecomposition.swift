@@ -244,6 +244,15 @@ struct CoreDecomposition {
             s.threads[t] = thread
         }
         s.buffers[c] = part.buffers[0]
+        // Flags are per thread or per core, so a core's part owns its copies: thread j's, or
+        // the one core's.
+        for f in model.flags.indices {
+            if model.flags[f].scope == .thread {
+                for (j, t) in global.enumerated() { s.flags[f][t] = part.flags[f][j] }
+            } else {
+                s.flags[f][c] = part.flags[f][0]
+            }
+        }
         return s
     }
 

@@ -56,7 +56,39 @@ extension Explainer {
     }
 
     /// Needed, or not, judged against the model as written.
+    /// Whether a statement is needed: for the verdict, or for some check's own answer (when
+    /// both runs answered each check) — a mitigation that guards only the residue check is
+    /// needed even when the model leaks by corun either way.
     static func judgeRemoval(baseline: Checker.Report, variant: Checker.Report) -> (String, String) {
+        let overall = judgeVerdictRemoval(baseline: baseline, variant: variant)
+        guard !baseline.perCheck.isEmpty, variant.perCheck.count == baseline.perCheck.count else { return overall }
+        let perCheck = zip(baseline.perCheck, variant.perCheck).map { judgeVerdictRemoval(baseline: $0, variant: $1) }
+        // The verdict's reason, then those only a check's own answer gives ("check residue l1d:
+        // leak ... without it (safe with it)"); the verdict's own finding is not said twice.
+        let prefix = "needed: "
+        var reasons = overall.0 == "needed" ? [String(overall.1.dropFirst(overall.1.hasPrefix(prefix) ? prefix.count : 0))] : []
+        for (i, (status, text)) in perCheck.enumerated() where status == "needed" {
+            if overall.0 == "needed", sameOutcome(variant.perCheck[i].outcome, variant.outcome) { continue }
+            let reason = String(text.dropFirst(text.hasPrefix(prefix) ? prefix.count : 0))
+            let with = baseline.perCheck[i].verdict.word
+            reasons.append("check \(variant.model.name(of: variant.model.checks[i])): \(reason)\(reason.hasSuffix(")") ? "" : " (\(with) with it)")")
+        }
+        if !reasons.isEmpty { return ("needed", prefix + reasons.joined(separator: "; ")) }
+        if overall.0 == "notNeeded", let unknown = perCheck.first(where: { $0.0 == "unknown" }) { return unknown }
+        return overall
+    }
+
+    /// Whether two outcomes are the same finding (check and length), or both vacuous proofs.
+    private static func sameOutcome(_ a: Outcome, _ b: Outcome) -> Bool {
+        switch (a, b) {
+        case (.finding(let x), .finding(let y)): x.finding.check == y.finding.check && x.length == y.length
+        case (.proved, .proved): true
+        default: false
+        }
+    }
+
+    /// Whether a statement is needed for one report's verdict.
+    static func judgeVerdictRemoval(baseline: Checker.Report, variant: Checker.Report) -> (String, String) {
         switch variant.outcome {
         case .finding(let t):
             let phrase = findingPhrase(t, variant.model)

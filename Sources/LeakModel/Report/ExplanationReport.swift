@@ -7,7 +7,9 @@ extension Explainer.Explanation {
     /// The explanation as aligned text tables.
     public func renderText() -> String {
         let model = baseline.model
-        var out = "\(ReportRenderer().headline(baseline))\n\n"
+        var out = "\(ReportRenderer().headline(baseline))\n"
+        for line in ReportRenderer().perCheckLines(baseline) { out += line + "\n" }
+        out += "\n"
         if isVacuous {
             out += "the model is vacuous: no guest ever runs in it, so no mitigation protects anything and explain has nothing to weigh\n"
             out += "(make a guest run first: `leakcheck check` lists what some schedule reaches)\n"
@@ -38,6 +40,16 @@ extension Explainer.Explanation {
         return out
     }
 
+    /// Each check's own answer in a report: check, verdict, and a finding's length.
+    static func perCheck(_ report: Checker.Report) -> JSONValue {
+        .array(report.perCheck.map { a in
+            var m: [JSONValue.Member] = [.init("check", .string(a.model.name(of: a.model.checks[0]))),
+                                         .init("verdict", .string(a.verdict.word))]
+            if case .finding(let t) = a.outcome { m.append(.init("length", .int(t.length))) }
+            return .object(m)
+        })
+    }
+
     /// The explanation as JSON (schema `leakcheck-explain/1`, see docs/OUTPUTS.md).
     public func json(tool: ToolInfo = ToolInfo()) -> JSONValue {
         func row(_ r: Explainer.Row) -> JSONValue {
@@ -55,6 +67,7 @@ extension Explainer.Explanation {
                     m.append(.init("check", .string(JSONReport.checkName(t.finding.check, rep.model))))
                     m.append(.init("length", .int(t.length)))
                 }
+                if !rep.perCheck.isEmpty { m.append(.init("perCheck", Self.perCheck(rep))) }
             }
             if let e = r.error { m.append(.init("error", .string(e))) }
             return .object(m)
@@ -66,6 +79,7 @@ extension Explainer.Explanation {
             "sha256": .string(ContentHash.sha256(baseline.model.file.bytes)),
             "verdict": .string(baseline.verdict.word),
             "summary": .string(ReportRenderer().verdictPhrase(baseline)),
+            "perCheck": Self.perCheck(baseline),
             "removals": .array(removals.map(row)),
             "additions": .array(additions.map(row)),
         ])

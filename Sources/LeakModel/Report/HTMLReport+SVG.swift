@@ -8,6 +8,7 @@ extension HTMLReport {
         static let labelWidth = 96
         static let laneHeight = 48
         static let laneGap = 28
+        static let flagLane = 26
         static let top = 34
         static let regionLine = 13
 
@@ -39,8 +40,10 @@ extension HTMLReport {
                 bufferLanes.append((c, b, 22 + Layout.regionLine * max(1, most)))
             }
         }
+        // Flag lanes: one per copy of each flag (its thread's or its core's).
+        let flagLanes = model.flags.indices.flatMap { f in (0..<model.flagCopies(f)).map { (flag: f, copy: $0) } }
         let lanesBottom = top + n * (lh + gap)
-        let height = lanesBottom + bufferLanes.reduce(0) { $0 + $1.height + 10 } + 22
+        let height = lanesBottom + bufferLanes.reduce(0) { $0 + $1.height + 10 } + flagLanes.count * (Layout.flagLane + 10) + 22
         let width = left + columns * w + 16
         func laneY(_ i: Int) -> Int { top + i * (lh + gap) }
         func colX(_ k: Int) -> Int { left + k * w }
@@ -150,6 +153,24 @@ extension HTMLReport {
             }
             s += "</g>\n"
             y += lane.height + 10
+        }
+
+        // Flag lanes: whether each copy is set after each step; a change in bold.
+        for lane in flagLanes {
+            let name = model.flagCopyName(lane.flag, copy: lane.copy)
+            s += "<g class=\"flag-lane\" id=\"flag-\(esc(name))\" data-flag=\"\(esc(name))\">\n"
+            s += "<text class=\"lane-label\" x=\"8\" y=\"\(y + 17)\">\(esc(name))</text>\n"
+            for k in 0..<columns {
+                let set = trace.state(after: k).flags[lane.flag][lane.copy]
+                let changed = k > 0 && trace.state(after: k - 1).flags[lane.flag][lane.copy] != set
+                let x = colX(k) + 2
+                s += "<g class=\"flag-cell\(set ? " set" : "")\(changed ? " changed" : "")\" data-step=\"\(k)\"><title>\(esc("step \(k): \(name) \(set ? "set" : "clear")"))</title>"
+                s += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(w - 4)\" height=\"\(Layout.flagLane)\" rx=\"5\" fill=\"\(set ? "#fff1c2" : "#ffffff")\" stroke=\"#c9ccd4\"/>"
+                s += "<text class=\"flag-value\(changed ? " new" : "")\" x=\"\(x + 6)\" y=\"\(y + 17)\">\(set ? "set" : "clear")</text>"
+                s += "</g>\n"
+            }
+            s += "</g>\n"
+            y += Layout.flagLane + 10
         }
 
         // Kicks, holds and releases as arrows from the actor to the siblings the step changed:
@@ -287,6 +308,9 @@ extension HTMLReport {
         .region-name.secret { fill: #c0392b; font-weight: 700; }
         .region-name.new { text-decoration: underline; }
         .region-empty { font-size: 10.5px; fill: #9aa0ad; font-style: italic; }
+        .flag-value { font-size: 11px; fill: #6b7080; }
+        .flag-cell.set .flag-value { fill: #7a5200; font-weight: 600; }
+        .flag-value.new { text-decoration: underline; }
         .step.selected .band { fill: #fff3b0; }
         .legend { display: flex; flex-wrap: wrap; gap: 14px; margin: 8px 0 4px; font-size: 12.5px; }
         .legend .item { display: inline-flex; align-items: center; gap: 6px; }

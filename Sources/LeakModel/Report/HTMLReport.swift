@@ -121,6 +121,18 @@ public struct HTMLReport: Sendable {
         h += "<p class=\"meta\"><span class=\"expect \(ok ? "met" : "unmet")\">\(esc(expectation))</span>"
         h += " · engine <b>\(esc(report.engine))</b> · bound <span class=\"bound\">\(esc(boundText(report)))</span> · \(esc(ReportRenderer.seconds(report.totalSeconds)))"
         h += " · leakcheck \(esc(tool.version)) · Z3 \(esc(tool.z3Version))</p>\n"
+        if !report.perCheck.isEmpty {
+            // Each check's own answer: the verdict is only the shortest finding of any.
+            h += "<table id=\"per-check\" class=\"grid\">\n<thead><tr><th>check</th><th>its own answer</th></tr></thead>\n<tbody>\n"
+            for answer in report.perCheck {
+                let alone = ReportRenderer.checkedAlone(answer, of: report)
+                let how = alone ? " [\(answer.engine), \(ReportRenderer.seconds(answer.totalSeconds))]"
+                    : answer.verdict == report.verdict ? " (the verdict)" : ""
+                h += "<tr class=\"\(verdictClass(answer))\"><td><code>check \(esc(JSONReport.checkName(answer.model.checks[0], model)))</code></td>"
+                h += "<td>\(esc(renderer.verdictPhrase(answer) + how))</td></tr>\n"
+            }
+            h += "</tbody></table>\n"
+        }
         h += "</div>\n</section>\n"
         return h
     }

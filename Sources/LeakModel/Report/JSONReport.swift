@@ -283,19 +283,34 @@ public struct JSONReport: Sendable {
             .init("seconds", .double((r.seconds * 1000).rounded() / 1000)),
             .init("checks", .array(model.checks.map { .string(Self.checkName($0, model)) })),
         ]
-        switch r.outcome {
-        case .finding(let trace):
-            m.append(.init("finding", finding(trace, model)))
-            m.append(.init("trace", itf(trace, r)))
-        case .proved(let proof):
-            m.append(.init("proof", .obj(["summary": .string(proof.summary), "vacuous": .bool(r.guestRuns == false)])))
-        case .noFindingWithin(let bound):
-            m.append(.init("searched", .obj(["bound": .int(bound)])))
-        case .unknown(let reason, let completed):
-            m.append(.init("unknown", .obj(["reason": .string(reason), "completedBound": completed.map { .int($0) } ?? .null])))
-        }
+        m += outcome(r)
+        // Each check's own answer; a model with one check has the verdict as its answer.
+        let answers = r.perCheck.isEmpty && model.checks.count == 1 ? [r] : r.perCheck
+        m.append(.init("perCheck", .array(answers.map { a in
+            .object([
+                .init("check", .string(Self.checkName(a.model.checks[0], model))),
+                .init("verdict", .string(a.verdict.word)),
+                .init("summary", .string(ReportRenderer().verdictPhrase(a))),
+                .init("engine", .string(a.engine)),
+                .init("seconds", .double((a.seconds * 1000).rounded() / 1000)),
+            ] + outcome(a))
+        })))
         if let coverage = r.coverage { m.append(.init("coverage", Self.coverage(coverage, model))) }
         return m
+    }
+
+    /// The finding and its trace, the proof, or how far the search got.
+    private func outcome(_ r: Checker.Report) -> [JSONValue.Member] {
+        switch r.outcome {
+        case .finding(let trace):
+            [.init("finding", finding(trace, r.model)), .init("trace", itf(trace, r))]
+        case .proved(let proof):
+            [.init("proof", .obj(["summary": .string(proof.summary), "vacuous": .bool(r.guestRuns == false)]))]
+        case .noFindingWithin(let bound):
+            [.init("searched", .obj(["bound": .int(bound)]))]
+        case .unknown(let reason, let completed):
+            [.init("unknown", .obj(["reason": .string(reason), "completedBound": completed.map { .int($0) } ?? .null]))]
+        }
     }
 
     /// What some schedule reaches, and the statements that never run (W007).
@@ -325,14 +340,7 @@ public struct JSONReport: Sendable {
     }
 
     /// "corun", "residue l1d", "crash", "deadlock".
-    public static func checkName(_ c: Model.Check, _ model: Model) -> String {
-        switch c {
-        case .corun: "corun"
-        case .residue(let b): "residue \(model.buffers[b].name)"
-        case .crash: "crash"
-        case .deadlock: "deadlock"
-        }
-    }
+    public static func checkName(_ c: Model.Check, _ model: Model) -> String { model.name(of: c) }
 
     // MARK: Finding
 
@@ -424,7 +432,7 @@ public struct JSONReport: Sendable {
                 "source": .string(model.file.path),
                 "description": .string("\(tool.name) \(tool.version): \(ReportRenderer().verdictPhrase(report))"),
             ]),
-            "vars": .array([.string("threads"), .string("buffers")]),
+            "vars": .array((model.flags.isEmpty ? ["threads", "buffers"] : ["threads", "buffers", "flags"]).map { .string($0) }),
             "states": .array(out),
         ])
     }
@@ -450,7 +458,17 @@ struct StateJSON {
                 .init(model.buffers[b].name, set(s.buffers[c][b].map { model.regions[$0].name }))
             }))
         }
-        return .object([.init("#meta", .object(meta)), .init("threads", .object(threads)), .init("buffers", .object(buffers))])
+        var members: [JSONValue.Member] = [.init("#meta", .object(meta)), .init("threads", .object(threads)), .init("buffers", .object(buffers))]
+        // Each flag's copies by owner (thread or core); absent from a model without flags, whose
+        // traces keep their shape.
+        if !model.flags.isEmpty {
+            members.append(.init("flags", .object(model.flags.indices.map { f in
+                JSONValue.Member(model.flags[f].name, .object((0..<model.flagCopies(f)).map { c in
+                    .init(model.flags[f].scope == .thread ? model.threads[c].name : model.cores[c].name, .bool(s.flags[f][c]))
+                }))
+            })))
+        }
+        return .object(members)
     }
 
     func set(_ names: [String]) -> JSONValue { .obj(["#set": .array(names.map { .string($0) })]) }

@@ -11,9 +11,12 @@ import LeakTrace
 /// - the check that produced the finding passes when the model expects that kind of finding
 ///   and fails otherwise (the failure carries the verdict and the schedule as text);
 /// - when the model is proved safe, a check passes unless the model expects its kind of finding;
-/// - a check the search did not get to (a shorter finding of another check ended it) passes
-///   when the model's expectation is met and is skipped otherwise, since nothing was
-///   established about it;
+/// - when each check was answered on its own (`Checker.Report.perCheck`), a check with a
+///   finding of its own passes when the model's expectation is met and fails otherwise; a
+///   check proved safe passes unless the model's expectation is not met and names its kind;
+/// - otherwise, a check the search did not get to (a shorter finding of another check ended
+///   it) passes when the model's expectation is met and is skipped otherwise, since nothing
+///   was established about it;
 /// - an undecided verdict (unknown, or safe only up to the bound when the model needs a proof)
 ///   is an `error`, as are model errors (one testcase named `model`) and internal errors.
 public struct JUnitReport: Sendable {
@@ -54,11 +57,50 @@ public struct JUnitReport: Sendable {
                          result: .error(message: "internal error: \(message)", text: message), file: model.file.path, line: nil)
             }
         case .checked(let r):
-            return r.model.checks.map { check in
-                TestCase(classname: r.model.file.path, name: JSONReport.checkName(check, r.model),
-                         seconds: r.seconds / Double(max(1, r.model.checks.count)),
-                         result: result(for: check, r), file: r.model.file.path,
-                         line: r.model.expect.map { r.model.file.position(of: $0.span.start).line })
+            return r.model.checks.enumerated().map { i, check in
+                let answer = r.perCheck.isEmpty ? nil : r.perCheck[i]
+                return TestCase(classname: r.model.file.path, name: JSONReport.checkName(check, r.model),
+                                seconds: answer.map { ReportRenderer.checkedAlone($0, of: r) ? $0.totalSeconds : 0 }
+                                    ?? r.seconds / Double(max(1, r.model.checks.count)),
+                                result: answer.map { result(answer: $0, of: r) } ?? result(for: check, r),
+                                file: r.model.file.path,
+                                line: r.model.expect.map { r.model.file.position(of: $0.span.start).line })
+            }
+        }
+    }
+
+    /// Whether one check passes by its own answer `a` (an element of `r.perCheck`).
+    public func result(answer a: Checker.Report, of r: Checker.Report) -> CaseResult {
+        let check = a.model.checks[0]
+        let renderer = ReportRenderer()
+        let verdict = renderer.verdictPhrase(a)
+        let expected = r.model.expect?.verdict
+        let expectText = expected.map { "the model expects \($0.rawValue) (its verdict: \(renderer.verdictPhrase(r)))" }
+            ?? "the model has no expect line"
+        switch a.outcome {
+        case .finding(let trace):
+            let schedule = TraceRenderer(model: r.model).render(trace)
+            if r.expectation == .met { return .pass(output: "\(verdict)\n\n\(schedule)") }
+            return .failure(message: "\(verdict); \(expectText)", text: "\(renderer.headline(r))\n\(verdict)\n\n\(schedule)")
+        case .proved:
+            if a.guestRuns == false { return .failure(message: verdict, text: renderer.headline(r)) }
+            if r.expectation != .met, let expected, expected == check.verdictKind {
+                return .failure(message: "no \(JSONReport.checkName(check, r.model)) finding: \(verdict); \(expectText)",
+                                text: renderer.headline(r))
+            }
+            return .pass(output: verdict)
+        case .unknown where r.expectation == .met:
+            return .skipped(message: "not decided on its own: \(verdict)")
+        case .noFindingWithin, .unknown:
+            switch r.expectation {
+            case .met, .noExpectation: return .pass(output: verdict)
+            case .undecided: return .error(message: "undecided: \(verdict); \(expectText)", text: renderer.headline(r))
+            case .mismatch, .unexpectedFinding:
+                if let expected, expected == check.verdictKind {
+                    return .failure(message: "no \(JSONReport.checkName(check, r.model)) finding: \(verdict); \(expectText)",
+                                    text: renderer.headline(r))
+                }
+                return .pass(output: verdict)
             }
         }
     }

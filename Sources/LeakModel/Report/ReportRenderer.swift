@@ -63,9 +63,38 @@ public struct ReportRenderer: Sendable {
         }
     }
 
-    /// The headline, then the schedule (for a finding).
+    /// One line per check under the headline, when the report answers each check
+    /// (`Report.perCheck`): `  check residue l1d: safe: proved for all schedules (...) [explicit, 3 ms]`.
+    public func perCheckLines(_ report: Checker.Report) -> [String] {
+        report.perCheck.map { answer in
+            let name = "  check \(JSONReport.checkName(answer.model.checks[0], report.model)): "
+            if Self.checkedAlone(answer, of: report) {
+                return (name + "\(verdictPhrase(answer)) [\(answer.engine), \(Self.seconds(answer.totalSeconds))]").terminalEscaped
+            }
+            if case .finding = answer.outcome { return (name + "\(verdictPhrase(answer)) (the schedule below)").terminalEscaped }
+            return name + "\(answer.verdict.word) (the verdict's \(Self.outcomeNoun(answer.outcome)))"
+        }
+    }
+
+    static func outcomeNoun(_ outcome: Outcome) -> String {
+        switch outcome {
+        case .finding: "finding"
+        case .proved: "proof"
+        case .noFindingWithin: "bounded search"
+        case .unknown: "undecided search"
+        }
+    }
+
+    /// Whether a check's answer comes from a run of its own (not from the verdict's).
+    public static func checkedAlone(_ answer: Checker.Report, of report: Checker.Report) -> Bool {
+        guard case .finding(let trace) = report.outcome else { return false }
+        return trace.finding.check != answer.model.checks[0]
+    }
+
+    /// The headline, each check's answer, then the schedule (for a finding).
     public func render(_ report: Checker.Report) -> String {
         var out = headline(report) + "\n"
+        for line in perCheckLines(report) { out += line + "\n" }
         if case .finding(let trace) = report.outcome {
             out += "\n" + TraceRenderer(model: report.model).render(trace)
         }

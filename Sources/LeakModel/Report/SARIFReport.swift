@@ -148,7 +148,8 @@ public struct FindingCause: Sendable {
 // MARK: - SARIF
 
 /// `leakcheck check --format sarif`: a SARIF 2.1.0 log with one run. Each model with a finding
-/// gives one result for the finding's check, located at the statement that makes it possible
+/// gives one result for the finding's check, and one for each other check with a finding of
+/// its own when each check was answered (`Checker.Report.perCheck`), each located at the statement that makes it possible
 /// (see `FindingCause`), with the schedule as a code flow (one thread flow per hardware
 /// thread). A finding the model expects is reported with an in-source suppression (the
 /// `expect` line); a verdict that differs from `expect` without a finding, or that could not
@@ -274,8 +275,8 @@ public struct SARIFReport: Sendable {
             "engine": .string(r.engine), "bound": .int(r.bound),
         ])
         let expectLocation = model.expect.map { location(file.path, file, $0.span, message: "expect \($0.verdict.rawValue)", artifact: artifact) }
-        switch r.outcome {
-        case .finding(let trace):
+        /// A result for one finding: the verdict's, or another check's own (`perCheck`).
+        func findingResult(_ trace: Trace, phrase: String) -> JSONValue {
             let program = Program(model)
             let causes = FindingCause(model: model, program: program).locate(trace)
             let ruleId = JSONReport.checkKind(trace.finding.check)
@@ -304,7 +305,16 @@ public struct SARIFReport: Sendable {
                 ])])))
             }
             m.append(.init("properties", properties))
-            return [.object(m)]
+            return .object(m)
+        }
+        switch r.outcome {
+        case .finding(let trace):
+            // The verdict's finding, then each other check's own shortest finding.
+            let others = r.perCheck.filter { ReportRenderer.checkedAlone($0, of: r) }.compactMap { a -> JSONValue? in
+                guard case .finding(let t) = a.outcome else { return nil }
+                return findingResult(t, phrase: ReportRenderer().verdictPhrase(a))
+            }
+            return [findingResult(trace, phrase: phrase)] + others
         case .proved, .noFindingWithin, .unknown:
             let ruleId: String
             switch r.expectation {
@@ -396,6 +406,10 @@ public struct SARIFReport: Sendable {
         for (b, buffer) in model.buffers.enumerated() {
             let content = s.buffers[c][b].map { model.regions[$0].name }
             m.append(.init(buffer.name, .obj(["text": .string(content.isEmpty ? "empty" : content.joined(separator: " "))])))
+        }
+        for f in model.flags.indices {
+            let copy = model.flagCopy(f, thread: t)
+            m.append(.init(model.flagCopyName(f, copy: copy), .obj(["text": .string(s.flags[f][copy] ? "set" : "clear")])))
         }
         return .object(m)
     }

@@ -58,6 +58,18 @@ extension Model {
     }
 }
 
+extension Model {
+    /// A check as its line names it: "corun", "residue l1d", "crash", "deadlock".
+    public func name(of check: Check) -> String {
+        switch check {
+        case .corun: "corun"
+        case .residue(let b): "residue \(buffers[b].name)"
+        case .crash: "crash"
+        case .deadlock: "deadlock"
+        }
+    }
+}
+
 extension Model.Statement.Kind {
     /// The blocks of an `either` or an `if` (`then` first), none for an atomic statement.
     public var branches: [Model.Block] {

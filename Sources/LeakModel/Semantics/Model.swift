@@ -76,6 +76,12 @@ extension Model {
         flags.indices.map { Array(repeating: false, count: flagCopies($0)) }
     }
 
+    /// The name of copy `copy` of flag `f`: the flag and the thread or core it belongs to
+    /// ("l1tf_flush_l1d@t0", "tainted@c0").
+    public func flagCopyName(_ f: Int, copy: Int) -> String {
+        "\(flags[f].name)@\(flags[f].scope == .thread ? threads[copy].name : cores[copy].name)"
+    }
+
     /// How many copies flag `f` has.
     public func flagCopies(_ f: Int) -> Int {
         flags[f].scope == .thread ? threads.count : cores.count

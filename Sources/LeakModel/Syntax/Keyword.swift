@@ -12,7 +12,7 @@ import Darwin
 /// parser decides by position whether it is one (`host host` declares a host named `host`).
 /// Tagging once in the lexer keeps the parser free of string comparisons, which matters for
 /// huge inputs in debug builds.
-enum Keyword: String, Sendable {
+enum Keyword: String, Sendable, CaseIterable {
     // Declarations.
     case model, core, host, guest, region, table, buffer, flag, run, on, exit, interrupt, check, bound, expect
     // Statements.

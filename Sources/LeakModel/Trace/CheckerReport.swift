@@ -56,6 +56,9 @@ public struct Checker: Sendable {
         /// that keeps only that many (`SymmetryReduction`); false checks every guest, as the
         /// differential test of the reduction does.
         public var symmetry = true
+        /// When the model names several checks, also answer each check on its own
+        /// (`Report.perCheck`); false answers only the verdict, the shortest finding.
+        public var answerEachCheck = false
         public init(bound: Int? = nil, engine: Engine = .auto, stateLimit: Int = CheckDefaults.stateLimit,
                     deadline: DispatchTime? = nil, cancellation: Cancellation? = nil,
                     certificate: String? = nil, wantsCertificate: Bool = false,
@@ -90,6 +93,10 @@ public struct Checker: Sendable {
         public var totalSeconds: Double { seconds + otherPhases.reduce(0) { $0 + $1.seconds } }
         /// What some schedule reaches, when `Options.coverage` asked for it.
         public var coverage: Coverage?
+        /// Each check's own answer, in the model's order, when it names several and
+        /// `Options.answerEachCheck` asked: a report on the model with that check alone (its
+        /// shortest finding, its proof, or how far the search got). Empty otherwise.
+        public var perCheck: [Report] = []
 
         package init(model: Model, outcome: Outcome, engines: [EngineName], bound: Int, seconds: Double,
                      otherPhases: [Phase] = [], guestRuns: Bool?, coverage: Coverage? = nil) {
