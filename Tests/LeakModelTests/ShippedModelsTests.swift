@@ -34,6 +34,7 @@ let shippedModels: [ShippedModel] = [
     .init(file: "kvm-l1tf-cond-flush-smt.leak", finding: "corun", length: 2),
     .init(file: "kvm-l1tf-cond-flush-nosmt.leak", finding: "none", length: nil),
     .init(file: "kvm-l1tf-cond-flush-clear-early.leak", finding: "none", length: nil),
+    .init(file: "kvm-l1tf-cond-flush-late-irqs-off.leak", finding: "residue(buffer: 0)", length: 13),
     .init(file: "asi-taint.leak", finding: "corun", length: 7),
 ]
 

@@ -97,6 +97,7 @@ let shippedModels: [ShippedModel] = [
     .init(name: "asi-taint", verdict: "leak (corun) in 7 steps", engine: "bmc"),
     .init(name: "entry-deadlock", verdict: "deadlock in 0 steps", engine: "bmc"),
     .init(name: "kvm-l1tf-cond-flush-clear-early", verdict: "safe: proved for all schedules", engine: "explicit"),
+    .init(name: "kvm-l1tf-cond-flush-late-irqs-off", verdict: "leak (residue l1d) in 13 steps", engine: "bmc"),
     .init(name: "kvm-l1tf-cond-flush-nosmt", verdict: "safe: proved for all schedules", engine: "explicit"),
     .init(name: "kvm-l1tf-cond-flush-smt", verdict: "leak (corun) in 2 steps", engine: "bmc"),
     .init(name: "nosmt-flush", verdict: "safe: proved for all schedules", engine: "explicit"),
