@@ -67,7 +67,7 @@ public struct ReportRenderer: Sendable {
     /// (`Report.perCheck`): `  check residue l1d: safe: proved for all schedules (...) [explicit, 3 ms]`.
     public func perCheckLines(_ report: Checker.Report) -> [String] {
         report.perCheck.map { answer in
-            let name = "  check \(JSONReport.checkName(answer.model.checks[0], report.model)): "
+            let name = "  check \(report.model.name(of: answer.model.checks[0])): "
             if Self.checkedAlone(answer, of: report) {
                 return (name + "\(verdictPhrase(answer)) [\(answer.engine), \(Self.seconds(answer.totalSeconds))]").terminalEscaped
             }
@@ -76,6 +76,7 @@ public struct ReportRenderer: Sendable {
         }
     }
 
+    /// What a reused answer rests on: "the verdict's proof".
     static func outcomeNoun(_ outcome: Outcome) -> String {
         switch outcome {
         case .finding: "finding"
