@@ -46,6 +46,33 @@ struct CoverageTests {
         #expect(coverage.summary(for: model) == "2 of 2 exits, 0 of 1 interrupt and 3 of 6 statements run; a guest runs")
     }
 
+    /// A branch no schedule takes is dead code (W007), the `if` itself ran: `dirty` is never
+    /// set, so `touch heap` never runs; `clear` is false's branch and runs; the nested `if`
+    /// runs (the step at the outer one passes through it) but its `else` never does.
+    @Test func aBranchNoScheduleTakesIsWarnedAbout() throws {
+        let model = try loadModel("""
+            core c0 { t0 }
+            host host
+            guest vm1
+            region heap owner host
+            region vcpu per guest
+            table restricted per guest maps vcpu
+            table kernel maps all
+            flag dirty per thread
+            run vm1 on t0
+            on vmentry { if dirty { touch heap } else { if not dirty { clear dirty } else { flush l1d } } }
+            exit x { touch vcpu }
+            buffer l1d fill mapped
+            check residue l1d
+            """)
+        let coverage = Coverage(model: model, stateLimit: 100_000)
+        #expect(coverage.complete)
+        let warnings = coverage.warnings(for: model)
+        #expect(warnings.map(\.message) == ["'touch heap' never runs: no schedule reaches it",
+                                            "'flush l1d' never runs: no schedule reaches it"])
+        #expect(coverage.summary(for: model) == "1 of 1 exit, no interrupts and 4 of 6 statements run; a guest runs")
+    }
+
     @Test func everyStatementOfTheShippedASIModelRuns() throws {
         let model = try ShippedModelsTests.load("asi.leak")
         let coverage = Coverage(model: model, stateLimit: 100_000)

@@ -210,11 +210,12 @@ struct ExportTests {
         try Self.checkPromela(model, "seed \(seed), check \(check)")
     }
 
-    /// The rows of `DesignRuleTests` about counting findings (crashes, ties, bounds), whose
+    /// The rows of `DesignRuleTests` about counting findings (crashes, ties, bounds, flags and
+    /// `if` of section 6.1), whose
     /// lengths were derived by hand from DESIGN.md: SPIN's depth and the SMT-LIB query's answer
     /// at L and L - 1 must give the same lengths as the hand derivation, not only as the engines.
     static let countingRules = designRules.filter { rule in
-        ["crash-", "tie-", "wait-in-nmi-", "decl-interrupt-", "unplaced-"].contains { rule.id.hasPrefix($0) }
+        ["crash-", "tie-", "wait-in-nmi-", "decl-interrupt-", "unplaced-", "flag-", "if-"].contains { rule.id.hasPrefix($0) }
     }
 
     /// The length a row expects without a bound (nil: no finding at all), and its model's bound.
