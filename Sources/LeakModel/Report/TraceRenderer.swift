@@ -57,6 +57,37 @@ public struct TraceRenderer: Sendable {
 
     /// What an action did, with the statement's line.
     public func describe(_ action: Action, _ before: SystemState) -> String {
+        let text = describeAlone(action, before)
+        let ifs = ifsPassed(action, before)
+        guard !ifs.isEmpty else { return text }
+        // Choosing a branch is not a step (DESIGN.md 6.1): say which the step took, and why.
+        return text + " after " + ifs.map { q, set in
+            "\(program.text(of: q, in: model).prefix { $0 != "{" }.trimmingCharacters(in: .whitespaces)) (line \(line(q))): \(set)"
+        }.joined(separator: ", ")
+    }
+
+    /// The `if`s a main step of the acting thread passes through before its statement, each
+    /// with the value the flag had, as far as the block it starts in goes (what follows a
+    /// block's end is another block's business and is not followed here).
+    func ifsPassed(_ action: Action, _ before: SystemState) -> [(Int, Bool)] {
+        switch action {
+        case .statement, .crash, .entry: break
+        case .guestStep, .exit, .interrupt: return []
+        }
+        let t = action.thread
+        let thread = before.threads[t]
+        guard !thread.inGuest, case .instruction(var q)? = thread.frame(thread.activeLevel)?.position else { return [] }
+        var out: [(Int, Bool)] = []
+        while case .ifFlag(let f, _, _, _) = program.instructions[q].op, !out.contains(where: { $0.0 == q }) {
+            let set = before.flags[f][model.flagCopy(f, thread: t)]
+            out.append((q, set))
+            guard case .instruction(let next)? = program.instructions[q].branch(flag: set).first else { break }
+            q = next
+        }
+        return out
+    }
+
+    private func describeAlone(_ action: Action, _ before: SystemState) -> String {
         switch action {
         case .guestStep(let t):
             return "runs \(model.guests[before.threads[t].served].name)"
