@@ -197,7 +197,16 @@ extension Checker {
             }
             return explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
         case .bmc, .auto, .kinduction, .spacer:
-            if options.engine == .auto, let report = try probe(model, bound: bound, stop: stop) { return report }
+            // `auto` first explores explicitly, as far as the state limit and the memory budget
+            // allow: a model it can exhaust is proved (or its shortest finding found) before
+            // any deep bounded search, which on a few hundred thousand states costs far more.
+            var explicitGaveUp: Phase?
+            if options.engine == .auto {
+                switch try probe(model, bound: bound, stop: stop) {
+                case .decided(let report): return report
+                case .gaveUp(let phase): explicitGaveUp = phase
+                }
+            }
             let ((outcome, _), bmcSeconds) = try Self.timed {
                 try BMCChecker(model: model).check(bound: bound, deadline: deadline, cancellation: cancellation)
             }
@@ -205,28 +214,7 @@ extension Checker {
                              guestRuns: nil)
             guard options.engine != .bmc, case .noFindingWithin = outcome else { return bmc }
             var earlier = [Phase(engine: .bmc, seconds: bmcSeconds, result: "no finding within \(bound) steps")]
-
-            if options.engine == .auto, options.stateLimit > CheckDefaults.probeStateLimit {
-                // The explicit engine proves the model when it has few enough reachable states
-                // (the probe already tried with fewer).
-                let ((proof, stats), seconds) = Self.timed {
-                    ExplicitChecker(model: model, stateLimit: options.stateLimit, memoryBudget: options.memoryBudget).check(bound: nil, stopReason: stop)
-                }
-                switch proof {
-                case .finding(let t) where t.length <= bound:
-                    // BMC searched this length and found nothing: one of the engines is wrong.
-                    throw BMCChecker.InternalError(description:
-                        "engines disagree: the explicit engine finds a \(t.finding.check.verdictKind.rawValue) in \(t.length) steps, bounded model checking none within \(bound)")
-                case .proved, .finding:
-                    var report = explicitReport(model, proof, stats, bound: bound, seconds: seconds)
-                    report.otherPhases = earlier
-                    return report
-                case .noFindingWithin, .unknown(_, _):
-                    let reached = stats.depth
-                    earlier.append(Phase(engine: .explicit, seconds: seconds,
-                                         result: "gave up after \(stats.states) states (depth \(reached))"))
-                }
-            }
+            if let gaveUp = explicitGaveUp { earlier.insert(gaveUp, at: 0) }
             if options.engine == .auto || options.engine == .spacer {
                 let (result, seconds) = try Self.timed {
                     try SpacerProver(model: model).prove(deadline: deadline, cancellation: cancellation)
@@ -279,18 +267,24 @@ extension Checker {
         }
     }
 
-    /// `auto`'s first try: the explicit engine on at most `probeStateLimit` states. A proof is
-    /// final (every reachable state explored, docs/PERFORMANCE.md); a finding is searched
-    /// again by bounded model checking, which must find the same shortest length (its
-    /// schedule, replayed, is the one reported). Nil when the state space is too large.
-    private func probe(_ model: Model, bound: Int, stop: @escaping () -> String?) throws -> Report? {
-        let limit = min(options.stateLimit, CheckDefaults.probeStateLimit)
+    /// What the explicit exploration of `auto` gave: the report, or the phase that says how
+    /// far it got before the state limit or the memory budget stopped it.
+    private enum ProbeResult {
+        case decided(Report)
+        case gaveUp(Phase)
+    }
+
+    /// `auto`'s first try: the explicit engine up to `--state-limit` and the memory budget. A
+    /// proof is final (every reachable state explored, docs/PERFORMANCE.md); a finding is
+    /// searched again by bounded model checking, which must find the same shortest length (its
+    /// schedule, replayed, is the one reported).
+    private func probe(_ model: Model, bound: Int, stop: @escaping () -> String?) throws -> ProbeResult {
         let ((outcome, stats), seconds) = Self.timed {
-            ExplicitChecker(model: model, stateLimit: limit, memoryBudget: options.memoryBudget).check(bound: nil, stopReason: stop)
+            ExplicitChecker(model: model, stateLimit: options.stateLimit, memoryBudget: options.memoryBudget).check(bound: nil, stopReason: stop)
         }
         switch outcome {
         case .proved:
-            return explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
+            return .decided(explicitReport(model, outcome, stats, bound: bound, seconds: seconds))
         case .finding(let t):
             let searchTo = min(bound, t.length)
             let ((smt, _), bmcSeconds) = try Self.timed {
@@ -302,11 +296,11 @@ extension Checker {
                 var report = Report(model: model, outcome: smt, engines: [.bmc], bound: bound, seconds: bmcSeconds, guestRuns: nil)
                 report.otherPhases = [Phase(engine: .explicit, seconds: seconds,
                                             result: "\(t.finding.check.verdictKind.rawValue) in \(t.length) step\(t.length == 1 ? "" : "s"), confirmed by bmc")]
-                return report
+                return .decided(report)
             case .noFindingWithin where t.length > bound:
                 var report = explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
                 report.otherPhases = [Phase(engine: .bmc, seconds: bmcSeconds, result: "no finding within \(bound) steps")]
-                return report
+                return .decided(report)
             case .unknown(let reason, let completed):
                 // Stopped (time limit, Ctrl-C) before it could confirm: the explicit engine's
                 // breadth-first schedule is the reference semantics' own and a shortest one,
@@ -314,16 +308,17 @@ extension Checker {
                 var report = explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
                 let reached = completed.flatMap { $0 >= 0 ? "no finding within \($0) steps" : nil } ?? "no bound completed"
                 report.otherPhases = [Phase(engine: .bmc, seconds: bmcSeconds, result: "\(reached), stopped (\(reason))")]
-                return report
+                return .decided(report)
             default:
                 throw BMCChecker.InternalError(description:
                     "engines disagree: the explicit engine finds a \(t.finding.check.verdictKind.rawValue) in \(t.length) steps, bounded model checking \(smt.verdictWord) within \(searchTo)")
             }
         case .unknown(let reason, _) where !reason.hasPrefix("state limit") && !reason.hasPrefix("memory budget"):
             // Stopped by the time limit or Ctrl-C: what it established is the answer.
-            return explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
+            return .decided(explicitReport(model, outcome, stats, bound: bound, seconds: seconds))
         case .unknown, .noFindingWithin:
-            return nil
+            return .gaveUp(Phase(engine: .explicit, seconds: seconds,
+                                 result: "gave up after \(stats.states) states (depth \(stats.depth))"))
         }
     }
 

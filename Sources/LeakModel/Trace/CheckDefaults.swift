@@ -7,8 +7,6 @@ public enum CheckDefaults {
     public static let stateLimit = 500_000
     /// States the visit for what some schedule reaches (a report's `coverage`) may take.
     public static let coverageStateLimit = 200_000
-    /// States the explicit engine may visit in `auto` before bounded model checking runs.
-    public static let probeStateLimit = 200_000
     /// Memory for the states the explicit engine holds when `--memory` gives none: half the
     /// machine's physical memory, at most 8 GB.
     public static var memoryBudget: MemoryBudget { .defaultBudget }
