@@ -53,7 +53,7 @@ struct HonestMessagesTests {
         let counted = report.seconds + report.otherPhases.reduce(0) { $0 + $1.seconds }
         #expect(counted <= wall && counted >= 0.5 * wall, "counted \(counted) s of \(wall) s")
         let headline = ReportRenderer().headline(report)
-        #expect(headline.contains("; explicit: leak in 14 steps, confirmed by bmc, ") && headline.contains("; coverage: "), "\(headline)")
+        #expect(headline.contains("; explicit: leak in 14 steps, confirmed by bmc on its schedule, ") && headline.contains("; coverage: "), "\(headline)")
     }
 
     /// On a model where no guest ever runs, explain weighs nothing: it says the model is

@@ -115,6 +115,58 @@ public final class BMCChecker: @unchecked Sendable {
         return (.noFindingWithin(bound: bound), stats)
     }
 
+    // MARK: Confirming another engine's schedule
+
+    /// The cross-check of a finding the explicit engine found (`auto`): one query asks whether
+    /// the encoding admits a schedule of the same actions, in order, from an initial state,
+    /// ending in the same check's finding. Its schedule is decoded and replayed like any other;
+    /// unsat means the engines disagree. Unlike a search to that length, it does not show that
+    /// no shorter finding exists: the explicit engine's breadth-first order does.
+    public func confirm(_ trace: Trace, deadline: DispatchTime? = nil, cancellation: Cancellation? = nil) throws -> Outcome {
+        let context = self.context
+        guard let cancellation else { return try confirming(trace, deadline: deadline, cancellation: nil) }
+        return try cancellation.whileRegistered({ context.interrupt() }) {
+            try confirming(trace, deadline: deadline, cancellation: cancellation)
+        }
+    }
+
+    private func confirming(_ trace: Trace, deadline: DispatchTime?, cancellation: Cancellation?) throws -> Outcome {
+        let ctx = context
+        let encoder = try Encoder(context: ctx, model: model, program: program)
+        encoder.stopReason = Cancellation.stopReason(deadline: deadline, cancellation: cancellation)
+        do {
+            let solver = try Z3Solver(ctx, kind: .logic("QF_BV"))
+            let unrolling = try Unrolling(encoder: encoder, solver: solver)
+            try solver.assert(encoder.initial(unrolling.states[0]))
+            let descriptors = try encoder.descriptors
+            for (k, step) in trace.steps.enumerated() {
+                try unrolling.extend()
+                // An action may be several commands (an `if` composed with what it leads to).
+                let commands = descriptors.indices.filter { descriptors[$0] == step.action }
+                guard !commands.isEmpty else {
+                    throw InternalError(description: "step \(k + 1): the encoding has no command for \(step.action)")
+                }
+                try solver.assert(ctx.or(commands.map {
+                    try ctx.eq(unrolling.selectors[k], ctx.bitVector(UInt64($0), width: unrolling.selectorWidth))
+                }))
+            }
+            let check = trace.finding.check
+            try solver.assert(ctx.or(unrolling.finding(at: trace.length, checks: [check])))
+            guard try unrolling.limitTime(to: deadline) else { return .unknown(reason: "timeout", completedBound: nil) }
+            switch try solver.check() {
+            case .sat:
+                return .finding(try decode(try solver.model(), states: unrolling.states, selectors: unrolling.selectors,
+                                           encoder: encoder, check: check))
+            case .unsat:
+                return .noFindingWithin(bound: trace.length)
+            case .unknown(let reason):
+                return .unknown(reason: reason, completedBound: nil)
+            }
+        } catch let stopped as Encoder.Stopped {
+            return .unknown(reason: stopped.reason, completedBound: nil)
+        }
+    }
+
     // MARK: Decoding
 
     private func decode(_ m: Z3Model, states: [SymbolicState], selectors: [Z3Expr], encoder: Encoder,

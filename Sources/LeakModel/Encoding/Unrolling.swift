@@ -13,7 +13,7 @@ final class Unrolling {
     private(set) var commands: [[Encoder.Command]]
     /// The selector of the step from state k to state k+1.
     private(set) var selectors: [Z3Expr] = []
-    private let selectorWidth: Int
+    let selectorWidth: Int
 
     init(encoder: Encoder, solver: Z3Solver) throws {
         self.encoder = encoder
