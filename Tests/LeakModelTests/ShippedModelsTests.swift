@@ -125,3 +125,28 @@ struct ShippedModelsTests {
         #expect(short.otherPhases.dropFirst().first?.engine == .bmc)
     }
 }
+
+/// `auto`'s confirmation of an explicit finding (`BMCChecker.confirm`) is pinned to the
+/// schedule's actions: the explicit schedule comes back action for action; the same actions
+/// in another order (the last two swapped: the entry before what enables it) are refused.
+@Suite("Confirming the explicit engine's schedule")
+struct ConfirmTests {
+    @Test(arguments: ["asi-kick.leak", "asi-release-early.leak", "kvm-l1tf-cond-flush-late-irqs-off.leak"])
+    func theScheduleItselfAndNothingElse(_ file: String) throws {
+        let model = try ShippedModelsTests.load(file)
+        guard case .finding(let trace) = ExplicitChecker(model: model).check(bound: nil).0 else {
+            Issue.record("\(file): no explicit finding")
+            return
+        }
+        guard case .finding(let confirmed) = try BMCChecker(model: model).confirm(trace) else {
+            Issue.record("\(file): the encoding does not admit the explicit schedule")
+            return
+        }
+        #expect(confirmed.steps.map(\.action) == trace.steps.map(\.action), "\(file)")
+        #expect(confirmed.finding.check == trace.finding.check)
+        var swapped = trace
+        swapped.steps.swapAt(trace.length - 1, trace.length - 2)
+        let refused = try BMCChecker(model: model).confirm(swapped)
+        #expect(refused.verdictWord != "leak" && refused.verdictWord != "crash", "\(file): \(refused.verdictWord)")
+    }
+}
