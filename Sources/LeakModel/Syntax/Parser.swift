@@ -836,8 +836,10 @@ package struct Parser {
                     reportUnclosed(open: open, of: what)
                     return (BlockSyntax(statements: statements, span: SourceSpan(start: open.start, end: lastEnd)), false)
                 } else {
-                    sink.report(.unknownStatement(word: t.text), at: t.span,
-                               help: Spelling.help(t.text, among: Parser.statementKeywords))
+                    // A lone `else`: its `if` ended with `;` or is missing.
+                    let help = t.keyword == .else ? "'else' goes right after the '}' of an 'if': if F { ... } else { ... }"
+                        : Spelling.help(t.text, among: Parser.statementKeywords)
+                    sink.report(.unknownStatement(word: t.text), at: t.span, help: help)
                     skipToEnd(stopAtClosingBrace: true)
                 }
             case .invalid:
