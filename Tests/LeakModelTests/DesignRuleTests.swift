@@ -106,6 +106,18 @@ private func world(threads: [String] = ["t0"], first: String = "restricted", gue
         """
 }
 
+/// The example of DESIGN.md section 6.1 in the common world (host_heap is heap, vcpu_state is
+/// vcpu), with `check residue l1d`.
+private let section61Example = """
+    flag l1d_dirty per thread
+    flag tainted per core
+    exit emulate { touch heap; set l1d_dirty }
+    interrupt irq timer { touch heap; set l1d_dirty }
+    on vmentry { if l1d_dirty { flush l1d; clear l1d_dirty } }
+    exit cpuid { if not tainted { touch vcpu } else { switch kernel } }
+    check residue l1d
+    """
+
 let designRules: [DesignRule] = [
     // MARK: Initial state
 
@@ -549,31 +561,15 @@ let designRules: [DesignRule] = [
                model: world(guests: ["vm1", "vm2"], "flag f per thread\non vmentry { if f { switch small } }\nexit x { set f }\ncheck residue l1d"),
                expected: .leak(5),
                schedule: "f is false on the first pass: 1 entry vm1 (the step at the if); 2 exit x; 3 set f (fills restricted[vm1]: vcpu[vm1]); the pick of vm2; 4 f still true: switch small; 5 entry vm2 -> residue vcpu[vm1] (4 if f were vm2's own, false: entry at step 4)"),
-    // The section 6.1 example itself, in the common world (host_heap is heap, vcpu_state is vcpu).
+    // The section 6.1 example itself (`section61Example`).
     DesignRule(id: "flag-section-6.1-example-fill-touched",
                sentence: "the branch is the one the flag's value selects at the moment the thread takes its next step there",
-               model: world(first: "kernel", fill: "touched", """
-                   flag l1d_dirty per thread
-                   flag tainted per core
-                   exit emulate { touch heap; set l1d_dirty }
-                   interrupt irq timer { touch heap; set l1d_dirty }
-                   on vmentry { if l1d_dirty { flush l1d; clear l1d_dirty } }
-                   exit cpuid { if not tainted { touch vcpu } else { switch kernel } }
-                   check residue l1d
-                   """),
+               model: world(first: "kernel", fill: "touched", section61Example),
                expected: .safe,
                schedule: "fill touched: heap enters l1d only by `touch heap` in exit emulate (interrupts are never on, so the irq never starts), which sets l1d_dirty before its handler ends; the next on vmentry then takes the flushing branch (flush, then clear: touching nothing) before the entry; cpuid touches only vcpu[vm1]; tainted is never set"),
     DesignRule(id: "flag-section-6.1-example-fill-mapped",
                sentence: "`set F` and `clear F` are statements, one step each (a host-mode step: buffers fill first).",
-               model: world(first: "kernel", """
-                   flag l1d_dirty per thread
-                   flag tainted per core
-                   exit emulate { touch heap; set l1d_dirty }
-                   interrupt irq timer { touch heap; set l1d_dirty }
-                   on vmentry { if l1d_dirty { flush l1d; clear l1d_dirty } }
-                   exit cpuid { if not tainted { touch vcpu } else { switch kernel } }
-                   check residue l1d
-                   """),
+               model: world(first: "kernel", section61Example),
                expected: .leak(4),
                schedule: "fill mapped in the kernel table: 1 the step at the if (l1d_dirty false) is the entry; 2 exit cpuid; 3 touch vcpu (the step at `if not tainted`; fills kernel: heap); 4 entry, l1d_dirty false -> residue heap (the emulate path is longer: its `clear` after the flush fills heap again, 7)"),
     DesignRule(id: "if-wait-in-nmi-reached-by-the-step-at-the-if",

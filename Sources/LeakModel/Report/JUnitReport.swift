@@ -84,24 +84,31 @@ public struct JUnitReport: Sendable {
             return .failure(message: "\(verdict); \(expectText)", text: "\(renderer.headline(r))\n\(verdict)\n\n\(schedule)")
         case .proved:
             if a.guestRuns == false { return .failure(message: verdict, text: renderer.headline(r)) }
-            if r.expectation != .met, let expected, expected == check.verdictKind {
-                return .failure(message: "no \(JSONReport.checkName(check, r.model)) finding: \(verdict); \(expectText)",
-                                text: renderer.headline(r))
+            if r.expectation != .met, expected == check.verdictKind {
+                return noFinding(check, verdict: verdict, expectText: expectText, r)
             }
             return .pass(output: verdict)
         case .unknown where r.expectation == .met:
             return .skipped(message: "not decided on its own: \(verdict)")
         case .noFindingWithin, .unknown:
-            switch r.expectation {
-            case .met, .noExpectation: return .pass(output: verdict)
-            case .undecided: return .error(message: "undecided: \(verdict); \(expectText)", text: renderer.headline(r))
-            case .mismatch, .unexpectedFinding:
-                if let expected, expected == check.verdictKind {
-                    return .failure(message: "no \(JSONReport.checkName(check, r.model)) finding: \(verdict); \(expectText)",
-                                    text: renderer.headline(r))
-                }
-                return .pass(output: verdict)
-            }
+            return undecided(check, verdict: verdict, expectText: expectText, r)
+        }
+    }
+
+    /// A check without a finding while the model expects its kind of finding.
+    private func noFinding(_ check: Model.Check, verdict: String, expectText: String, _ r: Checker.Report) -> CaseResult {
+        .failure(message: "no \(JSONReport.checkName(check, r.model)) finding: \(verdict); \(expectText)",
+                 text: ReportRenderer().headline(r))
+    }
+
+    /// A check whose search ended without a finding or a proof (bounded or unknown).
+    private func undecided(_ check: Model.Check, verdict: String, expectText: String, _ r: Checker.Report) -> CaseResult {
+        switch r.expectation {
+        case .met, .noExpectation: return .pass(output: verdict)
+        case .undecided: return .error(message: "undecided: \(verdict); \(expectText)", text: ReportRenderer().headline(r))
+        case .mismatch, .unexpectedFinding:
+            if r.model.expect?.verdict == check.verdictKind { return noFinding(check, verdict: verdict, expectText: expectText, r) }
+            return .pass(output: verdict)
         }
     }
 
@@ -126,22 +133,10 @@ public struct JUnitReport: Sendable {
             if r.guestRuns == false {
                 return .failure(message: "\(verdict)", text: renderer.headline(r))
             }
-            if let expected, expected == check.verdictKind {
-                return .failure(message: "no \(JSONReport.checkName(check, r.model)) finding: \(verdict); \(expectText)",
-                                text: renderer.headline(r))
-            }
+            if expected == check.verdictKind { return noFinding(check, verdict: verdict, expectText: expectText, r) }
             return .pass(output: verdict)
         case .noFindingWithin, .unknown:
-            switch r.expectation {
-            case .met, .noExpectation: return .pass(output: verdict)
-            case .undecided: return .error(message: "undecided: \(verdict); \(expectText)", text: renderer.headline(r))
-            case .mismatch, .unexpectedFinding:
-                if let expected, expected == check.verdictKind {
-                    return .failure(message: "no \(JSONReport.checkName(check, r.model)) finding: \(verdict); \(expectText)",
-                                    text: renderer.headline(r))
-                }
-                return .pass(output: verdict)
-            }
+            return undecided(check, verdict: verdict, expectText: expectText, r)
         }
     }
 

@@ -67,8 +67,9 @@ public struct TraceRenderer: Sendable {
     }
 
     /// The `if`s a main step of the acting thread passes through before its statement, each
-    /// with the value the flag had, as far as the block it starts in goes (what follows a
-    /// block's end is another block's business and is not followed here).
+    /// with the value the flag had, as far as the block it starts in goes and while the branch
+    /// leads to one place. (`Interpreter.ifsPassed` follows every path, across block ends, for
+    /// coverage; Report cannot see the interpreter, and a schedule's step took one path.)
     func ifsPassed(_ action: Action, _ before: SystemState) -> [(Int, Bool)] {
         switch action {
         case .statement, .crash, .entry: break
@@ -81,7 +82,10 @@ public struct TraceRenderer: Sendable {
         while case .ifFlag(let f, _, _, _) = program.instructions[q].op, !out.contains(where: { $0.0 == q }) {
             let set = before.flags[f][model.flagCopy(f, thread: t)]
             out.append((q, set))
-            guard case .instruction(let next)? = program.instructions[q].branch(flag: set).first else { break }
+            // A branch that starts with an `either` has several targets: which one the step
+            // took is not known here, so the walk stops.
+            let targets = program.instructions[q].branch(flag: set)
+            guard targets.count == 1, case .instruction(let next) = targets[0] else { break }
             q = next
         }
         return out
