@@ -8,19 +8,24 @@ extension LeakCheck {
         static let configuration = CommandConfiguration(
             abstract: "Check models and compare each verdict with the model's expect line.",
             discussion: """
-                For each model: the verdict (leak, crash or deadlock with the
-                shortest schedule of any check; safe when proved for all schedules;
-                otherwise "no finding within N steps") and whether it is what the
-                model's expect line says. A model with several checks then gets
+                For each model: the verdict (leak, crash, deadlock or starvation
+                with the shortest schedule of any check; safe when proved for all
+                schedules; otherwise "no finding within N steps") and whether it is
+                what the model's expect line says. A starvation (check progress) is
+                a schedule that ends in a loop repeated forever, in which a thread
+                never runs its guest although every thread that can move does; it
+                is shown as the prefix, then the loop ("steps 11-14 repeat
+                forever"). A model with several checks then gets
                 each check's own answer, one line each ("  check residue l1d: ...");
                 --shortest-only skips the runs that takes.
 
                 Engines: auto (default) first explores every reachable state, as
                 far as --state-limit and --memory allow: that proves the model, or
-                finds its shortest finding, which Z3 then confirms by searching to
-                that length. A model too large for that is searched with Z3 up to
-                the bound, then proved with Z3's Spacer (an invariant, re-checked
-                and printed) or by k-induction. bmc only searches up to the bound;
+                finds its shortest finding, which Z3 then confirms on its schedule.
+                A model too large for that is searched with Z3 up to the bound, then
+                proved with Z3's Spacer (an invariant, re-checked and printed) or by
+                k-induction (not for check progress, which Spacer proves on a lasso
+                monitor). bmc only searches up to the bound;
                 explicit only explores states (no Z3); spacer and kinduction
                 search, then try that proof alone. Every schedule Z3 finds is
                 replayed through the explicit semantics before it is printed.

@@ -48,6 +48,8 @@ import Testing
 /// What a row expects of every engine.
 enum ExpectedVerdict: Sendable, CustomStringConvertible {
     case leak(Int), crash(Int), deadlock(Int)
+    /// A fair starving lasso of this length (prefix plus one turn of the loop).
+    case starvation(Int)
     /// No finding, proved for all lengths, and some guest runs.
     case safe
     /// No finding, proved, but only because no guest ever runs: must be reported as vacuous.
@@ -60,6 +62,7 @@ enum ExpectedVerdict: Sendable, CustomStringConvertible {
         case .leak(let n): "leak in \(n)"
         case .crash(let n): "crash in \(n)"
         case .deadlock(let n): "deadlock in \(n)"
+        case .starvation(let n): "starvation in \(n)"
         case .safe: "safe (proved)"
         case .vacuous: "safe, vacuous"
         case .nothingWithin(let b): "no finding within \(b)"
@@ -577,7 +580,85 @@ let designRules: [DesignRule] = [
                model: world("flag f per thread\nexit x { }\ninterrupt nmi n { if not f { wait until siblings out of guest } }\ncheck crash"),
                expected: .crash(2),
                schedule: "1 nmi start: arrives at the if (the branch is chosen at the next step, not on arrival); 2 the step taken at the if reaches the wait inside the nmi: crash (1 if the branch were chosen on arrival, as for either)"),
+
+    // MARK: 6.2 Progress
+    DesignRule(id: "progress-held-sibling-starves",
+               sentence: "A sibling that stays held at its VM entry has no such move, so a loop in which it stays held is fair: that is starvation.",
+               model: world(threads: ["t0", "t1"], "exit x { hold siblings }\ncheck progress"),
+               expected: .starvation(5),
+               schedule: "1 t0 entry; 2 t0 exit x; 3 t0 hold siblings (t1 is ready: held, not kicked); 4 t0 entry (nobody holds t0); loop: 5 t0 runs vm1, back to the state after 4; t1 has no move but is in host mode throughout. Smallest prefix plus loop: a loop from the state after 3 needs entry, exit, hold again (6)"),
+    DesignRule(id: "progress-released-sibling-must-enter",
+               sentence: "A sibling that is released, even briefly, in every turn of the loop could enter, so it must: a kicker that re-holds it each time is not a finding.",
+               model: world(threads: ["t0", "t1"], "exit x { hold siblings; release siblings }\ncheck progress"),
+               expected: .safe,
+               schedule: "a starving thread is never in guest mode in the loop, so it stays at its VM entry (its only host path leads there) and must have no move: held all along; the holder is at `release siblings` right after each hold, a move it must take, after which the held one can enter and so must: no fair loop starves anybody (starvation 5 if a hold were enough)"),
+    DesignRule(id: "progress-interrupt-storm-is-not-fair",
+               sentence: "no interrupt handler starts during the loop (an endless interrupt storm starves anything)",
+               model: world("exit x { }\ninterrupt nmi n { }\ncheck progress"),
+               expected: .safe,
+               schedule: "one thread: every host path of t0 leads to its VM entry, and t0 can always move, so a fair loop has t0 step, and its only cycles pass through guest mode; nmi starts are the one way to stay in host mode, and they are not in a fair loop (with them: starvation in 2, the first nmi fills l1d, the second is the loop)"),
+    DesignRule(id: "progress-about-to-crash-cannot-stay-still",
+               sentence: "a crashing step counts as a step (so a thread about to crash cannot stay still in a fair loop; a crash ends the schedule instead)",
+               model: world(threads: ["t0", "t1"], "exit x { touch heap }\ncheck progress"),
+               expected: .safe,
+               schedule: "t1 at `touch heap` (restricted does not map heap, no on fault) can move: the crashing step; a fair loop must take it, and a crash ends the schedule; without that step nobody is held and nothing waits, so each thread's loops pass through its guest (starvation in 4 if t1 could stay still: 1 t1 entry, 2 t1 exit x, 3 t0 entry, loop 4 t0 runs vm1)"),
+    DesignRule(id: "progress-deadlock-is-no-loop",
+               sentence: "a deadlock is no loop, so a model that can only deadlock is `safe` for `check progress` (name `check deadlock` for that)",
+               model: world(threads: ["t0", "t1"], "exit x { switch kernel; wait until siblings not in kernel; switch restricted }\ncheck progress"),
+               expected: .safe,
+               schedule: "a starving thread has no move in the loop: blocked at its wait while the sibling is in kernel; the sibling is in kernel only at its own wait (blocked too: a deadlock, no loop) or at `switch restricted` (a move it must take, which unblocks the first): safe (the deadlock itself: 1 t0 entry, 2 t1 entry, 3 t0 exit, 4 t1 exit, 5 t0 switch kernel, 6 t1 switch kernel, see the next row)"),
+    DesignRule(id: "progress-deadlock-named-apart",
+               sentence: "a deadlock is no loop, so a model that can only deadlock is `safe` for `check progress` (name `check deadlock` for that)",
+               model: world(threads: ["t0", "t1"], "exit x { switch kernel; wait until siblings not in kernel; switch restricted }\ncheck progress\ncheck deadlock"),
+               expected: .deadlock(6),
+               schedule: "1 t0 entry, 2 t1 entry, 3 t0 exit x, 4 t1 exit x, 5 t0 switch kernel, 6 t1 switch kernel: both wait for the other to leave kernel (a thread at its wait while the other is still in guest or restricted passes it)"),
+    DesignRule(id: "progress-interrupt-started-in-prefix-goes-on",
+               sentence: "an interrupt handler that started in the prefix may go on running in the loop",
+               model: world(threads: ["t0", "t1"], "on vmentry { irqs on; irqs off }\nexit x { }\ninterrupt irq i { wait until siblings out of guest }\ncheck progress"),
+               expected: .starvation(6),
+               schedule: "1 t1 irqs on; 2 irq i starts on t1 (at its wait: t0 is out of guest, but t1 has yet to step there); 3 t0 irqs on; 4 t0 irqs off; 5 t0 entry: t1's wait now blocks, and in the handler interrupts are off; loop: 6 t0 runs vm1 (safe if no handler could be active in the loop: t1 has no other way to stay out of guest)"),
+    DesignRule(id: "progress-section-6.2-example-without-release",
+               sentence: "Example: scenario \"ASI as in section 4 without the `interrupt`\" (safe) with `release siblings` removed is still free of leaks and crashes, but the sibling that a fault path held never runs its guest again: `starvation`.",
+               model: section4Example(release: false),
+               expected: .starvation(17),
+               schedule: "t0 must end held at its entry (any other host position has a move that leads to the entry): 1 t0 switch restricted, 2 t1 switch restricted, 3 t0 wait, 4 t0 flush (t0 ready), then t1: 5 wait, 6 flush, 7 entry, 8 exit ept, 9 fault at touch host_heap: hold siblings, 10 wait out of guest, 11 switch kernel, 12 touch host_heap, 13 switch restricted, 14 wait, 15 flush, 16 entry; loop: 17 t1 runs vm1"),
+    DesignRule(id: "progress-section-6.2-example-with-release",
+               sentence: "With `release siblings` it makes progress: `safe`.",
+               model: section4Example(release: true),
+               expected: .safe,
+               schedule: "the fault path's hold is dropped by `release siblings` at the end of on vmentry, before the holder's entry; no wait blocks while the sibling it waits for can move to unblock it"),
 ]
+
+/// DESIGN.md section 4's model without the `interrupt` (scenario "ASI as in section 4 without
+/// the interrupt"), with or without `release siblings`, checking progress as well.
+private func section4Example(release: Bool) -> String {
+    """
+    model "ASI as in section 4 without the interrupt"
+    core c0 { t0 t1 }
+    host host
+    guest vm1
+    region kvm_text    public
+    region host_heap   owner host
+    region percpu      owner host
+    region vcpu_state  per guest
+    region guest_mem   per guest
+    table kernel      maps all
+    table restricted  per guest maps kvm_text, vcpu_state
+    buffer l1d fill mapped
+    run vm1 on t0, t1
+    on vmexit  { }
+    on fault   { hold siblings; wait until siblings out of guest; switch kernel }
+    on vmentry { switch restricted; wait until siblings not in kernel; flush l1d\(release ? "; release siblings" : "") }
+    exit cpuid { touch vcpu_state }
+    exit ept   { either { touch vcpu_state } or { touch host_heap } }
+    exit hlt   { irqs on; irqs off }
+    check corun
+    check residue l1d
+    check crash
+    check progress
+    bound 20
+    """
+}
 
 @Suite("DESIGN.md rules, derived by hand, on every cheap engine")
 struct DesignRuleTests {
@@ -593,10 +674,11 @@ struct DesignRuleTests {
               got \(Self.describe(report))
             """)
         switch rule.expected {
-        case .leak(let n), .crash(let n), .deadlock(let n):
+        case .leak(let n), .crash(let n), .deadlock(let n), .starvation(let n):
             let kind: String = switch rule.expected {
             case .leak: "leak"
             case .crash: "crash"
+            case .starvation: "starvation"
             default: "deadlock"
             }
             guard case .finding(let trace) = report.outcome else {
@@ -605,6 +687,9 @@ struct DesignRuleTests {
             }
             #expect(trace.finding.check.verdictKind.rawValue == kind, context)
             #expect(trace.length == n, context)
+            // Only a starvation is a lasso, and every schedule replays.
+            #expect((trace.loopStart != nil) == (kind == "starvation"), context)
+            #expect(try Replay(interpreter: Interpreter(model: model)).validate(trace) == trace.finding, context)
         case .safe, .vacuous:
             let word = if case .vacuous = rule.expected { "vacuous" } else { "safe" }
             if engine == .bmc {

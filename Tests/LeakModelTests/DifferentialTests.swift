@@ -41,6 +41,54 @@ struct DifferentialTests {
         }
     }
 
+    /// Seeds of the random models that also name `check progress`.
+    static let progressSeeds: [UInt64] = Array(1...30)
+
+    /// `check progress` (DESIGN.md 6.2) on random models: the explicit engine's fair-component
+    /// search and the bounded lasso encoding find the same shortest starvation within the
+    /// bound, or none (with the model's other checks, for the order at equal length, and
+    /// alone); for all lengths, the portfolio answers as the explicit engine's exhaustive
+    /// search does. Every lasso either engine reports has been replayed (`Replay.validateLasso`).
+    @Test(.exercised(atLeast: 0.5), arguments: progressSeeds)
+    func progressEnginesAgree(seed: UInt64) throws {
+        let generator = RandomModel(seed: seed, bound: 7, progress: true)
+        let source = generator.source()
+        let full = try loadModel(source, path: "random-progress-\(seed).leak")
+        for checks in [full.checks, [.progress]] {
+            var model = full
+            model.checks = checks
+            let (explicit, _) = ExplicitChecker(model: model, stateLimit: 100_000).check(bound: generator.bound)
+            if case .unknown = explicit { continue }
+            let (smt, _) = try BMCChecker(model: model).check(bound: generator.bound)
+            let a = summary(explicit), b = summary(smt)
+            #expect(a.0 == b.0 && a.1 == b.1, "seed \(seed), checks \(checks): explicit \(a), smt \(b)\n\(source)")
+            for case .finding(let t) in [explicit, smt] {
+                #expect((t.loopStart != nil) == (t.finding.check == .progress), "seed \(seed): \(summary(.finding(t)))")
+            }
+        }
+        var alone = full
+        alone.checks = [.progress]
+        let (reference, _) = ExplicitChecker(model: alone, stateLimit: 100_000).check(bound: nil)
+        let decided = if case .unknown = reference { false } else { true }
+        CaseTally.record(exercised: decided)
+        guard decided else { return }
+        let report = try Checker(options: .init(bound: generator.bound)).check(alone)
+        #expect(summary(report.outcome) == summary(reference) && report.outcome.verdictWord == reference.verdictWord,
+                "seed \(seed): portfolio \(summary(report.outcome)) \(report.outcome.verdictWord), explicit \(summary(reference))\n\(source)")
+    }
+
+    /// The progress seeds exercise both answers: some models starve, some make progress (a
+    /// sample of one kind would let an engine that always says the same pass).
+    @Test func progressSeedsHaveBothAnswers() throws {
+        var words: [String: Int] = [:]
+        for seed in Self.progressSeeds {
+            var model = try loadModel(RandomModel(seed: seed, bound: 7, progress: true).source())
+            model.checks = [.progress]
+            words[ExplicitChecker(model: model, stateLimit: 100_000).check(bound: nil).0.verdictWord, default: 0] += 1
+        }
+        #expect(words["starvation", default: 0] >= 3 && words["safe", default: 0] >= 3, "\(words)")
+    }
+
     /// Every engine's verdict for all lengths on the same random model: the explicit engine's
     /// exhaustive search is the reference; Spacer must prove exactly the models it proves and
     /// refute the others (or give up); k-induction, with BMC's base case, must prove none that

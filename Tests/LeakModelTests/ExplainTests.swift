@@ -106,6 +106,22 @@ struct ExplainTests {
         }
     }
 
+    /// The issue's complaint: on Models/asi.leak `release siblings` is "not needed (proved safe
+    /// without it)" (above). With `check progress` (Models/asi-progress.leak) it is needed: the
+    /// held sibling starves (DESIGN.md 6.2's example, 17 steps, derived in DesignRuleTests);
+    /// and `hold siblings` is needed for progress as well as for corun: without it the fault
+    /// path waits for a sibling that nobody kicks out of its guest (12 steps: t0's entry path
+    /// and first entry, its exit through ept, then t1's entry path and entry; the loop is t1
+    /// running vm1 while t0 waits at the fault path's first statement).
+    @Test func progressNeedsTheRelease() throws {
+        let e = try Self.explain("asi-progress.leak")
+        #expect(e.baseline.outcome.verdictWord == "safe")
+        let rows = Self.rows(e)
+        #expect(rows.contains { $0.hasPrefix("33 release siblings (on vmentry): needed: starvation of t0 in 17 steps") }, "\(rows)")
+        #expect(rows.contains { $0.hasPrefix("32 hold siblings (on fault): needed: starvation of t0 in 12 steps") }, "\(rows)")
+        #expect(rows.contains("37 irqs off (exit hlt): not needed (proved safe without it)"), "\(rows)")
+    }
+
     @Test func kickInsteadOfHoldIsFixedByHold() throws {
         let e = try Self.explain("asi-kick.leak")
         let hold = try #require(e.additions.first { $0.candidate.kind == "hold for kick" })

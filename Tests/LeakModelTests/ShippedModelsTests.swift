@@ -36,6 +36,11 @@ let shippedModels: [ShippedModel] = [
     .init(file: "kvm-l1tf-cond-flush-clear-early.leak", finding: "none", length: nil),
     .init(file: "kvm-l1tf-cond-flush-late-irqs-off.leak", finding: "residue(buffer: 0)", length: 13),
     .init(file: "asi-taint.leak", finding: "corun", length: 7),
+    // Progress (DESIGN.md 6.2).
+    .init(file: "asi-progress.leak", finding: "none", length: nil),
+    .init(file: "asi-no-release.leak", finding: "progress", length: 17),
+    .init(file: "irq-hold-one-branch.leak", finding: "progress", length: 18),
+    .init(file: "hold-every-exit.leak", finding: "none", length: nil),
 ]
 
 @Suite("Shipped models")

@@ -136,7 +136,11 @@ extension Checker {
     private func decide(_ model: Model) throws -> Report {
         let bound = options.bound ?? model.bound?.value ?? CheckDefaults.bound
         var certificatePhase: Phase?
-        if let stored = options.certificate {
+        // A certificate is an invariant: it proves state checks, never `check progress`.
+        let certifiable = !model.checks.contains(.progress)
+        if options.certificate != nil, !certifiable {
+            certificatePhase = Phase(engine: .certificate, seconds: 0, result: "not used: an invariant does not prove check progress")
+        } else if let stored = options.certificate {
             let (result, seconds) = try Self.timed {
                 try SpacerProver(model: model).revalidate(smtlib: stored, deadline: options.deadline,
                                                           cancellation: options.cancellation)
@@ -156,7 +160,7 @@ extension Checker {
         }
         var report = try search(model, bound: bound)
         if let certificatePhase { report.otherPhases.insert(certificatePhase, at: 0) }
-        if options.wantsCertificate, case .proved(var proof) = report.outcome, proof.smtlib == nil {
+        if options.wantsCertificate, certifiable, case .proved(var proof) = report.outcome, proof.smtlib == nil {
             // The explicit engine and k-induction give no invariant: ask Spacer for one.
             let (result, seconds) = try Self.timed {
                 try SpacerProver(model: model).prove(deadline: options.deadline, cancellation: options.cancellation)
@@ -178,7 +182,9 @@ extension Checker {
 
     /// The engines' search and proof attempts, in the configured order.
     private func search(_ model: Model, bound: Int) throws -> Report {
-        if options.decomposeCores, model.cores.count > 1 {
+        // Cores are decided apart only for state checks: a fair loop of the whole model must
+        // be fair on every core at once (docs/SEMANTICS.md, "Progress").
+        if options.decomposeCores, model.cores.count > 1, !model.checks.contains(.progress) {
             // Certificates and coverage belong to the whole model: the cores are searched
             // without them.
             var perCore = self
@@ -215,6 +221,19 @@ extension Checker {
             guard options.engine != .bmc, case .noFindingWithin = outcome else { return bmc }
             var earlier = [Phase(engine: .bmc, seconds: bmcSeconds, result: "no finding within \(bound) steps")]
             if let gaveUp = explicitGaveUp { earlier.insert(gaveUp, at: 0) }
+            // k-induction's simple-path argument does not carry over to the lasso monitor
+            // that makes progress a safety question (docs/PROOFS.md, "Progress"): only Spacer
+            // proves progress symbolically.
+            let progress = model.checks.contains(.progress)
+            // Spacer on the lasso monitor proves only small models and did not always stop at
+            // its deadline (docs/PROOFS.md): `auto` leaves progress to the explicit engine and
+            // runs it only when asked (--engine spacer).
+            if progress, options.engine != .spacer {
+                var report = bmc
+                report.otherPhases = Array(earlier.dropFirst()) + [Phase(engine: options.engine == .kinduction ? .kInduction : .spacer,
+                    seconds: 0, result: "not run: check progress is proved by the explicit engine (or --engine spacer)")]
+                return report
+            }
             if options.engine == .auto || options.engine == .spacer {
                 let (result, seconds) = try Self.timed {
                     try SpacerProver(model: model).prove(deadline: deadline, cancellation: cancellation)

@@ -44,16 +44,7 @@ extension Explainer {
     }
 
     /// "leak (corun) in 6 steps".
-    static func findingPhrase(_ trace: Trace, _ model: Model) -> String {
-        let kind = trace.finding.check.verdictKind.rawValue
-        let detail: String
-        switch trace.finding.check {
-        case .corun: detail = " (corun)"
-        case .residue(let b): detail = " (residue \(model.buffers[b].name))"
-        case .crash, .deadlock: detail = ""
-        }
-        return "\(kind)\(detail) in \(trace.length) step\(trace.length == 1 ? "" : "s")"
-    }
+    static func findingPhrase(_ trace: Trace, _ model: Model) -> String { trace.phrase(in: model) }
 
     /// Needed, or not, judged against the model as written.
     /// Whether a statement is needed: for the verdict, or for some check's own answer (when

@@ -32,8 +32,12 @@ public struct RandomModel: Sendable {
     /// finding can need: the models of the symmetry reduction's differential test.
     public var symmetricExtra: Int?
 
-    public init(seed: UInt64, bound: Int = 8, symmetricExtra: Int? = nil) {
-        self.seed = seed; self.bound = bound; self.symmetricExtra = symmetricExtra
+    /// When set, the model also names `check progress` (DESIGN.md 6.2), after its other
+    /// checks; the rest of the model is the seed's as always.
+    public var progress = false
+
+    public init(seed: UInt64, bound: Int = 8, symmetricExtra: Int? = nil, progress: Bool = false) {
+        self.seed = seed; self.bound = bound; self.symmetricExtra = symmetricExtra; self.progress = progress
     }
 
     /// The model's source text.
@@ -136,6 +140,7 @@ public struct RandomModel: Sendable {
         for b in buffers { lines.append("check residue \(b)") }
         lines.append("check crash")
         lines.append("check deadlock")
+        if progress { lines.append("check progress") }
         lines.append("bound \(bound)")
         return lines.joined(separator: "\n") + "\n"
     }

@@ -172,6 +172,26 @@ public final class BMCChecker: @unchecked Sendable {
     private func decode(_ m: Z3Model, states: [SymbolicState], selectors: [Z3Expr], encoder: Encoder,
                         check: Model.Check) throws -> Trace {
         let concrete = try states.map { try encoder.decode(m, $0) }
+        let steps = try decodeSteps(m, concrete: concrete, selectors: selectors, encoder: encoder)
+        let replay = Replay(interpreter: Interpreter(model: model, program: program))
+        if check == .progress {
+            // The loop's start: the first state the last one equals where the loop is a fair
+            // starving one (the states after the solver's lasso are not constrained further).
+            let k = steps.count
+            var failure: Error?
+            for l in 0..<k where concrete[l] == concrete[k] {
+                do {
+                    let finding = try replay.validateLasso(initial: concrete[0], steps: steps, loopStart: l)
+                    return Trace(initial: concrete[0], steps: steps, finding: finding, loopStart: l)
+                } catch { failure = error }
+            }
+            throw failure ?? Replay.Failure(step: k, reason: "the last state is no earlier state: no loop")
+        }
+        let finding = try replay.validate(initial: concrete[0], steps: steps, check: check)
+        return Trace(initial: concrete[0], steps: steps, finding: finding)
+    }
+
+    private func decodeSteps(_ m: Z3Model, concrete: [SystemState], selectors: [Z3Expr], encoder: Encoder) throws -> [Trace.Step] {
         let descriptors = try encoder.descriptors
         var steps: [Trace.Step] = []
         for (k, selector) in selectors.enumerated() {
@@ -181,8 +201,6 @@ public final class BMCChecker: @unchecked Sendable {
             }
             steps.append(.init(action: descriptors[c], state: concrete[k + 1]))
         }
-        let interpreter = Interpreter(model: model, program: program)
-        let finding = try Replay(interpreter: interpreter).validate(initial: concrete[0], steps: steps, check: check)
-        return Trace(initial: concrete[0], steps: steps, finding: finding)
+        return steps
     }
 }

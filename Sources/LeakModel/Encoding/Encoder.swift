@@ -73,7 +73,7 @@ final class Encoder {
     func system() throws -> TransitionSystem { try build().system }
 
     /// `runs` with selector value `c` added (`c` above every value in it).
-    private static func adding(_ c: Int, to runs: inout [Range<Int>]) {
+    static func adding(_ c: Int, to runs: inout [Range<Int>]) {
         if let last = runs.last, last.upperBound == c {
             runs[runs.count - 1] = last.lowerBound..<(c + 1)
         } else {
@@ -146,7 +146,7 @@ final class Encoder {
         }
     }
 
-    private func equal(_ a: Z3Expr, _ b: Z3Expr) throws -> Z3Expr { try ctx.equalValues(a, b) }
+    func equal(_ a: Z3Expr, _ b: Z3Expr) throws -> Z3Expr { try ctx.equalValues(a, b) }
 
     /// A constant set: one bit per member, in 64-bit chunks (most significant first) past 64.
     private func regions(_ set: RegionSet) throws -> Z3Expr {
@@ -217,7 +217,7 @@ final class Encoder {
 
     /// `selector` is one of the values in `runs` (ranges of consecutive selector values: a
     /// thread's commands that assign one value cost one comparison pair).
-    private func chosen(_ runs: [Range<Int>], _ selector: Z3Expr) throws -> Z3Expr {
+    func chosen(_ runs: [Range<Int>], _ selector: Z3Expr) throws -> Z3Expr {
         let width = try selector.width
         func value(_ i: Int) throws -> Z3Expr { try ctx.bitVector(UInt64(i), width: width) }
         return try ctx.or(runs.map { r in
@@ -305,6 +305,7 @@ final class Encoder {
     func property(_ check: Model.Check, at s: SymbolicState, commands: [Command]) throws -> Z3Expr {
         let system = try system()
         if let predicate = system.predicate(of: check) { return try expr(predicate, s) }
+        precondition(check == .deadlock, "progress has no state predicate: its finding is a loop (Lasso)")
         return try ctx.and([ctx.not(expr(system.halted, s)), ctx.not(ctx.or(commands.map(\.guardExpr)))])
     }
 

@@ -10,15 +10,46 @@ struct InvariantTranslator {
     let model: Model
     let program: Program
     private var symbols: [Z3Expr: Variable] = [:]
+    /// The lasso monitor's copy of the loop's first state (`LassoFrame.saved`), whose facts
+    /// are said of that state.
+    private var saved: Set<Z3Expr> = []
+    /// The monitor's other constants, each a fact in words.
+    private var named: [Z3Expr: String] = [:]
 
-    init(model: Model, program: Program, space: StateSpace, state s: SymbolicState) {
+    init(model: Model, program: Program, space: StateSpace, state s: SymbolicState, loop: LassoFrame? = nil) {
         self.model = model
         self.program = program
         for (v, e) in zip(space.vars, s.vars) { symbols[e] = v.role }
+        if let loop {
+            for (v, e) in zip(space.vars, loop.saved.vars) { symbols[e] = v.role; saved.insert(e) }
+            named[loop.inLoop] = "the loop has started"
+            named[loop.quiet] = "no interrupt handler has started in the loop"
+            for (t, thread) in model.threads.enumerated() {
+                named[loop.couldMove[t]] = "\(thread.name) could move in a state of the loop"
+                named[loop.stepped[t]] = "\(thread.name) has stepped in the loop"
+                named[loop.outOfGuest[t]] = "\(thread.name) has stayed out of guest mode in the loop"
+            }
+        }
+    }
+
+    /// `fact` about constant `e`, said of the loop's first state when `e` is the monitor's copy.
+    private func of(_ e: Z3Expr, _ fact: Invariant) -> Invariant {
+        guard saved.contains(e) else { return fact }
+        func mark(_ f: Invariant) -> Invariant {
+            switch f {
+            case .atom(let text): .atom("where the loop started: " + text)
+            case .not(let g): .not(mark(g))
+            case .and(let parts): .and(parts.map(mark))
+            case .or(let parts): .or(parts.map(mark))
+            case .true, .false: f
+            }
+        }
+        return mark(fact)
     }
 
     func translate(_ e: Z3Expr) throws -> Invariant {
-        if let v = symbols[e] { return .atom(holdsTrue(v)) }
+        if let name = named[e] { return .atom(name) }
+        if let v = symbols[e] { return of(e, .atom(holdsTrue(v))) }
         switch try e.node() {
         case .bool(let b): return b ? .true : .false
         case .not(let a): return .not(try translate(a))
@@ -26,7 +57,7 @@ struct InvariantTranslator {
         case .or(let parts): return .or(try parts.map(translate))
         case .implies(let a, let b): return .or([.not(try translate(a)), try translate(b)])
         case .bit(let index, let inner):
-            if let v = symbols[inner] { return slice(v, high: index, low: index, value: 1) }
+            if let v = symbols[inner] { return of(inner, slice(v, high: index, low: index, value: 1)) }
             return .atom(text(e))
         case .eq(let a, let b):
             if let atom = try equality(a, b) ?? equality(b, a) { return atom }
@@ -41,9 +72,9 @@ struct InvariantTranslator {
     /// `variable = value` (or a one-bit slice of a buffer), in words.
     private func equality(_ a: Z3Expr, _ b: Z3Expr) throws -> Invariant? {
         guard case .numeral(let value, _) = try b.node() else { return nil }
-        if let v = symbols[a] { return .atom(describe(v, value)) }
+        if let v = symbols[a] { return of(a, .atom(describe(v, value))) }
         if case .extract(let high, let low, let inner) = try a.node(), let v = symbols[inner] {
-            return slice(v, high: high, low: low, value: value)
+            return of(inner, slice(v, high: high, low: low, value: value))
         }
         return nil
     }

@@ -53,7 +53,7 @@ public final class KInduction: @unchecked Sendable {
         encoder.stopReason = Cancellation.stopReason(deadline: deadline, cancellation: cancellation)
         let solver = try Z3Solver(ctx, kind: .logic("QF_BV"))
         let unrolling = try Unrolling(encoder: encoder, solver: solver)
-        var bad = [try ctx.or(unrolling.finding(at: 0, checks: model.checks))]
+        var bad = [try ctx.or(unrolling.finding(at: 0, checks: model.stateChecks))]
         try solver.assert(encoder.wellFormed(unrolling.states[0]))
         for k in 0...maxDepth {
             reached = k
@@ -62,7 +62,7 @@ public final class KInduction: @unchecked Sendable {
                 try solver.assert(encoder.wellFormed(next))
                 try solver.assert(ctx.not(bad[k - 1]))
                 for earlier in unrolling.states.dropLast() { try solver.assert(encoder.differ(earlier, next)) }
-                bad.append(try ctx.or(unrolling.finding(at: k, checks: model.checks)))
+                bad.append(try ctx.or(unrolling.finding(at: k, checks: model.stateChecks)))
             }
             guard try unrolling.limitTime(to: deadline) else { return .unknown(reason: "timeout", depth: k) }
             if cancellation?.isCancelled == true { return .unknown(reason: "interrupted", depth: k) }

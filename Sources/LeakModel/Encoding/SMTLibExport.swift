@@ -48,6 +48,12 @@ public struct SMTLibExport: Sendable {
 
         var findings: [Z3Expr] = []
         var findingSoFar: [Z3Expr] = []
+        let progress = model.checks.contains(.progress)
+        var frames: [LassoFrame] = []
+        if progress {
+            frames = [try LassoFrame("0", encoder: encoder)]
+            try solver.assert(encoder.lassoInitial(frames[0], states[0]))
+        }
         for k in 0...bound {
             if k > 0 {
                 let next = try SymbolicState(step: k, space: encoder.space, context: ctx)
@@ -58,10 +64,16 @@ public struct SMTLibExport: Sendable {
                 try solver.assert(ctx.or([findingSoFar[k - 1], step]))
                 states.append(next)
                 commands.append(try encoder.commands(at: next))
+                if progress {
+                    frames.append(try LassoFrame("\(k)", encoder: encoder))
+                    try solver.assert(encoder.lassoStep(from: frames[k - 1], states[k - 1], commands: commands[k - 1],
+                                                        selector: selector, to: frames[k], next))
+                }
             }
             let here = try ctx.boolConstant("finding@\(k)")
-            try solver.assert(ctx.iff(here, ctx.or(checks.map {
-                try encoder.property($0, at: states[k], commands: commands[k])
+            try solver.assert(ctx.iff(here, ctx.or(checks.map { check in
+                guard check == .progress else { return try encoder.property(check, at: states[k], commands: commands[k]) }
+                return try encoder.lasso(frames[k], states[k])
             })))
             findings.append(here)
             findingSoFar.append(k == 0 ? here : try ctx.or([findingSoFar[k - 1], here]))
@@ -77,6 +89,7 @@ public struct SMTLibExport: Sendable {
             case .residue(let b): "residue \(model.buffers[b].name)"
             case .crash: "crash"
             case .deadlock: "deadlock"
+            case .progress: "progress (a fair loop from some state j < k back to state k starves a thread)"
             }
         }
         var lines = [

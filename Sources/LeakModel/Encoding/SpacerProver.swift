@@ -73,9 +73,7 @@ public final class SpacerProver: @unchecked Sendable {
             if let reason = stoppedBy.value { return .unknown(reason: reason) }
             switch try frame.isInductiveInvariant(candidate) {
             case true?:
-                let invariant = try InvariantTranslator(model: self.model, program: self.program, space: frame.encoder.space, state: frame.s)
-                    .translate(ctx.simplify(candidate)).flattened
-                return .holds(invariant)
+                return .holds(try frame.translate(ctx.simplify(candidate), program: self.program))
             case false?:
                 return .fails("it is not an inductive invariant of this model that excludes every finding")
             case nil:
@@ -142,7 +140,7 @@ public final class SpacerProver: @unchecked Sendable {
         try fp.registerRelation(inv)
         try fp.registerRelation(err)
         let invS = try ctx.apply(inv, vars), invN = try ctx.apply(inv, next)
-        try fp.addRule(ctx.forAll(vars, ctx.implies(frame.encoder.initial(frame.s), invS)), name: "init")
+        try fp.addRule(ctx.forAll(vars, ctx.implies(frame.initial(), invS)), name: "init")
         try fp.addRule(ctx.forAll(vars + next + [frame.selector],
                                   ctx.implies(ctx.and([invS, frame.transition()]), invN)),
                        name: "step")
@@ -165,8 +163,7 @@ public final class SpacerProver: @unchecked Sendable {
         for order in [vars, vars.reversed()] {
             let candidate = try ctx.simplify(ctx.substituteVariables(cover, Array(order)))
             if try frame.isInductiveInvariant(candidate) == true {
-                let invariant = try InvariantTranslator(model: model, program: program, space: frame.encoder.space, state: frame.s).translate(candidate).flattened
-                return .proved(invariant, smtlib: try ctx.smtlib2Script(asserting: candidate))
+                return .proved(try frame.translate(candidate, program: program), smtlib: try ctx.smtlib2Script(asserting: candidate))
             }
         }
         if let reason = stoppedBy.value { return .unknown(reason: reason) }

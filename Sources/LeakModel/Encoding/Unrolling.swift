@@ -14,6 +14,10 @@ final class Unrolling {
     /// The selector of the step from state k to state k+1.
     private(set) var selectors: [Z3Expr] = []
     let selectorWidth: Int
+    /// The lasso monitor's frame beside each state, for a model with `check progress`
+    /// (empty otherwise).
+    private(set) var frames: [LassoFrame] = []
+    private let progress: Bool
 
     init(encoder: Encoder, solver: Z3Solver) throws {
         self.encoder = encoder
@@ -22,6 +26,11 @@ final class Unrolling {
         states = [first]
         commands = [try encoder.commands(at: first)]
         selectorWidth = StateSpace.bits(commands[0].count + 1)
+        progress = encoder.model.checks.contains(.progress)
+        if progress {
+            frames = [try LassoFrame("0", encoder: encoder)]
+            try solver.assert(encoder.lassoInitial(frames[0], first))
+        }
     }
 
     var last: SymbolicState { states[states.count - 1] }
@@ -38,12 +47,22 @@ final class Unrolling {
         selectors.append(selector)
         states.append(next)
         commands.append(try encoder.commands(at: next))
+        if progress {
+            frames.append(try LassoFrame("\(k)", encoder: encoder))
+            try solver.assert(encoder.lassoStep(from: frames[k - 1], states[k - 1], commands: commands[k - 1], selector: selector,
+                                                to: frames[k], next))
+        }
         return next
     }
 
-    /// The state predicate of each of `checks` at state k.
+    /// The state predicate of each of `checks` at state k; for progress, a starving lasso
+    /// whose loop ends at state k (`LassoFrame`).
     func finding(at k: Int, checks: [Model.Check]) throws -> [Z3Expr] {
-        try checks.map { try encoder.property($0, at: states[k], commands: commands[k]) }
+        try checks.map { check in
+            guard check == .progress else { return try encoder.property(check, at: states[k], commands: commands[k]) }
+            precondition(progress, "check progress of a model that does not name it")
+            return try encoder.lasso(frames[k], states[k])
+        }
     }
 
     /// Gives the next solver call what is left until `deadline`; false when nothing is left.

@@ -4,7 +4,9 @@ import LeakTrace
 /// Breadth-first search of the reachable states: the independent, Z3-free engine.
 ///
 /// Layers are explored in order, so the first finding is at the shortest length; when every
-/// reachable state has been seen without a finding, that is a proof for all lengths.
+/// reachable state has been seen without a finding, that is a proof for all lengths. With
+/// `check progress` the steps are kept, and the fair starving loops are searched in the graph
+/// (`LassoSearch`).
 public struct ExplicitChecker: Sendable {
     public let interpreter: Interpreter
     /// The search gives up (unknown) after this many distinct states.
@@ -48,6 +50,17 @@ public struct ExplicitChecker: Sendable {
         var layer = Array(states.indices)
         var depth = 0
         let priority = interpreter.model.checksByPriority
+        // `check progress` needs the graph: every state's steps and which threads can move.
+        let progress = interpreter.model.checks.contains(.progress)
+        var edges: [[LassoSearch.Edge]?] = progress ? Array(repeating: nil, count: states.count) : []
+        var enabled: [UInt64] = progress ? Array(repeating: 0, count: states.count) : []
+        var depthOf: [Int] = progress ? Array(repeating: 0, count: states.count) : []
+        /// The shortest starving lasso of at most `maxLength` steps, over the steps recorded.
+        func lasso(maxLength: Int?) -> LassoSearch.Result {
+            guard progress else { return .none }
+            return LassoSearch(states: states, depth: depthOf, parent: parent, edges: edges, enabled: enabled,
+                               threadCount: interpreter.model.threads.count).shortest(maxLength: maxLength, stop: stopReason)
+        }
         let perState = MemoryBudget.bytesPerState(interpreter.model)
         /// Why holding `count` states is too much, if it is.
         func overBudget(_ count: Int) -> String? {
@@ -78,6 +91,12 @@ public struct ExplicitChecker: Sendable {
                 }
                 stats.coverage.record(s)
                 stats.coverage.record(succ, from: s, interpreter: interpreter)
+                if progress {
+                    for (action, _) in succ {
+                        if case .interrupt = action { continue }
+                        enabled[i] |= 1 << UInt64(action.thread)
+                    }
+                }
                 for (rank, check) in priority.enumerated() where rank < (best?.rank ?? Int.max) {
                     if let f = interpreter.finding(check, in: s, successors: succ) {
                         best = (rank, i, f)
@@ -86,16 +105,39 @@ public struct ExplicitChecker: Sendable {
                 }
             }
             if let best {
+                // A starving lasso shorter than the state finding comes first (at equal length
+                // the state finding does, DESIGN.md 6.2): every such lasso lies in states
+                // whose steps are recorded.
+                switch lasso(maxLength: depth - 1) {
+                case .lasso(let t): return (.finding(t), stats)
+                case .stopped(let reason): return (.unknown(reason: reason, completedBound: depth > 0 ? depth - 1 : nil), stats)
+                case .none: break
+                }
                 return (.finding(trace(to: best.state, finding: best.finding, states: states, parent: parent)), stats)
             }
-            if let bound, depth >= bound { return (.noFindingWithin(bound: bound), stats) }
+            if let bound, depth >= bound {
+                switch lasso(maxLength: bound) {
+                case .lasso(let t): return (.finding(t), stats)
+                case .stopped(let reason): return (.unknown(reason: reason, completedBound: depth - 1), stats)
+                case .none: return (.noFindingWithin(bound: bound), stats)
+                }
+            }
             var next: [Int] = []
             for (n, i) in layer.enumerated() {
                 if n % 1024 == 0, let reason = stopReason() {
                     return (.unknown(reason: reason, completedBound: depth), stats)
                 }
-                for (action, s) in successorsOf[i]! where index[s] == nil {
+                if progress { edges[i] = [] }
+                for (action, s) in successorsOf[i]! {
+                    if let j = index[s] {
+                        if progress { edges[i]!.append((j, action)) }
+                        continue
+                    }
                     index[s] = states.count
+                    if progress {
+                        edges[i]!.append((states.count, action))
+                        edges.append(nil); enabled.append(0); depthOf.append(depth + 1)
+                    }
                     states.append(s)
                     parent.append((i, action))
                     next.append(states.count - 1)
@@ -109,7 +151,13 @@ public struct ExplicitChecker: Sendable {
             if next.isEmpty {
                 stats.coverage.complete = true
                 stats.coverage.states = states.count
-                return (.proved(.init(summary: "all \(states.count) reachable states explored")), stats)
+                switch lasso(maxLength: nil) {
+                case .lasso(let t): return (.finding(t), stats)
+                case .stopped(let reason): return (.unknown(reason: reason, completedBound: depth), stats)
+                case .none: break
+                }
+                let fair = progress ? ", no fair loop starves a thread" : ""
+                return (.proved(.init(summary: "all \(states.count) reachable states explored\(fair)")), stats)
             }
             layer = next
             depth += 1

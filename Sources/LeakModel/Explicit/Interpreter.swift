@@ -431,6 +431,9 @@ public struct Interpreter: Sendable {
             // A crashed state is no deadlock; a thread about to crash can move (into the crash).
             guard !s.isCrashed else { return nil }
             return (successors ?? self.successors(of: s)).isEmpty ? .deadlock : nil
+        case .progress:
+            // A starvation is a loop, not a state (`LassoSearch`).
+            return nil
         }
     }
 

@@ -59,6 +59,8 @@ extension PromelaExport {
     /// One branch of the main loop: a guard and a deterministic body.
     fileprivate struct Branch {
         var thread: Int
+        /// The step starts an interrupt handler (no such step is in a fair loop, DESIGN.md 6.2).
+        var startsInterrupt: Bool
         var comment: String
         var guardText: String
         var body: [String]
@@ -166,6 +168,15 @@ extension PromelaExport {
                 "   with -DBFS, SPIN reports the violation \"at depth n + \(PromelaExport.depthOffset)\" where n is the length of",
                 "   the shortest finding (the state after n steps is at depth n + 1).",
                 "   Run: spin -a FILE.pml && gcc -O2 -DBFS -DSAFETY -DNOREDUCE -o pan pan.c && ./pan",
+            ]
+            if model.checks.contains(.progress) {
+                out += [
+                    "   With check progress, the model has no process checks: the assertion is the first",
+                    "   statement of each iteration of the loop (so the depths above do not hold), and the",
+                    "   never claim at the end is for an acceptance-cycle search (see there).",
+                ]
+            }
+            out += [
                 "",
                 "   Threads (T<i>_ variables):",
             ]
@@ -197,15 +208,29 @@ extension PromelaExport {
                 }
             }
             out.append("bit started;  /* the initial state has been chosen */")
+            if model.checks.contains(.progress) {
+                out.append("byte actor;  /* the thread of the last step + 1 (check progress) */")
+                out.append("bit istart;  /* the last step started an interrupt handler (check progress) */")
+                for t in model.threads.indices {
+                    out.append("bit en\(t);  /* EN\(t) in the current state (check progress) */")
+                }
+            }
             out.append("")
 
             // Branches and guards. A crash ends the schedule: no step from a crashed state.
             let halted = text(system.halted)
             var branches: [Branch] = []
+            let progress = model.checks.contains(.progress)
             for (t, range) in system.threadRanges.enumerated() {
                 for c in system.commands[range] where c.guard != .false {
-                    branches.append(Branch(thread: t, comment: c.notes.joined(separator: "; "),
-                                           guardText: text(.and([.not(system.halted), c.guard])), body: try assignments(c.updates)))
+                    var interrupt = false
+                    if case .interrupt = c.action { interrupt = true }
+                    var body = try assignments(c.updates)
+                    // Who stepped, and whether it started an interrupt handler: what the
+                    // fairness of `check progress` is stated over.
+                    if progress { body += ["actor = \(t + 1)", "istart = \(interrupt ? 1 : 0)", "UPDATE_EN"] }
+                    branches.append(Branch(thread: t, startsInterrupt: interrupt, comment: c.notes.joined(separator: "; "),
+                                           guardText: text(.and([.not(system.halted), c.guard])), body: body))
                 }
             }
             var guardNames: [String: String] = [:]
@@ -227,6 +252,8 @@ extension PromelaExport {
             for check in model.checks {
                 let predicate = system.predicate(of: check).map(text)
                 switch check {
+                case .progress:
+                    continue
                 case .corun:
                     out.append("#define CORUN \(paren(predicate!))")
                     findingParts.append("CORUN")
@@ -247,6 +274,9 @@ extension PromelaExport {
             out.append("/* Guards: exactly when a thread can take a step with that outcome. */")
             for (i, g) in guardOrder.enumerated() { out.append("#define G\(i) \(paren(g))") }
             out.append("")
+            if progress {
+                out += progressDefinitions(branches, branchGuards)
+            }
 
             // Initial states.
             var count = 1
@@ -265,21 +295,35 @@ extension PromelaExport {
             out.append("    if")
             for combo in combos {
                 let assigns = try assignments(combo.flatMap(\.assignments))
-                out.append("    :: d_step { " + (assigns + ["started = 1"]).joined(separator: "; ") + " }")
+                out.append("    :: d_step { " + (assigns + ["started = 1"] + (progress ? ["UPDATE_EN"] : [])).joined(separator: "; ") + " }")
                 out.append("       /* " + safe(combo.map(\.note).joined(separator: "; ")) + " */")
             }
             out.append("    fi;")
             out.append("    /* One step per iteration: one thread acts. */")
             out.append("end_loop:")
             out.append("    do")
+            if progress {
+                // No second process: its steps would be loops in which no thread moves.
+                out.append("    :: assert(!FINDING);")
+                out.append("       if")
+            }
             var lastThread = -1
             for (b, name) in zip(branches, branchGuards) {
                 if b.thread != lastThread {
                     out.append("    /* \(model.threads[b.thread].name) */")
                     lastThread = b.thread
                 }
-                out.append("    :: d_step { \(name) -> " + (b.body.isEmpty ? "skip" : b.body.joined(separator: "; ")) + " }")
-                out.append("       /* \(safe(b.comment)) */")
+                let indent = progress ? "       " : "    "
+                out.append("\(indent):: d_step { \(name) -> " + (b.body.isEmpty ? "skip" : b.body.joined(separator: "; ")) + " }")
+                out.append("\(indent)   /* \(safe(b.comment)) */")
+            }
+            if progress {
+                out.append("       fi")
+                out.append("    od")
+                out.append("}")
+                out.append("")
+                out.append(progressClaim())
+                return out.joined(separator: "\n") + "\n"
             }
             out.append("    od")
             out.append("}")
@@ -296,6 +340,78 @@ extension PromelaExport {
             return out.joined(separator: "\n") + "\n"
         }
 
+        /// `EN<t>`: thread t can take a step other than starting an interrupt handler;
+        /// `GUEST<t>`: thread t is in guest mode.
+        func progressDefinitions(_ branches: [Branch], _ guards: [String]) -> [String] {
+            var out = ["/* check progress (DESIGN.md 6.2): EN<t> = thread t can take a step other than starting",
+                       "   an interrupt handler; GUEST<t> = thread t is in guest mode. */"]
+            for t in model.threads.indices {
+                var own: [String] = []
+                for (b, g) in zip(branches, guards) where b.thread == t && !b.startsInterrupt && !own.contains(g) { own.append(g) }
+                out.append("#define EN\(t) " + (own.isEmpty ? "false" : "(" + own.joined(separator: " || ") + ")"))
+                out.append("#define GUEST\(t) (\(space.vars[space[.pc(thread: t, level: .base)]].identifier) == \(StateSpace.guestCode))")
+            }
+            // SPIN's LTL parser takes names, not the guards' long expressions: each step stores
+            // EN<t> of the state it leads to in bit en<t>.
+            out.append("#define UPDATE_EN " + model.threads.indices.map { "en\($0) = EN\($0)" }.joined(separator: "; "))
+            out.append("")
+            return out
+        }
+
+        /// The never claim whose acceptance cycles are exactly the fair starving runs, for
+        /// SPIN's `-a` search. It waits, then guesses the point from which the run repeats its
+        /// loop, the starving thread t and the set S of threads that can no longer move (other
+        /// than by starting an interrupt handler); from there on it requires, in every state,
+        /// no interrupt start, t out of guest mode and every thread of S unable to move, and
+        /// accepts each time every other thread has stepped once more (strong fairness:
+        /// "infinitely often able to move implies infinitely often steps" is "eventually never
+        /// able, or infinitely often steps"). Written out rather than as an `ltl` formula,
+        /// whose translation takes SPIN minutes for two threads.
+        func progressClaim() -> String {
+            let n = model.threads.count
+            var out = [
+                "/* check progress (DESIGN.md 6.2): SPIN's acceptance-cycle search (-a) finds a run this",
+                "   claim accepts exactly when some fair loop starves a thread. Run: spin -a FILE.pml &&",
+                "   gcc -O2 -DNOREDUCE -DNOSTUTTER -o pan pan.c && ./pan -a -m10000000 (NOSTUTTER: a state",
+                "   where nothing can move is no loop). w<t>_<S>_<j>: thread t starves, the threads in bit",
+                "   set S can no longer move, the j-th of the others is the next that must step. */",
+                "never {",
+                "start:",
+                "    do",
+                "    :: true -> goto start",
+            ]
+            var blocks: [String] = []
+            for t in 0..<n {
+                for set in 0..<(1 << n) {
+                    let still = (0..<n).filter { set & (1 << $0) != 0 }
+                    let movers = (0..<n).filter { set & (1 << $0) == 0 }
+                    guard !movers.isEmpty else { continue }  // no step at all: no infinite run
+                    let invariant = (["!istart", "!(\(space.vars[space[.pc(thread: t, level: .base)]].identifier) == \(StateSpace.guestCode))"]
+                                     + still.map { "!en\($0)" }).joined(separator: " && ")
+                    let name = { (j: Int) in "w\(t)_\(set)_\(j)" }
+                    out.append("    :: (\(invariant)) -> goto \(name(0))")
+                    for (j, i) in movers.enumerated() {
+                        let next = j + 1 == movers.count ? "accept_\(t)_\(set)" : name(j + 1)
+                        blocks += [
+                            "\(name(j)):",
+                            "    do",
+                            "    :: (\(invariant) && actor == \(i + 1)) -> goto \(next)",
+                            "    :: (\(invariant)) -> goto \(name(j))",
+                            "    od;",
+                        ]
+                    }
+                    blocks += [
+                        "accept_\(t)_\(set):",
+                        "    do",
+                        "    :: (\(invariant)) -> goto \(name(0))",
+                        "    od;",
+                    ]
+                }
+            }
+            out.append("    od;")
+            return (out + blocks + ["}"]).joined(separator: "\n")
+        }
+
         func checkNames() -> [String] {
             model.checks.map { check in
                 switch check {
@@ -303,6 +419,7 @@ extension PromelaExport {
                 case .residue(let b): "residue \(model.buffers[b].name)"
                 case .crash: "crash"
                 case .deadlock: "deadlock"
+                case .progress: "progress"
                 }
             }
         }

@@ -44,6 +44,7 @@ extension HTMLReport {
         let flagLanes = model.flags.indices.flatMap { f in (0..<model.flagCopies(f)).map { (flag: f, copy: $0) } }
         let lanesBottom = top + n * (lh + gap)
         let height = lanesBottom + bufferLanes.reduce(0) { $0 + $1.height + 10 } + flagLanes.count * (Layout.flagLane + 10) + 22
+            + (trace.loopStart == nil ? 0 : 24)
         let width = left + columns * w + 16
         func laneY(_ i: Int) -> Int { top + i * (lh + gap) }
         func colX(_ k: Int) -> Int { left + k * w }
@@ -54,6 +55,7 @@ extension HTMLReport {
             <pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="3" height="8" fill="rgba(255,255,255,0.45)"/></pattern>
             <marker id="arrow-kick" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#e67e22"/></marker>
             <marker id="arrow-hold" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#7b2cbf"/></marker>
+            <marker id="arrow-loop" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#d62828"/></marker>
             <marker id="arrow-release" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#888"/></marker>
             </defs>
 
@@ -209,11 +211,20 @@ extension HTMLReport {
         }
         s += "</g>\n"
 
-        // The finding's column, outlined on top.
-        let fx = colX(trace.length)
-        s += "<g id=\"finding-step\" class=\"finding-step\" data-step=\"\(trace.length)\"><title>\(esc(renderer.explain(trace)))</title>"
-        s += "<rect x=\"\(fx)\" y=\"\(top - 24)\" width=\"\(w)\" height=\"\(height - top + 20)\" fill=\"none\" stroke=\"#d62828\" stroke-width=\"2.5\" stroke-dasharray=\"6 3\" rx=\"4\"/>"
-        s += "<text class=\"finding-label\" x=\"\(fx + w / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\">\(esc(trace.finding.check.verdictKind.rawValue.uppercased()))</text></g>\n"
+        // The finding's column, outlined on top; for a lasso, the loop's columns, with an
+        // arrow from its last step back to its first: they repeat forever.
+        let first = trace.loopStart.map { $0 + 1 } ?? trace.length
+        let fx = colX(first), fw = (trace.length - first + 1) * w
+        let loopData = trace.loopStart.map { " data-loop-from=\"\($0 + 1)\" data-loop-to=\"\(trace.length)\"" } ?? ""
+        s += "<g id=\"finding-step\" class=\"finding-step\(trace.loopStart == nil ? "" : " loop")\" data-step=\"\(trace.length)\"\(loopData)><title>\(esc(renderer.explain(trace)))</title>"
+        s += "<rect x=\"\(fx)\" y=\"\(top - 24)\" width=\"\(fw)\" height=\"\(height - top + 20)\" fill=\"none\" stroke=\"#d62828\" stroke-width=\"2.5\" stroke-dasharray=\"6 3\" rx=\"4\"/>"
+        if let l = trace.loopStart {
+            let y = height - 22, x1 = fx + fw - 8, x2 = fx + 8
+            s += "<path class=\"loop-arrow\" d=\"M\(x1),\(y) C\(x1),\(y + 14) \(x2),\(y + 14) \(x2),\(y)\" fill=\"none\" stroke=\"#d62828\" stroke-width=\"2\" marker-end=\"url(#arrow-loop)\"/>"
+            s += "<text class=\"finding-label\" x=\"\(fx + fw / 2)\" y=\"\(height - 26)\" text-anchor=\"middle\">\(esc(fw >= 220 ? "STARVATION: " + Trace.loopSteps(l, trace.length) : "LOOP"))</text></g>\n"
+        } else {
+            s += "<text class=\"finding-label\" x=\"\(fx + w / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\">\(esc(trace.finding.check.verdictKind.rawValue.uppercased()))</text></g>\n"
+        }
         s += "</svg>"
         return s
     }

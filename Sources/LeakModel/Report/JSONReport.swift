@@ -378,6 +378,12 @@ public struct JSONReport: Sendable {
             if let region { m.append(.init("region", .string(model.regions[region].name))) }
         case .deadlock:
             break
+        case .starvation(let thread):
+            m.append(.init("thread", t(thread)))
+        }
+        if let l = trace.loopStart {
+            // The loop of a lasso: steps loopStart+1 ... length repeat forever (ITF's "loop").
+            m.append(.init("loopStart", .int(l)))
         }
         m.append(.init("explanation", .string(renderer.explain(trace))))
         let cause = FindingCause(model: model, program: renderer.program).locate(trace)
@@ -393,6 +399,7 @@ public struct JSONReport: Sendable {
         case .residue: "residue"
         case .crash: "crash"
         case .deadlock: "deadlock"
+        case .progress: "progress"
         }
     }
 
@@ -425,6 +432,9 @@ public struct JSONReport: Sendable {
             let before = trace.state(after: k)
             out.append(states.state(step.state, index: k + 1, action: states.action(step.action, before: before)))
         }
+        // ITF's lasso: after the last state the trace goes on with states[loop]. The last state
+        // equals the one after step l, so the loop is states l+1 ... last, each reached by its
+        // own step.
         return .obj([
             "#meta": .obj([
                 "format": .string("ITF"),
@@ -434,6 +444,7 @@ public struct JSONReport: Sendable {
             ]),
             "vars": .array((model.flags.isEmpty ? ["threads", "buffers"] : ["threads", "buffers", "flags"]).map { .string($0) }),
             "states": .array(out),
+            "loop": trace.loopStart.map { .int($0 + 1) },
         ])
     }
 }

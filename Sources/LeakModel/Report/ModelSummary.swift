@@ -206,6 +206,7 @@ public enum ModelSummary {
         case .residue(let b): "residue \(model.buffers[b].name)"
         case .crash: "crash"
         case .deadlock: "deadlock"
+        case .progress: "progress"
         }
     }
 }

@@ -21,14 +21,7 @@ public struct ReportRenderer: Sendable {
     public func verdictPhrase(_ report: Checker.Report) -> String {
         switch report.outcome {
         case .finding(let trace):
-            let kind = trace.finding.check.verdictKind.rawValue
-            let detail: String
-            switch trace.finding.check {
-            case .corun: detail = " (corun)"
-            case .residue(let b): detail = " (residue \(report.model.buffers[b].name))"
-            case .crash, .deadlock: detail = ""
-            }
-            var text = "\(kind)\(detail) in \(trace.length) step\(trace.length == 1 ? "" : "s")"
+            var text = trace.phrase(in: report.model)
             if trace.length > report.bound { text += " (beyond the bound of \(report.bound))" }
             return text
         case .proved(let proof):

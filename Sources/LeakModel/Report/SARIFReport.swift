@@ -116,6 +116,27 @@ public struct FindingCause: Sendable {
                 causes.append(Cause(message: renderer.explain(trace), span: model.threads[0].span, step: nil))
             }
             return causes
+        case .starvation(let t):
+            // What keeps the thread out of its guest in the loop: the holds on it, or the
+            // wait it is in; then the loop itself.
+            let s = trace.final
+            var causes: [Cause] = []
+            for u in model.siblings(of: t) where s.threads[u].holds & (1 << UInt64(t)) != 0 {
+                if let k = lastStep(of: u, in: trace, where: { a in
+                    if case .statement(_, let q, _) = a, case .holdSiblings = self.program.instructions[q].op { return true }
+                    return false
+                }), case .statement(_, let q, _) = trace.steps[k - 1].action {
+                    causes.append(Cause(message: "step \(k): \(name(u)) holds its siblings, and \(name(t)) is still held in the loop",
+                                        span: program.instructions[q].span, step: k))
+                }
+            }
+            let ts = s.threads[t]
+            if case .instruction(let q) = ts.frame(ts.activeLevel)!.position {
+                causes.append(Cause(message: "\(name(t)) is at \(renderer.statementText(q)) when the loop starts",
+                                    span: program.instructions[q].span, step: nil))
+            }
+            causes.append(Cause(message: renderer.explain(trace), span: model.threads[t].span, step: nil))
+            return causes
         }
     }
 
@@ -183,6 +204,9 @@ public struct SARIFReport: Sendable {
         Rule(id: "deadlock", name: "Deadlock",
              short: "A reachable state where no thread can move.",
              full: "check deadlock: every thread is blocked (in a wait, or held before VM entry)."),
+        Rule(id: "progress", name: "Starvation",
+             short: "A fair loop in which some thread never runs its guest.",
+             full: "check progress: a schedule that ends in a loop repeated forever, in which no interrupt handler starts and every thread that can move steps, while some thread (held, or blocked in a wait) never runs its guest (DESIGN.md 6.2)."),
         Rule(id: "expect", name: "VerdictMismatch",
              short: "The verdict differs from the model's expect line.",
              full: "The model states the verdict it expects; leakcheck established a different one."),
@@ -371,6 +395,11 @@ public struct SARIFReport: Sendable {
             case .entry: kinds.append("enter")
             case .guestStep: break
             }
+            // A lasso's loop: SARIF has no loop, so its steps say so ("loop" is a kind of our own).
+            if trace.isInLoop(step: k + 1) {
+                kinds.append("loop")
+                if k == trace.loopStart { text += " (the loop starts: \(Trace.loopSteps(k, trace.length)))" }
+            }
             if k + 1 == trace.length { text += " — \(renderer.explain(trace))" }
             var loc: [JSONValue.Member] = []
             if let span {
@@ -391,7 +420,8 @@ public struct SARIFReport: Sendable {
             flows[t].append(.object(m))
         }
         return .obj([
-            "message": .obj(["text": .string("the schedule, \(trace.length) step\(trace.length == 1 ? "" : "s"), interleaved by executionOrder")]),
+            "message": .obj(["text": .string("the schedule, \(trace.length) step\(trace.length == 1 ? "" : "s"), interleaved by executionOrder"
+                                             + (trace.loopStart.map { "; \(Trace.loopSteps($0, trace.length))" } ?? ""))]),
             "threadFlows": .array(model.threads.indices.map { t in
                 .obj(["id": .string(model.threads[t].name),
                       "message": .obj(["text": .string("thread \(model.threads[t].name) of core \(model.cores[model.threads[t].core].name)")]),

@@ -17,10 +17,18 @@ public struct TraceRenderer: Sendable {
         var rows: [[String]] = [["step", "thread", "action"] + model.threads.map(\.name) + ["buffers"]]
         rows.append(["0", "", "initial state"] + model.threads.indices.map { cell(trace.initial, $0) } + [""])
         for (k, step) in trace.steps.enumerated() {
+            if k == trace.loopStart {
+                // A lasso: the rows below repeat forever.
+                rows.append(["loop", "", Trace.loopSteps(k, trace.length)]
+                            + model.threads.map { _ in "" } + [""])
+            }
             let before = trace.state(after: k)
             rows.append(["\(k + 1)", model.threads[step.action.thread].name, describe(step.action, before)]
                         + model.threads.indices.map { cell(step.state, $0) }
                         + [bufferDelta(before, step.state)])
+        }
+        if let l = trace.loopStart {
+            rows.append(["", "", "back to the state after step \(l)"] + model.threads.map { _ in "" } + [""])
         }
         var out = TextTable.render(rows)
         out += "\n" + explain(trace) + "\n"
@@ -190,7 +198,31 @@ public struct TraceRenderer: Sendable {
         case .deadlock:
             let why = model.threads.indices.map { "\(name($0)) \(stuck($0, s))" }.joined(separator: ", ")
             return "after step \(k) no thread can move: \(why)"
+        case .starvation(let t):
+            let l = trace.loopStart ?? k
+            let movers = Array(Set(trace.steps[l...].map(\.action.thread))).sorted().map(name)
+            return "\(Trace.loopSteps(l, k)), and \(name(t)) never runs its guest in the loop; at its start \(name(t)) \(loopPosition(t, s)). "
+                + "The loop is fair: no interrupt starts in it, and every thread that can move in it moves (\(movers.joined(separator: ", ")))"
         }
+    }
+
+    /// Where a starving thread is in the loop, in words.
+    private func loopPosition(_ t: Int, _ s: SystemState) -> String {
+        let ts = s.threads[t]
+        let frame = ts.frame(ts.activeLevel)!
+        switch frame.position {
+        case .guest: return "runs its guest"
+        case .ready:
+            return isHeld(t, s) ? "is held before VM entry by \(holders(of: t, s).joined(separator: ", "))" : "is ready to enter"
+        case .instruction(let q):
+            if case .wait = program.instructions[q].op { return "waits at \(statementText(q)) (line \(line(q)))" }
+            return "is at \(statementText(q)) (line \(line(q)))"
+        }
+    }
+
+    /// The siblings that hold thread `t` in `s`.
+    func holders(of t: Int, _ s: SystemState) -> [String] {
+        model.siblings(of: t).filter { s.threads[$0].holds & (1 << UInt64(t)) != 0 }.map { model.threads[$0].name }
     }
 
     /// The last step at which region `r` entered the buffer and stayed.

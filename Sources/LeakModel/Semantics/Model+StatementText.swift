@@ -59,13 +59,14 @@ extension Model {
 }
 
 extension Model {
-    /// A check as its line names it: "corun", "residue l1d", "crash", "deadlock".
+    /// A check as its line names it: "corun", "residue l1d", "crash", "deadlock", "progress".
     public func name(of check: Check) -> String {
         switch check {
         case .corun: "corun"
         case .residue(let b): "residue \(buffers[b].name)"
         case .crash: "crash"
         case .deadlock: "deadlock"
+        case .progress: "progress"
         }
     }
 }

@@ -266,6 +266,8 @@ extension Model {
         case residue(buffer: Int)
         case crash
         case deadlock
+        /// `check progress` (DESIGN.md 6.2): no fair loop in which some thread never runs its guest.
+        case progress
     }
 
     public struct Bound: Hashable, Sendable {

@@ -273,7 +273,7 @@ struct Resolver {
         }
         if !sawCheck {
             sink.reportFileLevel(.missingCheck, at: at,
-                       help: "add 'check corun', 'check residue BUFFER', 'check crash' or 'check deadlock'")
+                       help: "add 'check corun', 'check residue BUFFER', 'check crash', 'check deadlock' or 'check progress'")
         }
         let copies = max(guests.count, 1)
         let regionCount = regionSyntax.reduce(0) { $0 + ($1.ownership.isPerGuest ? copies : 1) }
@@ -549,6 +549,7 @@ struct Resolver {
             case .corun: (check, label) = (.corun, "corun")
             case .crash: (check, label) = (.crash, "crash")
             case .deadlock: (check, label) = (.deadlock, "deadlock")
+            case .progress: (check, label) = (.progress, "progress")
             case .residue(let id):
                 guard let b = lookup(id, as: .buffer) else { continue }
                 bufferUsed[b] = true

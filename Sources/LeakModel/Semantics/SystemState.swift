@@ -143,6 +143,9 @@ public enum Finding: Hashable, Sendable {
     case crash(thread: Int, reason: CrashReason)
     /// No thread can move.
     case deadlock
+    /// `thread` never runs its guest in the schedule's loop, repeated forever, which is fair
+    /// (DESIGN.md 6.2); the schedule is a lasso (`Trace.loopStart`).
+    case starvation(thread: Int)
 
     /// The check this finding violates.
     public var check: Model.Check {
@@ -151,6 +154,7 @@ public enum Finding: Hashable, Sendable {
         case .residue(_, _, let b, _): .residue(buffer: b)
         case .crash: .crash
         case .deadlock: .deadlock
+        case .starvation: .progress
         }
     }
 }
@@ -162,16 +166,21 @@ extension Model.Check {
         case .corun, .residue: .leak
         case .crash: .crash
         case .deadlock: .deadlock
+        case .progress: .starvation
         }
     }
 }
 
 extension Model {
+    /// The checks whose findings are states (every check but progress): what a safety proof
+    /// (an invariant, k-induction) and a state search decide.
+    public var stateChecks: [Check] { checks.filter { $0 != .progress } }
+
     /// The checks in the order a tie at equal length is broken: leaks (in source order), then
-    /// crash, then deadlock.
+    /// crash, then deadlock, then starvation (DESIGN.md 6.2).
     public var checksByPriority: [Check] {
         let rank: (Check) -> Int = { c in
-            switch c.verdictKind { case .leak: 0; case .crash: 1; case .deadlock: 2; case .safe: 3 }
+            switch c.verdictKind { case .leak: 0; case .crash: 1; case .deadlock: 2; case .starvation: 3; case .safe: 4 }
         }
         return checks.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }
             .map(\.element)

@@ -26,13 +26,14 @@ public struct TransitionSystem: Sendable {
     public let residue: [StepTerm]
 
     /// The state predicate of `check`: nothing but the crash is reported from a halted state.
-    /// Nil for deadlock, which is "not halted and no guard holds" over the commands.
+    /// Nil for deadlock, which is "not halted and no guard holds" over the commands, and for
+    /// progress, whose finding is a loop, not a state.
     public func predicate(of check: Model.Check) -> StepTerm? {
         switch check {
         case .corun: .and([.not(halted), corun])
         case .residue(let b): .and([.not(halted), residue[b]])
         case .crash: halted
-        case .deadlock: nil
+        case .deadlock, .progress: nil
         }
     }
 

@@ -58,12 +58,13 @@ package struct TableSyntax {
     var span: SourceSpan
 }
 
-/// `check corun | residue BUFFER | crash | deadlock`.
+/// `check corun | residue BUFFER | crash | deadlock | progress`.
 package enum CheckSyntax {
     case corun
     case residue(Identifier)
     case crash
     case deadlock
+    case progress
 }
 
 /// The three hook blocks.

@@ -10,7 +10,7 @@ public enum InterruptKind: String, Hashable, Sendable { case nmi, irq }
 
 /// The verdict a model states with `expect` (`Model.ExpectedVerdict`).
 public enum ExpectedVerdict: String, Hashable, Sendable, CaseIterable {
-    case leak, safe, crash, deadlock
+    case leak, safe, crash, deadlock, starvation
 }
 
 /// Whose the copies of a flag are (`flag F per thread | per core`, `Model.FlagScope`).

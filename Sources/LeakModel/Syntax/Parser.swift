@@ -731,9 +731,9 @@ package struct Parser {
 
     private mutating func parseCheck() -> DeclarationSyntax? {
         let start = advance().span.start
-        let choices = ["corun", "residue", "crash", "deadlock"]
+        let choices = ["corun", "residue", "crash", "deadlock", "progress"]
         guard tok.kind == .identifier else {
-            expected("'corun', 'residue BUFFER', 'crash' or 'deadlock'", after: "'check'")
+            expected("'corun', 'residue BUFFER', 'crash', 'deadlock' or 'progress'", after: "'check'")
             skipToEnd(stopAtClosingBrace: false)
             return .check(nil, span: SourceSpan(start: start, end: lastEnd))
         }
@@ -743,6 +743,7 @@ package struct Parser {
         case "corun": check = .corun
         case "crash": check = .crash
         case "deadlock": check = .deadlock
+        case "progress": check = .progress
         case "residue":
             guard let buffer = expectName("a buffer name", after: "'residue'") else {
                 skipToEnd(stopAtClosingBrace: false)
@@ -752,7 +753,7 @@ package struct Parser {
         default:
             sink.report(.unknownKeyword(set: "check", word: word.text), at: word.span,
                        help: Spelling.help(word.text, among: choices)
-                           ?? "the checks are 'corun', 'residue BUFFER', 'crash' and 'deadlock'")
+                           ?? "the checks are 'corun', 'residue BUFFER', 'crash', 'deadlock' and 'progress'")
             skipToEnd(stopAtClosingBrace: false)
             return .check(nil, span: SourceSpan(start: start, end: lastEnd))
         }
@@ -782,7 +783,7 @@ package struct Parser {
         let start = advance().span.start
         let choices = ExpectedVerdict.allCases.map(\.rawValue)
         guard tok.kind == .identifier else {
-            expected("'leak', 'safe', 'crash' or 'deadlock'", after: "'expect'")
+            expected("'leak', 'safe', 'crash', 'deadlock' or 'starvation'", after: "'expect'")
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
@@ -792,10 +793,11 @@ package struct Parser {
             // must not get that spelling as a suggestion.
             let synonyms = ["unsafe": "leak", "leaks": "leak", "leaky": "leak", "insecure": "leak", "secure": "safe",
                             "ok": "safe", "pass": "safe", "crashes": "crash", "oops": "crash", "panic": "crash",
-                            "hang": "deadlock", "deadlocks": "deadlock", "stuck": "deadlock"]
+                            "hang": "deadlock", "deadlocks": "deadlock", "stuck": "deadlock",
+                            "starves": "starvation", "starve": "starvation", "livelock": "starvation"]
             let help = synonyms[word.text].map { "did you mean '\($0)'?" }
                 ?? Spelling.help(word.text, among: choices)
-                ?? "a model expects 'leak', 'safe', 'crash' or 'deadlock'"
+                ?? "a model expects 'leak', 'safe', 'crash', 'deadlock' or 'starvation'"
             sink.report(.unknownKeyword(set: "verdict", word: word.text), at: word.span, help: help)
             skipToEnd(stopAtClosingBrace: false)
             return nil
