@@ -120,7 +120,7 @@ func shippedModelFiles() throws -> [String] {
 /// The verdict word, length and engine of a headline such as
 /// `Models/asi-nmi.leak: crash in 3 steps [bmc, 39 ms]: as expected`.
 func verdictOf(_ headline: String) -> (word: String, length: Int, engine: String)? {
-    guard let m = headline.firstMatch(of: /: (leak|crash|deadlock)(?: \([^)]*\))? in (\d+) steps? \[(\w+),/) else {
+    guard let m = headline.firstMatch(of: /: (leak|crash|deadlock|starvation)(?: \([^)]*\)| of \w+)? in (\d+) steps?(?: \([^)]*\))? \[(\w+),/) else {
         return nil
     }
     return (String(m.1), Int(m.2)!, String(m.3))

@@ -39,8 +39,8 @@ struct LassoSearch {
     func shortest(maxLength: Int?, stop: () -> String?) -> Result {
         var best: (length: Int, thread: Int, start: Int, loop: [Edge])?
         for t in 0..<threadCount {
-            let fair = fairComponents(starving: t)
-            let candidates = fair.component.indices.filter { fair.component[$0] >= 0 }
+            let component = fairComponents(starving: t)
+            let candidates = component.indices.filter { component[$0] >= 0 }
                 .sorted { (depth[$0], $0) < (depth[$1], $1) }
             for (n, s) in candidates.enumerated() {
                 if n % 64 == 0, let reason = stop() { return .stopped(reason) }
@@ -48,7 +48,7 @@ struct LassoSearch {
                 var limit = (maxLength ?? Int.max) - depth[s]
                 if let best { limit = min(limit, best.length - 1 - depth[s]) }
                 guard limit >= 1 else { break }
-                if let loop = shortestLoop(through: s, component: fair.component, limit: limit) {
+                if let loop = shortestLoop(through: s, component: component, limit: limit) {
                     best = (depth[s] + loop.count, t, s, loop)
                 }
             }
@@ -81,7 +81,7 @@ struct LassoSearch {
 
     /// The fair components of the states where thread `t` is not in guest mode: the component
     /// number of each state (-1: in none).
-    private func fairComponents(starving t: Int) -> (component: [Int], count: Int) {
+    private func fairComponents(starving t: Int) -> [Int] {
         var component = Array(repeating: -1, count: states.count)
         var count = 0
         var alive = states.indices.map { i in
@@ -116,7 +116,7 @@ struct LassoSearch {
                 if !rest.isEmpty { work.append(rest) }
             }
         }
-        return (component, count)
+        return component
     }
 
     /// The strongly connected components of the subgraph on `nodes` (alive states, steps that
