@@ -25,8 +25,11 @@ timed() {
 # spin_run NAME FILE SEARCH: exports FILE to Promela and runs SPIN on it, each step under
 # `timeout`: `spin -a`, then `gcc -O2 -DBFS -DNOREDUCE pan.c` for SEARCH=bfs (breadth-first:
 # the depth of a violation is the shortest length + 1) or `gcc -O2 -DSAFETY -DNOREDUCE pan.c`
-# for SEARCH=full (depth-first, the full search a proof needs), then `./pan`. Sets
-# spin_verdict ("finding at depth N", "no finding", "(timeout in STEP)" or "(STEP failed)"),
+# for SEARCH=full (depth-first, the full search a proof needs), or `gcc -O2 -DNOREDUCE
+# -DNOSTUTTER pan.c` and `./pan -a` for SEARCH=accept (a model with `check progress`: the
+# acceptance-cycle search of the export's never claim, docs/EXPORT.md), then `./pan`. Sets
+# spin_verdict ("finding at depth N", "starvation (acceptance cycle)", "no finding",
+# "(timeout in STEP)" or "(STEP failed)"),
 # gcc_ms, pan_ms, spin_ms (all four steps) and spin_peak_kb (the largest step's peak RSS).
 spin_run() {
     local dir="$work/$1.spin" total=0 step
@@ -34,6 +37,9 @@ spin_run() {
     rm -rf "$dir"; mkdir -p "$dir"
     local flags=(-O2 -DBFS -DNOREDUCE)
     [ "$3" = full ] && flags=(-O2 -DSAFETY -DNOREDUCE)
+    [ "$3" = accept ] && flags=(-O2 -DNOREDUCE -DNOSTUTTER)
+    local pan_flags=(-m10000000 -w24)
+    [ "$3" = accept ] && pan_flags=(-a -m10000000 -w24)
     gcc_ms="-"; pan_ms="-"; spin_ms="-"; spin_peak_kb=0
     pushd "$dir" >/dev/null
     for step in export spin gcc pan; do
@@ -41,7 +47,7 @@ spin_run() {
             export) timed timeout "$spin_timeout" "$exporter" export "$file" --to promela -o model.pml ;;
             spin) timed timeout "$spin_timeout" spin -a model.pml ;;
             gcc) timed timeout "$spin_timeout" gcc "${flags[@]}" -o pan pan.c ;;
-            pan) timed timeout "$spin_timeout" ./pan -m10000000 -w24 ;;
+            pan) timed timeout "$spin_timeout" ./pan "${pan_flags[@]}" ;;
         esac
         total=$((total + elapsed_ns))
         [ "${rss_kb:-0}" -gt "$spin_peak_kb" ] && spin_peak_kb=$rss_kb
@@ -56,6 +62,7 @@ spin_run() {
     errors=$(printf '%s\n' "$out" | sed -n 's/.*errors: \([0-9]*\).*/\1/p' | head -1)
     depth=$(printf '%s\n' "$out" | sed -n 's/.*violated.*at depth \([0-9]*\).*/\1/p; s/^pan:.* at depth \([0-9]*\)$/\1/p' | head -1)
     if [ -z "$errors" ]; then spin_verdict="(no pan summary)"
+    elif [ "$errors" -gt 0 ] && printf '%s\n' "$out" | grep -q "acceptance cycle"; then spin_verdict="starvation (acceptance cycle)"
     elif [ "$errors" -gt 0 ]; then spin_verdict="finding${depth:+ at depth $depth}"
     else spin_verdict="no finding"; fi
 }
@@ -66,6 +73,7 @@ spin_run() {
 agreement() {
     case "$2" in
         "no finding") case "$1" in safe*) echo yes ;; *) echo NO ;; esac ;;
+        starvation*) case "$1" in starvation*) echo yes ;; *) echo NO ;; esac ;;
         finding*)
             case "$1" in
                 leak*|crash*|deadlock*)
