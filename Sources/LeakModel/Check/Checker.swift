@@ -225,9 +225,9 @@ extension Checker {
             // that makes progress a safety question (docs/PROOFS.md, "Progress"): only Spacer
             // proves progress symbolically.
             let progress = model.checks.contains(.progress)
-            // Spacer on the lasso monitor proves only small models and did not always stop at
-            // its deadline (docs/PROOFS.md): `auto` leaves progress to the explicit engine and
-            // runs it only when asked (--engine spacer).
+            // Spacer on the lasso monitor proves only small models (docs/PROOFS.md), and one
+            // that cannot finish spends the whole time limit: `auto` leaves progress to the
+            // explicit engine and runs Spacer only when asked (--engine spacer).
             if progress, options.engine != .spacer {
                 var report = bmc
                 report.otherPhases = Array(earlier.dropFirst()) + [Phase(engine: options.engine == .kinduction ? .kInduction : .spacer,
