@@ -112,7 +112,6 @@ struct Resolver {
         }
         let checks = resolveChecks()
         warnUnused(declaredKick: declaredKick.map { exits[$0] })
-        warnUnmeetable(expect, checks: checks)
 
         guard !sink.hasErrors else { return nil }
         return Model(file: file, title: title?.0, cores: cores, threads: threads, hosts: hosts, guests: guests,
@@ -539,22 +538,6 @@ struct Resolver {
     }
 
     // MARK: - Checks and warnings
-
-    /// The verdict is the kind of a finding of a named check (DESIGN.md 3): an `expect` that no
-    /// named check can give always fails, which is worth saying before any search.
-    private mutating func warnUnmeetable(_ expect: Model.Expectation?, checks: [Model.Check]) {
-        guard let expect, !checks.isEmpty, expect.verdict != .safe,
-              !checks.contains(where: { $0.verdictKind == expect.verdict }) else { return }
-        let wanted: (checks: String, add: String) = switch expect.verdict {
-        case .leak: ("'check corun' or 'check residue'", "'check corun' or 'check residue BUFFER'")
-        case .crash: ("'check crash'", "'check crash'")
-        case .deadlock: ("'check deadlock'", "'check deadlock'")
-        case .starvation: ("'check progress'", "'check progress'")
-        case .safe: ("", "")
-        }
-        sink.report(.unmeetableExpectation(verdict: expect.verdict.rawValue, checks: wanted.checks), at: expect.span,
-                    help: "add \(wanted.add), or expect what the named checks can find")
-    }
 
     private mutating func resolveChecks() -> [Model.Check] {
         var checks: [Model.Check] = []

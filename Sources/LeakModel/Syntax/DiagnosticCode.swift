@@ -87,9 +87,6 @@ public enum DiagnosticCode: String, CaseIterable, Hashable, Sendable {
     case neverRuns = "W007"
     /// A guest placed on no thread: a VM that runs elsewhere, whose regions stay secret.
     case unplacedGuest = "W008"
-    /// An `expect` verdict that no named check can give (`expect starvation` without
-    /// `check progress`).
-    case unmeetableExpectation = "W009"
 
     /// `error` for the E codes, `warning` for the W codes.
     public var severity: Diagnostic.Severity {

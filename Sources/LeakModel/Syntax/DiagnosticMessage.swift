@@ -126,8 +126,6 @@ public enum DiagnosticMessage: Hashable, Sendable {
     case neverRuns(statement: String, reached: Bool)
     /// W008.
     case unplacedGuest(guest: String)
-    /// W009: the verdict expected, and the checks that could give it.
-    case unmeetableExpectation(verdict: String, checks: String)
 
     // MARK: Notes of the frontend itself (no code)
     /// The error cap was reached.
@@ -176,7 +174,6 @@ public enum DiagnosticMessage: Hashable, Sendable {
         case .regionListedTwice, .guestPlacedTwice, .regionTouchedTwice: .redundant
         case .neverRuns: .neverRuns
         case .unplacedGuest: .unplacedGuest
-        case .unmeetableExpectation: .unmeetableExpectation
         case .tooManyErrors, .moreWarnings: nil
         }
     }
@@ -250,8 +247,6 @@ public enum DiagnosticMessage: Hashable, Sendable {
                 : "'\(statement)' never runs: no schedule reaches it"
         case .unplacedGuest(let guest):
             "guest '\(guest)' runs on no thread; it stands for a VM that runs elsewhere, and its regions stay secret to the other guests"
-        case .unmeetableExpectation(let verdict, let checks):
-            "'expect \(verdict)' can never be met: the model names no \(checks)"
         case .tooManyErrors(let limit): "too many errors; stopped after the first \(limit)"
         case .moreWarnings(let count): "\(count) more warning\(count == 1 ? "" : "s") not shown"
         }
