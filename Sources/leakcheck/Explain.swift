@@ -30,15 +30,12 @@ extension LeakCheck {
         @OptionGroup(title: "Engines and limits")
         var engineOptions: EngineOptions
 
-        @Option(help: "Output format: text or json.")
-        var format: String = "text"
+        @Option(help: "Output format.")
+        var format: AnalysisFormat = .text
 
         @Flag(help: "Do not try the catalogue of single additions.")
         var noAdditions = false
 
-        func validate() throws {
-            if format != "text" && format != "json" { throw ValidationError("--format must be text or json") }
-        }
 
         func run() throws {
             guard let model = ModelFiles.load(path) else { throw ExitCode(ExitStatus.modelError.rawValue) }
@@ -56,11 +53,7 @@ extension LeakCheck {
                 Output.error("\(path): internal error: \(error)")
                 throw ExitCode(ExitStatus.internalError.rawValue)
             }
-            if format == "json" {
-                print(explanation.json().rendered(), terminator: "")
-            } else {
-                print(explanation.renderText(), terminator: "")
-            }
+            format.print(text: explanation.renderText, json: { explanation.json() })
             try interrupt.exitIfInterrupted()
             throw ExitCode(ExitStatus(explanation.baseline).rawValue)
         }

@@ -24,7 +24,7 @@ struct LeakCheck: ParsableCommand {
             \(ExitStatus.table)
             """,
         version: LeakModelVersion.string,
-        subcommands: [Check.self, Parse.self, Explain.self, Report.self, Export.self, Generate.self],
+        subcommands: [Check.self, Parse.self, Explain.self, FastPath.self, Cost.self, Report.self, Export.self, Generate.self],
         defaultSubcommand: nil
     )
 

@@ -7,6 +7,16 @@ enum OutputFormat: String, CaseIterable, ExpressibleByArgument {
     case text, json, junit, sarif
 }
 
+/// Output formats of the analyses (`explain`, `fastpath`, `cost`): a text table or a JSON document.
+enum AnalysisFormat: String, CaseIterable, ExpressibleByArgument {
+    case text, json
+
+    /// Prints the analysis on stdout in this format.
+    func print(text: () -> String, json: () -> JSONValue) {
+        Swift.print(self == .json ? json().rendered() : text(), terminator: "")
+    }
+}
+
 /// A one-line progress indicator on stderr, only when stderr is a terminal: "checking FILE
 /// (engine auto) 2.4 s", rewritten in place every half second and erased when done. The
 /// engines have no progress callback, so it shows only what runs and for how long.
@@ -109,8 +119,12 @@ extension LeakCheck {
                 guest, threads by core, placement), the verdict and engine, and for a
                 finding the schedule as one swim lane per thread, coloured by mode and
                 table, with kicks and holds as arrows and the buffers after every step.
-                For a safe model it shows what the proof rests on. No network: CSS,
-                script and pictures are inline.
+                For a safe model it shows what the proof rests on. For a model with a
+                restricted table and an on fault block, which exits can run on the fast
+                path and what that table must map (as `leakcheck fastpath`); for every
+                model, what the design costs per VM-exit beside kicking on every exit
+                and SMT off (as `leakcheck cost`, with --mix). No network: CSS, script
+                and pictures are inline.
 
                 \(ExitStatus.table)
                 """)
@@ -126,6 +140,12 @@ extension LeakCheck {
 
         @Flag(help: "For a safe model, do not check which mitigations the proof needs.")
         var noExplain = false
+
+        @Flag(help: "Do not check which exits can run on the fast path (see `leakcheck fastpath`).")
+        var noFastpath = false
+
+        @OptionGroup(title: "Cost per VM-exit (see `leakcheck cost`)")
+        var costOptions: CostOptions
 
         @Option(help: ArgumentHelp(
             "Show the model's path relative to this folder (default: the working directory); the page never holds an absolute path unless asked (--base /).",
@@ -155,7 +175,20 @@ extension LeakCheck {
                 }
                 progress.finish()
             }
-            let html = HTMLReport(explanation: explanation,
+            var fastPath: FastPathAnalyzer.Analysis? = nil
+            if !noFastpath, (try? FastPathPlan(model: model)) != nil {
+                // Like explain: the explicit engine, which proves and finds shortest schedules
+                // without Z3, on every set of fast exits.
+                var options = checker.options
+                options.engine = .explicit
+                options.answerEachCheck = false
+                fastPath = try? FastPathAnalyzer(checker: Checker(options: options)).analyze(model) { i, what in
+                    progress.begin("report \(path): fast path \(i + 1) \(what)")
+                }
+                progress.finish()
+            }
+            let cost = try costOptions.analysis(model)
+            let html = HTMLReport(explanation: explanation, fastPath: fastPath, cost: cost,
                                   baseDirectory: base.map { URL(fileURLWithPath: $0, isDirectory: true) }).render(report)
             let file = output == "-" ? nil : output
             try Output.emit(html, to: file)

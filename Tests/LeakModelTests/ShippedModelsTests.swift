@@ -41,6 +41,8 @@ let shippedModels: [ShippedModel] = [
     .init(file: "asi-no-release.leak", finding: "progress", length: 17),
     .init(file: "irq-hold-one-branch.leak", finding: "progress", length: 18),
     .init(file: "hold-every-exit.leak", finding: "none", length: nil),
+    // Fast paths and cost (`leakcheck fastpath`, `leakcheck cost`).
+    .init(file: "asi-exit-mix.leak", finding: "none", length: nil),
 ]
 
 @Suite("Shipped models")

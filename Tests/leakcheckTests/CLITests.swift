@@ -99,6 +99,8 @@ let shippedModels: [ShippedModel] = [
     .init(name: "asi-taint", verdict: "leak (corun) in 7 steps", engine: "bmc"),
     .init(name: "entry-deadlock", verdict: "deadlock in 0 steps", engine: "bmc"),
     .init(name: "hold-every-exit", verdict: "safe: proved for all schedules", engine: "explicit"),
+    // Fast paths and cost (the seed thread's two questions).
+    .init(name: "asi-exit-mix", verdict: "safe: proved for all schedules", engine: "explicit"),
     .init(name: "irq-hold-one-branch", verdict: "starvation of t0 in 18 steps (step 18 repeats forever)", engine: "bmc"),
     .init(name: "kvm-l1tf-cond-flush-clear-early", verdict: "safe: proved for all schedules", engine: "explicit"),
     .init(name: "kvm-l1tf-cond-flush-late-irqs-off", verdict: "leak (residue l1d) in 13 steps", engine: "bmc"),
