@@ -88,8 +88,7 @@ extension LeakCheck {
         static func status(_ a: FastPathAnalyzer.Analysis) -> ExitStatus {
             let answers = [a.allSlow] + a.alone + a.jointDiffers + (a.best.map { [$0] } ?? [])
             if answers.contains(where: { $0.status == .error }) { return .internalError }
-            if answers.contains(where: { $0.status == .unknown }) { return .unknown }
-            return .ok
+            return a.undecided > 0 ? .unknown : .ok
         }
     }
 }

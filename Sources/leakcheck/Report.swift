@@ -187,7 +187,8 @@ extension LeakCheck {
                 }
                 progress.finish()
             }
-            let cost = try costOptions.analysis(model)
+            // A model without exits has nothing to cost per VM-exit: no section.
+            let cost = model.exits.contains { !$0.implicit } ? try costOptions.analysis(model) : nil
             let html = HTMLReport(explanation: explanation, fastPath: fastPath, cost: cost,
                                   baseDirectory: base.map { URL(fileURLWithPath: $0, isDirectory: true) }).render(report)
             let file = output == "-" ? nil : output

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import LeakModel
 @testable import LeakTrace
+@testable import LeakReport
 
 /// `leakcheck cost`: the mix readers on real `perf kvm stat report` output, the matching of
 /// exit reasons to a model's exits, and path costs derived by hand from the handlers.
@@ -45,7 +46,7 @@ struct CostTests {
     }
 
     @Test(arguments: [
-        ("      IO Port Access    Samples  Samples%\n\n         0xc090:POUT        383   100.00%\n", 1, "ioport or mmio event"),
+        ("      IO Port Access    Samples  Samples%\n\n         0xc090:POUT        383   100.00%\n", 1, "ioport, mmio or msr event"),
         ("             VM-EXIT    Samples\n\n                 HLT       many\n", 3, "expected a sample count after 'HLT', found 'many'"),
         ("exit,count\ncpuid,12\nhlt,lots\n", 3, "expected a count after 'hlt', found 'lots'"),
         ("# nothing\n\n", 1, "no exits in the mix"),
@@ -145,5 +146,79 @@ struct CostTests {
         let cost = try CostAnalysis(model: ShippedModelsTests.load("asi.leak"), table: table)
         // The ept slow path: 1,200 + 4,000 + 2 * 300 + 2,500 + 2,500.
         #expect(cost.exits[1].maxCycles == 10_800)
+    }
+
+    /// An irq handler that turns interrupts on itself starts no irq inside it (irqs do not
+    /// nest): the walk ends, with a path per place an irq can arrive.
+    @Test func irqsDoNotNest() throws {
+        let cost = try CostAnalysis(model: loadModel("""
+            core c0 { t0 }
+            host host
+            guest vm1
+            region heap owner host
+            region vcpu per guest
+            table kernel maps all
+            run vm1 on t0
+            exit hlt { irqs on; irqs off }
+            interrupt irq softirq { irqs on; touch heap; irqs off }
+            check corun
+            """))
+        let paths = cost.exits[0].paths.map { CostAnalysis.pathText($0, of: cost.exits[0]) }
+        #expect(paths == ["(no branch, no interrupt)", "irq softirq arrives before line 8"])
+    }
+
+    /// `touch a, b` with both unmapped is one fault, one run of on fault, one retry (DESIGN.md
+    /// section 3), not one per region.
+    @Test func oneFaultPerTouch() throws {
+        let cost = try CostAnalysis(model: loadModel("""
+            core c0 { t0 }
+            host host
+            guest vm1
+            region a owner host
+            region b owner host
+            region vcpu per guest
+            table restricted per guest maps vcpu
+            table kernel maps all
+            run vm1 on t0
+            on fault { hold siblings; switch kernel }
+            on vmentry { switch restricted }
+            exit x { touch a, b }
+            check corun
+            """))
+        let p = try #require(cost.exits.first?.paths.first)
+        #expect(p.counts.faults == 1)
+        #expect(p.counts.holds == 1)
+        #expect(p.counts.switches == 2)
+    }
+
+    /// AMD: SVM reason names may have blanks ("PF excp") and are perf's own strings.
+    @Test func svmReports() throws {
+        let text = """
+                         VM-EXIT    Samples  Samples%     Time%    Min Time    Max Time         Avg time
+
+                       interrupt       1000    50.00%    10.00%      0.50us     10.00us      2.00us ( +-   5.00% )
+                         PF excp        500    25.00%    10.00%      0.50us     10.00us      2.00us ( +-   5.00% )
+                             npf        500    25.00%    80.00%      0.50us     10.00us      2.00us ( +-   5.00% )
+
+            Total Samples:2000, Total events handled time:4000.00us.
+            """
+        let mix = try ExitMix(text: text, path: "svm.txt")
+        #expect(mix.entries.map(\.reason) == ["interrupt", "PF excp", "npf"])
+        let model = try ShippedModelsTests.load("asi-exit-mix.leak")
+        #expect(mix.matches(model, mapping: [:]).map { $0.exit.map { model.exits[$0].name } ?? "-" } == ["external_interrupt", "-", "-"])
+        let asi = try ShippedModelsTests.load("asi.leak")
+        #expect(mix.matches(asi, mapping: [:]).map { $0.exit.map { asi.exits[$0].name } ?? "-" } == ["-", "-", "ept"])
+    }
+
+    @Test func refusals() throws {
+        let asi = try ShippedModelsTests.load("asi.leak")
+        #expect(throws: CostAnalysis.Failure.self) { try CostAnalysis(model: asi, mapping: ["CPUID": "cpuidd"]) }
+        let bare = try loadModel("core c0 { t0 }\nhost host\nguest vm1\nregion r per guest\ntable k maps all\nrun vm1 on t0\ncheck corun\n")
+        #expect(throws: CostAnalysis.Failure.self) { try CostAnalysis(model: bare) }
+        var table = CostTable.defaults
+        #expect(throws: CostTable.Failure.self) { try table.override("vmexit=1e19", source: "") }
+        #expect(throws: ExitMix.Failure.self) { try ExitMix(text: "cpuid,1e19\n", path: "m") }
+        #expect(throws: ExitMix.Failure.self) { try ExitMix(text: "      MSR Access    Samples\n", path: "m") }
+        #expect(CostAnalysis.format(3e20, 0) == "3e+20")
     }
 }

@@ -627,6 +627,27 @@ let designRules: [DesignRule] = [
                model: section4Example(release: true),
                expected: .safe,
                schedule: "the fault path's hold is dropped by `release siblings` at the end of on vmentry, before the holder's entry; no wait blocks while the sibling it waits for can move to unblock it"),
+
+    // MARK: Trusted guests (`trusted vm1`: vm1 attacks nobody; docs/SEMANTICS.md, "Trusted guests";
+    // Linux l1tf.rst, "Mitigation selection guide", 2. "Virtualization with trusted guests")
+
+    DesignRule(id: "trusted-guest-is-no-victim",
+               sentence: "more (trusted guests, host-only threads, interrupt affinity, core scheduling, per-thread buffers and regions) is for the project to design and document",
+               model: world(threads: ["t0", "t1"], first: "kernel", "trusted vm1\nexit x { }\ncheck corun\ncheck residue l1d"),
+               expected: .safe,
+               schedule: "without `trusted vm1`: 1 t1 enters vm1 while t0 is in kernel (maps heap): corun in 1; with it nothing is secret to vm1, so no state is a finding"),
+    DesignRule(id: "trusted-guest-data-stays-secret",
+               sentence: "a thread running guest W is exposed to W's own regions",
+               model: world(threads: ["t0", "t1"], first: "pub", guests: ["vm1", "vm2"], run: "run vm1 on t0\nrun vm2 on t1",
+                            "trusted vm1\nexit x { }\ncheck corun"),
+               expected: .leak(2),
+               schedule: "pub maps only text: 1 t0 enters vm1 (exposes vcpu[vm1], secret to vm2); 2 t1 enters vm2: corun. vm1 running beside vm2 is no finding for vm1, which is trusted"),
+    DesignRule(id: "two-trusted-guests-are-safe",
+               sentence: "more (trusted guests, host-only threads, interrupt affinity, core scheduling, per-thread buffers and regions) is for the project to design and document",
+               model: world(threads: ["t0", "t1"], first: "pub", guests: ["vm1", "vm2"], run: "run vm1 on t0\nrun vm2 on t1",
+                            "trusted vm1, vm2\nexit x { }\ncheck corun"),
+               expected: .safe,
+               schedule: "as above, but vm2 trusted too: nothing is secret to either guest"),
 ]
 
 /// DESIGN.md section 4's model without the `interrupt` (scenario "ASI as in section 4 without

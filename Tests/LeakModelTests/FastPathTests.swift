@@ -104,6 +104,70 @@ struct FastPathTests {
         #expect(a.renderText().contains("x, y   x: unsafe, y: unsafe  safe (proved for all schedules)"))
     }
 
+    static let pairModel = """
+        core c0 { t0 t1 }
+        host host
+        guest vm1
+        region vcpu_state per guest
+        region guest_mem per guest
+        table kernel maps all
+        table restricted per guest maps vcpu_state
+        run vm1 on t0, t1
+        on fault   { hold siblings; wait until siblings out of guest; switch kernel }
+        on vmentry { switch restricted; wait until siblings not in kernel; release siblings }
+        exit x { wait until siblings not in kernel }
+        exit y { wait until siblings not in kernel }
+        check corun
+        check deadlock
+        """
+
+    /// Greedy adds one exit at a time, so it cannot reach {x, y} on the pair model (neither is
+    /// safe alone): it says it found nothing, never that nothing exists; the exhaustive search
+    /// finds the pair.
+    @Test func greedyClaimsOnlyWhatItFound() throws {
+        let greedy = try Self.analyze(loadModel(Self.pairModel), limit: 1)
+        #expect(greedy.best == nil)
+        let text = greedy.renderText()
+        #expect(text.contains("the greedy search found no safe set, not even every exit slow"))
+        #expect(!text.contains("pairs whose answer"))
+        #expect(try Self.analyze(loadModel(Self.pairModel)).best?.fast == [0, 1])
+    }
+
+    /// A set that was not decided is said, and no maximum is claimed past it.
+    @Test func undecidedSetsAreNotUnsafe() throws {
+        var options = Checker.Options(engine: .explicit)
+        options.stateLimit = 50
+        let a = try FastPathAnalyzer(checker: Checker(options: options)).analyze(ShippedModelsTests.load("asi-exit-mix.leak"))
+        #expect(a.undecided > 0)
+        if case .maximum = a.search { Issue.record("claims a maximum with undecided sets: \(a.search)") }
+        #expect(a.renderText().contains("UNDECIDED: "))
+    }
+
+    /// An exit whose handler holds and switches itself is never fast: it runs as written.
+    @Test func exitsThatLeaveTheTableThemselvesAreNeverFast() throws {
+        let a = try Self.analyze(loadModel("""
+            core c0 { t0 t1 }
+            host host
+            guest vm1
+            region heap owner host
+            region vcpu per guest
+            table kernel maps all
+            table restricted per guest maps vcpu
+            buffer l1d fill mapped
+            run vm1 on t0, t1
+            on fault   { hold siblings; wait until siblings out of guest; switch kernel }
+            on vmentry { switch restricted; wait until siblings not in kernel; flush l1d; release siblings }
+            exit cpuid { touch vcpu }
+            exit ept { hold siblings; wait until siblings out of guest; switch kernel; touch heap }
+            check corun
+            check residue l1d
+            """))
+        #expect(a.plan.leaveOnTheirOwn.map { a.plan.model.exits[$0].name } == ["ept"])
+        #expect(a.plan.exits.map { a.plan.model.exits[$0].name } == ["cpuid"])
+        #expect(a.best.map { a.exitNames($0.fast) } == "cpuid")
+        #expect(a.renderText().contains("never fast (their handlers kick, hold or switch tables themselves; they run as written in every set): ept"))
+    }
+
     /// Above the exhaustive limit the set is found greedily and said to be maximal only.
     @Test func greedyIsOnlyMaximal() throws {
         let a = try Self.analyze(ShippedModelsTests.load("asi.leak"), limit: 2)
@@ -122,7 +186,8 @@ struct FastPathTests {
         #expect(Self.needs(a.allSlow, a.plan) == ["percpu <- nmi nmi"])
         #expect(a.allSlow.report?.outcome.verdictWord == "leak")
         #expect(a.best == nil)
-        #expect(a.renderText().contains("no set of exits can be fast together"))
+        #expect(a.search == .maximum(largerSetsChecked: 1 << 3))
+        #expect(a.renderText().contains("no set of exits is safe, not even every exit slow (every set checked)"))
     }
 
     /// The variant is the model's own protocol: a slow exit runs `on fault` first; the

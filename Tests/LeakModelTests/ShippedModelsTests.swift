@@ -43,6 +43,9 @@ let shippedModels: [ShippedModel] = [
     .init(file: "hold-every-exit.leak", finding: "none", length: nil),
     // Fast paths and cost (`leakcheck fastpath`, `leakcheck cost`).
     .init(file: "asi-exit-mix.leak", finding: "none", length: nil),
+    // Who attacks: trusted guests (Linux l1tf.rst, "Mitigation selection guide").
+    .init(file: "l1tf-trusted-guests.leak", finding: "none", length: nil),
+    .init(file: "l1tf-one-untrusted-guest.leak", finding: "corun", length: 1),
 ]
 
 @Suite("Shipped models")

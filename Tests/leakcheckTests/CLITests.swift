@@ -101,6 +101,9 @@ let shippedModels: [ShippedModel] = [
     .init(name: "hold-every-exit", verdict: "safe: proved for all schedules", engine: "explicit"),
     // Fast paths and cost (the seed thread's two questions).
     .init(name: "asi-exit-mix", verdict: "safe: proved for all schedules", engine: "explicit"),
+    // Who attacks: trusted guests (Linux l1tf.rst, selection guide).
+    .init(name: "l1tf-trusted-guests", verdict: "safe: proved for all schedules", engine: "explicit"),
+    .init(name: "l1tf-one-untrusted-guest", verdict: "leak (corun) in 1 step", engine: "bmc"),
     .init(name: "irq-hold-one-branch", verdict: "starvation of t0 in 18 steps (step 18 repeats forever)", engine: "bmc"),
     .init(name: "kvm-l1tf-cond-flush-clear-early", verdict: "safe: proved for all schedules", engine: "explicit"),
     .init(name: "kvm-l1tf-cond-flush-late-irqs-off", verdict: "leak (residue l1d) in 13 steps", engine: "bmc"),

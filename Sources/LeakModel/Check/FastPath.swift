@@ -26,7 +26,7 @@ extension FastPathAnalyzer {
                 result = Answer(fast: fast, needs: needs, report: nil, error: "not checked (interrupted)")
             } else {
                 do {
-                    result = Answer(fast: fast, needs: needs, report: try inner.check(plan.variant(fast: set)), error: nil)
+                    result = Answer(fast: fast, needs: needs, report: try inner.check(plan.variant(fast: set, needs: needs)), error: nil)
                 } catch {
                     result = Answer(fast: fast, needs: needs, report: nil, error: "\(error)")
                 }
@@ -48,32 +48,43 @@ extension FastPathAnalyzer {
             }
         }
 
+        func undecided() -> Int { cache.values.filter { $0.status == .unknown || $0.status == .error }.count }
         if n <= exhaustiveLimit {
-            // Largest first: the first size with a safe set is the maximum. Every set is checked,
-            // not only supersets of safe ones: making an exit fast drops its slow path's holds and
-            // waits, which can also remove a finding (a deadlock), so safety is not monotone.
-            for size in stride(from: n, through: 1, by: -1) {
-                let found = Self.subsets(of: plan.exits, size: size).map(answer).filter(\.keepsChecks)
+            // Largest first: the first size with a safe set is the maximum, unless a larger set
+            // was left undecided. Every set is checked, not only supersets of safe ones: making an
+            // exit fast drops its slow path's holds and waits, which can also remove a finding (a
+            // deadlock), so safety is not monotone.
+            var open = 0
+            for size in stride(from: n, through: 0, by: -1) {
+                let answers = Self.subsets(of: plan.exits, size: size).map(answer)
+                let found = answers.filter(\.keepsChecks)
                 if let first = found.first {
+                    let search: Search = open > 0 ? .undecided(largerSetsUndecided: open)
+                        : .maximum(largerSetsChecked: Self.setsLarger(than: size, of: n))
                     return Analysis(plan: plan, allSlow: allSlow, alone: alone, jointDiffers: jointDiffers, best: first,
-                                    ties: found.dropFirst().map(\.fast), search: .maximum(largerSetsChecked: Self.setsLarger(than: size, of: n)),
-                                    variantsChecked: count)
+                                    ties: found.dropFirst().map(\.fast), search: search, variantsChecked: count, undecided: undecided())
                 }
+                open += answers.filter { $0.status == .unknown || $0.status == .error }.count
             }
-            return Analysis(plan: plan, allSlow: allSlow, alone: alone, jointDiffers: jointDiffers,
-                            best: allSlow.keepsChecks ? allSlow : nil, ties: [],
-                            search: .maximum(largerSetsChecked: Self.setsLarger(than: 0, of: n)), variantsChecked: count)
+            let search: Search = open > 0 ? .undecided(largerSetsUndecided: open) : .maximum(largerSetsChecked: 1 << n)
+            return Analysis(plan: plan, allSlow: allSlow, alone: alone, jointDiffers: jointDiffers, best: nil, ties: [],
+                            search: search, variantsChecked: count, undecided: undecided())
         }
-        // Greedy: add the exits safe alone one by one, in source order, keeping the set safe.
-        let safeAlone = alone.filter(\.keepsChecks).map { $0.fast[0] }
+        // Greedy: add any exit that keeps the set safe, in source order, until none does. The
+        // result is maximal among the sets reached this way; it is not proved maximum, and an
+        // exit that fails now is tried again after each addition (safety is not monotone).
         var best: Answer? = allSlow.keepsChecks ? allSlow : nil
-        for x in safeAlone {
-            let candidate = answer(((best?.fast ?? []) + [x]).sorted())
-            if candidate.keepsChecks { best = candidate }
+        var grew = true
+        while grew {
+            grew = false
+            for x in plan.exits where !(best?.fast ?? []).contains(x) {
+                let candidate = answer(((best?.fast ?? []) + [x]).sorted())
+                if candidate.keepsChecks { best = candidate; grew = true }
+            }
         }
-        let reason = "greedy over the \(safeAlone.count) exits safe alone, in source order: no further exit can be added, but a larger set may exist (\(n) exits exceed --exhaustive \(exhaustiveLimit))"
+        let reason = "greedy: exits added one at a time in source order while the set stays safe, until none can be added; a larger set may exist (\(n) exits exceed --exhaustive \(exhaustiveLimit))"
         return Analysis(plan: plan, allSlow: allSlow, alone: alone, jointDiffers: jointDiffers, best: best, ties: [],
-                        search: .maximal(reason: reason), variantsChecked: count)
+                        search: .maximal(reason: reason), variantsChecked: count, undecided: undecided())
     }
 
     /// How many sets of more than `size` of `n` exits there are.

@@ -3,8 +3,8 @@
 /// Every model is valid by construction: each thread serves a guest, and every statement
 /// names declared things. One seed in four also declares a guest placed on no thread (a VM
 /// that runs elsewhere, whose copy of `vcpu` is secret to the others), and odd seeds write
-/// interrupt declarations name first (`interrupt nmi0 nmi`); both are decided by the seed
-/// alone, so the rest of a seed's model is what it always was. Sizes stay small so that the
+/// interrupt declarations name first (`interrupt nmi0 nmi`), and one seed in five trusts vm1;
+/// these are decided by the seed alone, so the rest of a seed's model is what it always was. Sizes stay small so that the
 /// explicit engine can explore them.
 public struct RandomModel: Sendable {
     /// SplitMix64: small, fast, and identical on every platform for a seed.
@@ -57,6 +57,9 @@ public struct RandomModel: Sendable {
         let guests = (1...guestCount).map { "vm\($0)" }
         for g in guests { lines.append("guest \(g)") }
         if seed % 4 == 3 { lines.append("guest far") }
+        // One seed in five trusts vm1 (no random draw, so the other seeds keep their models): a
+        // trusted guest attacks nobody, and is told apart from the others by the symmetry.
+        if seed % 5 == 2 { lines.append("trusted vm1") }
         var regions = ["text"]
         lines.append("region text public")
         for i in 0..<rng.int(1...2) { regions.append("heap\(i)"); lines.append("region heap\(i) owner host") }

@@ -12,6 +12,8 @@ extension CostAnalysis {
     }
 
     static func format(_ x: Double, _ digits: Int) -> String {
+        // Beyond what an Int holds exactly (costs and counts are capped well below it).
+        guard x.isFinite, abs(x) < 1e15 else { return String(format: "%.3g", x) }
         if digits == 0 {
             let n = Int(x.rounded())
             let s = String(abs(n))
@@ -26,6 +28,12 @@ extension CostAnalysis {
     }
 
     private func name(_ e: ExitCost) -> String { model.exits[e.exit].name }
+
+    /// "either branch 2 (line 36), irq timer arrives before line 40", or for the path without
+    /// choices "(one path)" when it is the only one.
+    static func pathText(_ p: Path, of e: ExitCost) -> String {
+        p.choices.isEmpty ? (e.paths.count == 1 ? "(one path)" : "(no branch, no interrupt)") : p.choices.joined(separator: ", ")
+    }
 
     /// How a mix entry was matched, in words: "ept (alias)", "not handled by the model".
     public func matchText(_ m: ExitMix.Match) -> String {
@@ -48,7 +56,7 @@ extension CostAnalysis {
         var rows: [[String]] = [["", "exit", "path", "IPIs", "switches", "flushes", "faults", "cycles"]]
         for e in exits {
             for (k, p) in e.paths.enumerated() {
-                let path = p.choices.isEmpty ? (e.paths.count == 1 ? "(one path)" : "(no branch taken, no interrupt)") : p.choices.joined(separator: ", ")
+                let path = Self.pathText(p, of: e)
                 rows.append(["", k == 0 ? name(e) : "", path + (p.counts.crashes ? " (crashes)" : ""), "\(p.counts.ipis)",
                              "\(p.counts.switches)", "\(p.counts.flushCount)", "\(p.counts.faults)", Self.format(p.cycles, 0)])
             }

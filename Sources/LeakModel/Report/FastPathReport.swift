@@ -6,6 +6,12 @@ import LeakTrace
 extension FastPathAnalyzer.Analysis {
     private var model: Model { plan.model }
 
+    /// Whether every pair of exits was checked (not for a greedy search).
+    var pairsChecked: Bool {
+        if case .maximal = search { return false }
+        return true
+    }
+
     /// "cpuid, hlt", or "none".
     public func exitNames(_ fast: [Int]) -> String {
         fast.isEmpty ? "none" : fast.map { model.exits[$0].name }.joined(separator: ", ")
@@ -49,7 +55,14 @@ extension FastPathAnalyzer.Analysis {
         out += "  restricted table: \(table) (on vmentry leaves it loaded, so every exit starts in it)\n"
         let full = plan.fullTable.map { " (to \(model.tableDecls[$0].name))" } ?? ""
         out += "  slow path: on fault \(model.text(of: Model.Block(statements: plan.slowPath, span: .none)))\(full), run before a slow exit's handler\n"
-        out += "  each set is checked for: \(model.checks.map { model.name(of: $0) }.joined(separator: ", ")) (engine \(allSlow.report?.engine ?? "?"))\n\n"
+        out += "  each set is checked for: \(model.checks.map { model.name(of: $0) }.joined(separator: ", ")) (engine \(allSlow.report?.engine ?? "?"))\n"
+        if !plan.leaveOnTheirOwn.isEmpty {
+            out += "  never fast (their handlers kick, hold or switch tables themselves; they run as written in every set): \(exitNames(plan.leaveOnTheirOwn))\n"
+        }
+        if undecided > 0 {
+            out += "  UNDECIDED: \(undecided) of the \(variantsChecked) sets checked were not decided (timeout or limits): what follows holds only for the sets that were\n"
+        }
+        out += "\n"
 
         out += "every exit slow: \(judgement(allSlow)); the restricted table needs \(needNames(allSlow.needs))\n"
         if !allSlow.keepsChecks {
@@ -60,7 +73,7 @@ extension FastPathAnalyzer.Analysis {
         for a in alone { rows.append(["", model.exits[a.fast[0]].name, judgement(a), extraNeeds(a)]) }
         out += TextTable.render(rows)
 
-        if case .maximum = search, alone.count > 1 {
+        if pairsChecked, alone.count > 1 {
             let pairs = alone.count * (alone.count - 1) / 2
             out += "\npairs whose answer together differs from their answers alone: "
             if jointDiffers.isEmpty { out += "none (\(pairs) pair\(pairs == 1 ? "" : "s") checked)\n" }
@@ -76,7 +89,11 @@ extension FastPathAnalyzer.Analysis {
         }
 
         if best == nil {
-            out += "\nno set of exits can be fast together, not even the empty one: every variant fails\n"
+            switch search {
+            case .maximum: out += "\nno set of exits is safe, not even every exit slow (every set checked)\n"
+            case .maximal: out += "\nthe greedy search found no safe set, not even every exit slow\n"
+            case .undecided(let open): out += "\nno set was found safe; \(open) set\(open == 1 ? " was" : "s were") not decided\n"
+            }
         }
         if let best {
             out += "\nlargest set of exits fast together: \(exitNames(best.fast))\n"
@@ -87,6 +104,8 @@ extension FastPathAnalyzer.Analysis {
                 out += "  maximum: none of the \(larger) larger set\(larger == 1 ? "" : "s") of the \(plan.exits.count) exits is safe (every one checked; \(variantsChecked) variants in all)\n"
             case .maximal(let reason):
                 out += "  maximal, not proved maximum: \(reason)\n"
+            case .undecided(let open):
+                out += "  not proved maximum: \(open) larger set\(open == 1 ? " was" : "s were") not decided\n"
             }
             if !ties.isEmpty { out += "  as large and also safe: \(ties.map { "{\(exitNames($0))}" }.joined(separator: ", "))\n" }
             if let report = best.report { out += "  that design: \(ReportRenderer().verdictPhrase(report))\n" }
@@ -159,6 +178,7 @@ extension FastPathAnalyzer.Analysis {
         switch search {
         case .maximum(let larger): searchValue = .obj(["kind": .string("maximum"), "largerSetsChecked": .int(larger)])
         case .maximal(let reason): searchValue = .obj(["kind": .string("maximal"), "reason": .string(reason)])
+        case .undecided(let open): searchValue = .obj(["kind": .string("undecided"), "largerSetsUndecided": .int(open)])
         }
         return .obj([
             "schema": .string("leakcheck-fastpath/1"),
@@ -169,6 +189,8 @@ extension FastPathAnalyzer.Analysis {
             "fullTable": plan.fullTable.map { .string(model.tableDecls[$0].name) } ?? .null,
             "slowPath": .string(model.text(of: Model.Block(statements: plan.slowPath, span: .none))),
             "exits": .array(plan.exits.map { .string(model.exits[$0].name) }),
+            "neverFast": .array(plan.leaveOnTheirOwn.map { .string(model.exits[$0].name) }),
+            "undecided": .int(undecided),
             "allSlow": answer(allSlow),
             "alone": .array(alone.map(answer)),
             "jointDiffers": .array(jointDiffers.map(answer)),

@@ -26,6 +26,7 @@ extension HTMLReport {
             switch a.search {
             case .maximum(let larger): how = larger == 0 ? "every exit" : "a maximum: none of the \(larger) larger sets is safe"
             case .maximal(let reason): how = "maximal, not proved maximum: \(reason)"
+            case .undecided(let open): how = "not proved maximum: \(open) larger sets were not decided"
             }
             h += "<p>Largest set fast together: <b><code>\(esc(a.exitNames(best.fast)))</code></b> (\(esc(how))).</p>\n"
             h += "<table id=\"fastpath-table\" class=\"grid\">\n<thead><tr><th>region</th><th>needed by</th><th>secret to</th></tr></thead>\n<tbody>\n"
@@ -36,7 +37,7 @@ extension HTMLReport {
             if best.needs.isEmpty { h += "<tr><td colspan=\"3\">nothing</td></tr>\n" }
             h += "</tbody></table>\n"
         } else {
-            h += "<p class=\"warn\">No set of exits can be fast together, not even the empty one.</p>\n"
+            h += "<p class=\"warn\">No set of exits was found safe, not even every exit slow.</p>\n"
         }
         return h + "</section>\n"
     }
@@ -64,7 +65,7 @@ extension HTMLReport {
         h += "<table id=\"cost-paths\" class=\"grid\">\n<thead><tr><th>exit</th><th>path</th><th>IPIs</th><th>switches</th><th>flushes</th><th>faults</th><th>cycles</th></tr></thead>\n<tbody>\n"
         for e in c.exits {
             for p in e.paths {
-                h += "<tr><td><code>\(esc(model.exits[e.exit].name))</code></td><td>\(esc(p.choices.isEmpty ? "(one path)" : p.choices.joined(separator: ", ")))</td>"
+                h += "<tr><td><code>\(esc(model.exits[e.exit].name))</code></td><td>\(esc(CostAnalysis.pathText(p, of: e)))</td>"
                 h += "<td class=\"num\">\(p.counts.ipis)</td><td class=\"num\">\(p.counts.switches)</td><td class=\"num\">\(p.counts.flushCount)</td>"
                 h += "<td class=\"num\">\(p.counts.faults)</td><td class=\"num\">\(CostAnalysis.format(p.cycles, 0))</td></tr>\n"
             }

@@ -215,7 +215,8 @@ public struct HTMLReport: Sendable {
         h += "<div class=\"card\"><h3>Guests and placement</h3>\n<ul>\n"
         for (g, guest) in model.guests.enumerated() {
             let on = model.threads.filter { $0.guests.contains(g) }.map(\.name).joined(separator: ", ")
-            h += "<li><span class=\"swatch\" style=\"background:\(Self.guestColor(g))\"></span><b>\(esc(guest.name))</b> on \(esc(on))</li>\n"
+            let trust = guest.trusted ? " <span class=\"note\">(trusted: attacks nobody)</span>" : ""
+            h += "<li><span class=\"swatch\" style=\"background:\(Self.guestColor(g))\"></span><b>\(esc(guest.name))</b> on \(esc(on))\(trust)</li>\n"
         }
         h += "</ul>\n<p class=\"note\">Hosts: \(esc(model.hosts.map(\.name).joined(separator: ", ")))</p></div>\n"
         // Buffers and checks.

@@ -61,10 +61,11 @@ public enum ModelSummary {
         rows.append(.heading("guests"))
         for (g, guest) in model.guests.enumerated() where !hidden.contains(g) {
             let on = model.threads.filter { $0.guests.contains(g) }.map(\.name).joined(separator: " ")
+            let trust = guest.trusted ? "; trusted: attacks nobody" : ""
             if classOf[g] != nil {
-                rows.append(.item(guestNames([g]), "each runs on \(on); shown by \(guest.name) below"))
+                rows.append(.item(guestNames([g]), "each runs on \(on)\(trust); shown by \(guest.name) below"))
             } else {
-                rows.append(.item(guest.name, "runs on \(on)"))
+                rows.append(.item(guest.name, "runs on \(on)\(trust)"))
             }
         }
 
@@ -88,7 +89,8 @@ public enum ModelSummary {
             for (g, guest) in model.guests.enumerated() where !hidden.contains(g) {
                 let secret = Array(table.maps.intersection(model.secret(to: g)))
                 let like = classOf[g] == nil ? "" : " (and each guest like it)"
-                rows.append(.item("", "secret to \(guest.name)\(like): " + (secret.isEmpty ? "none" : regionNames(secret))))
+                let none = guest.trusted ? "none (trusted)" : "none"
+                rows.append(.item("", "secret to \(guest.name)\(like): " + (secret.isEmpty ? none : regionNames(secret))))
             }
         }
 

@@ -1,8 +1,8 @@
 /// Guests that the semantics cannot tell apart, and the smaller model that keeps only as many
 /// of them as a finding can need (docs/SEMANTICS.md, "Symmetric guests").
 ///
-/// Guests of one class are placed on exactly the same threads, own no plain region, are named
-/// by no statement (statements only name "the copy of the guest served"), and every table
+/// Guests of one class are placed on exactly the same threads, are all trusted or all not, own
+/// no plain region, are named by no statement (statements only name "the copy of the guest served"), and every table
 /// treats them alike: a plain table maps all of their copies of a per-guest region or none,
 /// and the per-guest copies of a table map, for each guest, the same plain regions and its
 /// own copy (or every copy, or none) alike. Swapping two such guests, with their copies of
@@ -47,11 +47,13 @@ public struct GuestSymmetry: Sendable {
         for (t, thread) in model.threads.enumerated() {
             for g in thread.guests { threadsOf[g].append(t) }
         }
+        // A trusted guest is told apart from an untrusted one: nothing is secret to it.
         for g in model.guests.indices where !distinguished.contains(g) {
-            placement[threadsOf[g], default: []].append(g)
+            placement[threadsOf[g] + (model.guests[g].trusted ? [-1] : []), default: []].append(g)
         }
         var classes: [GuestClass] = []
-        for (threads, guests) in placement where guests.count > 1 {
+        for (key, guests) in placement where guests.count > 1 {
+            let threads = key.filter { $0 >= 0 }
             guard Self.tablesTreatAlike(guests, model) else { continue }
             let needed = Self.needed(threads: threads.count, perGuestTables: perGuestTables)
             classes.append(GuestClass(guests: guests.sorted(), threads: threads, needed: needed))

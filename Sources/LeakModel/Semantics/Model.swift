@@ -118,7 +118,11 @@ extension Model {
     public struct Guest: Hashable, Sendable {
         public var name: String
         public var span: SourceSpan
-        public init(name: String, span: SourceSpan) { self.name = name; self.span = span }
+        /// `trusted NAME`: the guest attacks nobody (its own data is still secret to the others).
+        public var trusted: Bool
+        public init(name: String, span: SourceSpan, trusted: Bool = false) {
+            self.name = name; self.span = span; self.trusted = trusted
+        }
     }
 
     /// Who owns a region.
@@ -293,9 +297,11 @@ extension Model {
 }
 
 extension Model {
-    /// Regions secret to guest `g`: neither owned by g nor public.
+    /// Regions secret to guest `g`: neither owned by g nor public; none for a trusted guest,
+    /// which reads nothing it should not (docs/SEMANTICS.md, "Trusted guests").
     public func secret(to g: Int) -> RegionSet {
         var set = RegionSet(count: regions.count)
+        if guests[g].trusted { return set }
         for (i, r) in regions.enumerated() {
             switch r.owner {
             case .public: break

@@ -60,6 +60,8 @@ struct Resolver {
     private var exitSyntax: [(name: Identifier, body: BlockSyntax)] = []
     private var interruptSyntax: [(kind: Model.InterruptKind, name: Identifier, body: BlockSyntax)] = []
     private var runs: [(guests: [Identifier], threads: [Identifier])] = []
+    /// `trusted` declarations' guest names, resolved once every guest is declared.
+    private var trustedNames: [Identifier] = []
     private var hooks: [HookKind: (body: BlockSyntax, kindSpan: SourceSpan)] = [:]
     private var unknownHookBodies: [BlockSyntax] = []
     private var checkSyntax: [(check: CheckSyntax, span: SourceSpan)] = []
@@ -186,8 +188,13 @@ struct Resolver {
             }
         case .guests(let list, _):
             for g in list where declare(g, as: .guest, index: guests.count) {
+                if g.text == "trusted" {
+                    sink.report(.guestNamedTrusted, at: g.span, help: "to trust a guest, declare it and then write 'trusted NAME' on a line of its own")
+                }
                 guests.append(Model.Guest(name: g.text, span: g.span))
             }
+        case .trusted(let list, _):
+            trustedNames += list
         case .region(let r):
             if declare(r.name, as: .region, index: regionSyntax.count) { regionSyntax.append(r) }
         case .table(let t):
@@ -418,6 +425,9 @@ struct Resolver {
     private mutating func resolvePlacement() {
         var placedAt: [[Int: SourceSpan]] = Array(repeating: [:], count: threads.count)
         var guestPlaced = Array(repeating: false, count: guests.count)
+        for id in trustedNames {
+            if let g = lookup(id, as: .guest) { guests[g].trusted = true }
+        }
         for run in runs {
             let gs = run.guests.compactMap { id in lookup(id, as: .guest).map { ($0, id) } }
             let ts = run.threads.compactMap { id in lookup(id, as: .thread).map { ($0, id) } }

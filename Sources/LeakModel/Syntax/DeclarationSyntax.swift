@@ -8,6 +8,8 @@ package enum DeclarationSyntax {
     case hosts([Identifier], span: SourceSpan)
     /// `guest NAME[, NAME...]`.
     case guests([Identifier], span: SourceSpan)
+    /// `trusted GUEST[, GUEST...]`: guests that do not attack.
+    case trusted([Identifier], span: SourceSpan)
     case region(RegionSyntax)
     case table(TableSyntax)
     /// `buffer NAME fill KIND`; `fill` is nil after an error already reported.

@@ -87,6 +87,8 @@ public enum DiagnosticCode: String, CaseIterable, Hashable, Sendable {
     case neverRuns = "W007"
     /// A guest placed on no thread: a VM that runs elsewhere, whose regions stay secret.
     case unplacedGuest = "W008"
+    /// A guest named `trusted`: `guest vm1 trusted` declares two guests, it trusts none.
+    case guestNamedTrusted = "W009"
 
     /// `error` for the E codes, `warning` for the W codes.
     public var severity: Diagnostic.Severity {

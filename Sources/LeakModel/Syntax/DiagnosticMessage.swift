@@ -104,7 +104,7 @@ public enum DiagnosticMessage: Hashable, Sendable {
     /// E028: "model is too large: COUNT WHAT (at most LIMIT)".
     case modelTooLarge(count: Int, what: String, limit: Int)
 
-    // MARK: Warnings (W001-W008)
+    // MARK: Warnings (W001-W009)
     /// W001.
     case unusedRegion(region: String)
     /// W002.
@@ -126,6 +126,8 @@ public enum DiagnosticMessage: Hashable, Sendable {
     case neverRuns(statement: String, reached: Bool)
     /// W008.
     case unplacedGuest(guest: String)
+    /// W009.
+    case guestNamedTrusted
 
     // MARK: Notes of the frontend itself (no code)
     /// The error cap was reached.
@@ -174,6 +176,7 @@ public enum DiagnosticMessage: Hashable, Sendable {
         case .regionListedTwice, .guestPlacedTwice, .regionTouchedTwice: .redundant
         case .neverRuns: .neverRuns
         case .unplacedGuest: .unplacedGuest
+        case .guestNamedTrusted: .guestNamedTrusted
         case .tooManyErrors, .moreWarnings: nil
         }
     }
@@ -247,6 +250,8 @@ public enum DiagnosticMessage: Hashable, Sendable {
                 : "'\(statement)' never runs: no schedule reaches it"
         case .unplacedGuest(let guest):
             "guest '\(guest)' runs on no thread; it stands for a VM that runs elsewhere, and its regions stay secret to the other guests"
+        case .guestNamedTrusted:
+            "this declares a guest named 'trusted'; it marks no guest as trusted"
         case .tooManyErrors(let limit): "too many errors; stopped after the first \(limit)"
         case .moreWarnings(let count): "\(count) more warning\(count == 1 ? "" : "s") not shown"
         }

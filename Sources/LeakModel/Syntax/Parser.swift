@@ -18,7 +18,7 @@ package struct Parser {
     static let maxDepth = 64
 
     /// Words that start a declaration.
-    static let declarationKeywords = ["model", "core", "host", "guest", "region", "table", "buffer", "flag", "run",
+    static let declarationKeywords = ["model", "core", "host", "guest", "trusted", "region", "table", "buffer", "flag", "run",
                                       "on", "exit", "interrupt", "check", "bound", "expect"]
     /// Words that start a statement.
     static let statementKeywords = ["touch", "switch", "kick", "hold", "release", "wait", "flush", "irqs", "set", "clear",
@@ -302,6 +302,7 @@ package struct Parser {
         case .core?: return parseCore()
         case .host?: return parseDomains(host: true)
         case .guest?: return parseDomains(host: false)
+        case .trusted?: return parseTrusted()
         case .region?: return parseRegion()
         case .table?: return parseTable()
         case .buffer?: return parseBuffer()
@@ -415,6 +416,23 @@ package struct Parser {
             finishDeclaration("the \(kind) names")
         }
         return host ? .hosts(names, span: span) : .guests(names, span: span)
+    }
+
+    /// `trusted GUEST[, GUEST...]`: guests that attack nobody.
+    private mutating func parseTrusted() -> DeclarationSyntax? {
+        let keyword = advance()
+        guard let names = parseNameList(of: "guest", allowWhitespace: true, stopWords: []) else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        if names.isEmpty {
+            expected("a guest name", after: "'trusted'")
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        let span = SourceSpan(start: keyword.span.start, end: lastEnd)
+        finishDeclaration("the trusted guests")
+        return .trusted(names, span: span)
     }
 
     /// `per guest` at the current token (`per` already checked); nil after an error.

@@ -9,9 +9,10 @@ import LeakSemantics
 /// (the flag's value depends on the schedule); a `touch` of a region the loaded table does not
 /// map is a fault and runs `on fault` on that path. What a path costs depends only on the
 /// handlers: the counts are per statement executed (a kick counts whether or not the sibling is
-/// in its guest, so IPIs are an upper bound); the cycles come from a `CostTable`. Where an exit
-/// turns interrupts on, each `irq` handler may run once there, as another path; NMIs, which may
-/// arrive anywhere, are not counted.
+/// in its guest, so IPIs are an upper bound); the cycles come from a `CostTable`. Wherever
+/// interrupts may be on (after `irqs on`, or from VM exit when some path enters the guest with
+/// them on), one `irq` handler may start before a statement, another path; NMIs, which may
+/// arrive anywhere, are not counted. Paths that do the same are merged.
 public struct CostAnalysis: Sendable {
     /// What a path does, counted.
     public struct Counts: Sendable, Hashable {
@@ -84,10 +85,23 @@ public struct CostAnalysis: Sendable {
     }
 
     public init(model: Model, table: CostTable = .defaults, mix: ExitMix? = nil, mapping: [String: String] = [:]) throws(Failure) {
-        let ends = FastPathPlan.lastSwitches(model.onVMEntry.statements, model, from: [0])
+        let declared = model.exits.indices.filter { !model.exits[$0].implicit }
+        guard !declared.isEmpty else { throw Failure(message: "the model declares no exit: there is nothing to cost per VM-exit") }
+        for (reason, target) in mapping.sorted(by: { $0.key < $1.key })
+        where !declared.contains(where: { ExitMix.normalized(model.exits[$0].name) == ExitMix.normalized(target) }) {
+            throw Failure(message: "--map \(reason)=\(target): the model has no exit '\(target)' (its exits: \(declared.map { model.exits[$0].name }.joined(separator: ", ")))")
+        }
+        // Where every exit starts: the table on vmentry leaves loaded; a path of on vmentry that
+        // switches nothing leaves the first declared table (the initial one) in this reading.
+        let ends = FastPathPlan.lastSwitches(model.onVMEntry.statements, model, from: [nil])
+        let starts = Array(Set(ends.map { $0 ?? 0 })).sorted()
         var walker = Walker(model: model, table: table)
-        let exits = model.exits.indices.filter { !model.exits[$0].implicit }
-            .map { walker.exitCost($0, start: ends.compactMap { $0 }.min() ?? 0) }
+        var exits = declared.map { walker.exitCost($0, starts: starts, irqsOnAtExit: false) }
+        // VM entry and exit leave the interrupt flag as it is: when some path ends with
+        // interrupts on, every exit may also start with them on.
+        if walker.endedWithIrqsOn {
+            exits = declared.map { walker.exitCost($0, starts: starts, irqsOnAtExit: true) }
+        }
 
         var matches: [ExitMix.Match] = []
         var shares = exits.map { _ in 1 / Double(max(1, exits.count)) }
@@ -133,7 +147,7 @@ public struct CostAnalysis: Sendable {
                              note: "and the sibling threads' throughput: about \(percent)% of each core (assumed: smt_gain \(table.smtGain); \(table.smtGainSource))")
 
         self.model = model; self.table = table; self.mix = mix
-        self.startTable = ends.count == 1 ? (ends.first ?? nil) : nil
+        self.startTable = starts.count == 1 ? starts[0] : nil
         self.exits = exits; self.matches = matches; self.shares = shares; self.unhandledShare = unhandledShare
         self.designs = [design, holdEvery, smtOff]
     }
@@ -145,7 +159,20 @@ public struct CostAnalysis: Sendable {
         var counts: Counts
         var choices: [String]
         var ended = false
+        var irqOn: Bool
+        /// An irq handler ran on this path (at most one is counted per exit).
+        var irqTaken = false
+
+        /// What the cost and the rest of the walk depend on: paths alike in it are one.
+        var key: [Int] {
+            [table, ended ? 1 : 0, irqOn ? 1 : 0, irqTaken ? 1 : 0, counts.kicks, counts.holds, counts.switches,
+             counts.faults, counts.crashes ? 1 : 0] + counts.flushes
+        }
     }
+
+    /// Where a walk is: in a handler, in `on fault`, or in an interrupt handler (where no irq
+    /// starts: interrupts are off there, and irqs do not nest).
+    enum Context { case handler, fault, interrupt }
 
     struct Walker {
         let model: Model
@@ -153,18 +180,31 @@ public struct CostAnalysis: Sendable {
         /// The guest whose copies a per-guest table and region stand for.
         let guest: Int
         var truncated = false
+        /// Some path of some exit ended with interrupts on.
+        var endedWithIrqsOn = false
 
         init(model: Model, table: CostTable) {
             self.model = model; self.table = table
             guest = model.threads.first?.guests.first ?? 0
         }
 
-        mutating func exitCost(_ x: Int, start: Int) -> ExitCost {
+        mutating func exitCost(_ x: Int, starts: [Int], irqsOnAtExit: Bool) -> ExitCost {
             truncated = false
-            var states = [State(table: start, counts: Counts(buffers: model.buffers.count), choices: [])]
-            for block in [model.onVMExit, model.exits[x].body, model.onVMEntry] {
-                states = walk(block.statements, states, inFault: false)
+            var states: [State] = []
+            for t in starts {
+                for on in irqsOnAtExit ? [false, true] : [false] {
+                    var choices: [String] = []
+                    if starts.count > 1 { choices.append("starts in \(model.tableDecls[t].name)") }
+                    if on { choices.append("interrupts on at VM exit") }
+                    states.append(State(table: t, counts: Counts(buffers: model.buffers.count), choices: choices, irqOn: on))
+                }
             }
+            for block in [model.onVMExit, model.exits[x].body, model.onVMEntry] {
+                states = walk(block.statements, states, .handler)
+            }
+            // The last chance for an irq: after on vmentry, before the VM entry.
+            states = merge(states + interruptsAt(states, where: "before the VM entry"))
+            if states.contains(where: { $0.irqOn && !$0.ended }) { endedWithIrqsOn = true }
             let paths = states.map { Path(choices: $0.choices, counts: $0.counts, cycles: cycles($0.counts)) }
             return ExitCost(exit: x, paths: paths, truncated: truncated)
         }
@@ -186,34 +226,53 @@ public struct CostAnalysis: Sendable {
         }
 
         private func line(_ s: Model.Statement) -> String {
-            s.span == .none ? "" : " (line \(model.file.position(of: s.span.start).line))"
+            s.span == .none ? "" : "line \(model.file.position(of: s.span.start).line)"
         }
 
-        mutating func walk(_ statements: [Model.Statement], _ start: [State], inFault: Bool) -> [State] {
+        /// The paths on which an irq handler starts here: one per irq, on each path with
+        /// interrupts on and no irq yet. The handler runs with interrupts off and returns to the
+        /// flag it interrupted, in the table it leaves loaded.
+        mutating func interruptsAt(_ states: [State], where place: String) -> [State] {
+            var out: [State] = []
+            for st in states where st.irqOn && !st.irqTaken && !st.ended {
+                for interrupt in model.interrupts where interrupt.kind == .irq {
+                    var c = st
+                    c.irqTaken = true
+                    c.irqOn = false
+                    c.choices.append("irq \(interrupt.name) arrives \(place)")
+                    out += walk(interrupt.body.statements, [c], .interrupt).map { var a = $0; a.irqOn = true; return a }
+                }
+            }
+            return out
+        }
+
+        /// One state per distinct `key`, the first (its choices name the path shown).
+        func merge(_ states: [State]) -> [State] {
+            var seen = Set<[Int]>()
+            return states.filter { seen.insert($0.key).inserted }
+        }
+
+        mutating func walk(_ statements: [Model.Statement], _ start: [State], _ context: Context) -> [State] {
             var states = start
             for s in statements {
+                if context == .handler { states = merge(states + interruptsAt(states, where: "before \(line(s))")) }
                 var next: [State] = []
                 for var st in states {
                     if st.ended { next.append(st); continue }
                     switch s.kind {
                     case .touch(let refs):
-                        var out = [st]
-                        for ref in refs {
-                            out = out.flatMap { cur -> [State] in
-                                guard !cur.ended, !mapped(ref, in: cur.table) else { return [cur] }
-                                var f = cur
-                                f.counts.faults += 1
-                                guard !inFault, let fault = model.onFault else {
-                                    f.counts.crashes = true; f.ended = true; return [f]
-                                }
-                                return walk(fault.statements, [f], inFault: true).map { after in
-                                    var a = after
-                                    if !a.ended, !mapped(ref, in: a.table) { a.counts.crashes = true; a.ended = true }
-                                    return a
-                                }
-                            }
+                        // One fault for the whole access: on fault runs, then the access is made
+                        // again, and a region still unmapped then is a crash (DESIGN.md section 3).
+                        guard refs.contains(where: { !mapped($0, in: st.table) }) else { break }
+                        st.counts.faults += 1
+                        guard context != .fault, let fault = model.onFault else {
+                            st.counts.crashes = true; st.ended = true; break
                         }
-                        next += out
+                        next += walk(fault.statements, [st], .fault).map { after in
+                            var a = after
+                            if !a.ended, refs.contains(where: { !mapped($0, in: a.table) }) { a.counts.crashes = true; a.ended = true }
+                            return a
+                        }
                         continue
                     case .switchTable(let ref):
                         st.counts.switches += 1
@@ -221,36 +280,28 @@ public struct CostAnalysis: Sendable {
                     case .kickSiblings: st.counts.kicks += 1
                     case .holdSiblings: st.counts.holds += 1
                     case .flush(let b): st.counts.flushes[b] += 1
+                    case .irqs(let on): st.irqOn = on
                     case .either(let branches):
                         for (k, b) in branches.enumerated() {
                             var c = st
-                            c.choices.append("either branch \(k + 1)\(line(s))")
-                            next += walk(b.statements, [c], inFault: inFault)
+                            c.choices.append("either branch \(k + 1) (\(line(s)))")
+                            next += walk(b.statements, [c], context)
                         }
                         continue
                     case .ifFlag(let f, let value, let then, let otherwise):
                         let name = model.flags[f].name
                         var a = st
-                        a.choices.append("if \(value ? "" : "not ")\(name)\(line(s))")
-                        next += walk(then.statements, [a], inFault: inFault)
+                        a.choices.append("if \(value ? "" : "not ")\(name) (\(line(s)))")
+                        next += walk(then.statements, [a], context)
                         var b = st
-                        b.choices.append("if \(value ? "not " : "")\(name)\(line(s))")
-                        next += otherwise.map { walk($0.statements, [b], inFault: inFault) } ?? [b]
+                        b.choices.append("if \(value ? "not " : "")\(name) (\(line(s)))")
+                        next += otherwise.map { walk($0.statements, [b], context) } ?? [b]
                         continue
-                    case .irqs(on: true) where !inFault:
-                        // Interrupts on: each irq handler may run here (once), or none does. What
-                        // an exit enables interrupts for (external_interrupt) is usually one.
-                        next.append(st)
-                        for interrupt in model.interrupts where interrupt.kind == .irq {
-                            var c = st
-                            c.choices.append("irq \(interrupt.name) arrives\(line(s))")
-                            next += walk(interrupt.body.statements, [c], inFault: false)
-                        }
-                        continue
-                    case .releaseSiblings, .wait, .irqs, .setFlag: break
+                    case .releaseSiblings, .wait, .setFlag: break
                     }
                     next.append(st)
                 }
+                next = merge(next)
                 if next.count > CostAnalysis.pathLimit {
                     truncated = true
                     next = Array(next.prefix(CostAnalysis.pathLimit))

@@ -64,8 +64,8 @@ public struct CostTable: Sendable, Equatable {
         guard parts.count == 2, !parts[0].isEmpty else {
             throw Failure(message: "expected KEY=CYCLES, found '\(assignment)'")
         }
-        guard let value = Double(parts[1]), value.isFinite, value >= 0 else {
-            throw Failure(message: "'\(parts[1])' is not a number of cycles (for '\(parts[0])')")
+        guard let value = Double(parts[1]), value.isFinite, value >= 0, value <= 1e9 else {
+            throw Failure(message: "'\(parts[1])' is not a number of cycles from 0 to 1e9 (for '\(parts[0])')")
         }
         if parts[0] == "smt_gain" {
             guard value <= 10 else { throw Failure(message: "smt_gain is a fraction of a core's throughput (0.25 for 25%), not \(parts[1])") }

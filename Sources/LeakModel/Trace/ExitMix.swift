@@ -37,8 +37,8 @@ public struct ExitMix: Sendable, Equatable {
         if let header = lines.firstIndex(where: { Self.words($0).first.map { $0.uppercased() == "VM-EXIT" } ?? false }) {
             format = .perf
             entries = try Self.perfRows(lines, after: header)
-        } else if let other = lines.firstIndex(where: { $0.contains("IO Port Access") || $0.contains("MMIO Access") }) {
-            throw Failure(line: other + 1, column: 1, message: "this is the report of perf kvm stat's ioport or mmio event; cost needs the VM-exit report (`perf kvm stat report`, the default --event=vmexit)")
+        } else if let other = lines.firstIndex(where: { $0.contains("IO Port Access") || $0.contains("MMIO Access") || $0.contains("MSR Access") }) {
+            throw Failure(line: other + 1, column: 1, message: "this is the report of perf kvm stat's ioport, mmio or msr event; cost needs the VM-exit report (`perf kvm stat report`, the default --event=vmexit)")
         } else {
             format = .csv
             entries = try Self.csvRows(lines)
@@ -60,13 +60,19 @@ public struct ExitMix: Sendable, Equatable {
             if trimmed.hasPrefix("Total Samples") { break }
             // perf interleaves these with the rows for codes its table lacks (rows "UNKNOWN").
             if trimmed.hasPrefix("unknown kvm exit code") { continue }
-            guard w.count >= 2 else {
-                throw Failure(line: i + 1, column: column(of: first, in: line), message: "expected a sample count after '\(first)'")
+            // The name may have blanks (SVM's "PF excp"): it ends at the first whole number that
+            // the Samples% column follows.
+            guard let k = w.indices.dropFirst().first(where: { Int(w[$0]) != nil && ($0 + 1 == w.count || w[$0 + 1].hasSuffix("%")) }) else {
+                let found = w.count >= 2 ? ", found '\(w[1])'" : ""
+                throw Failure(line: i + 1, column: column(of: w.count >= 2 ? w[1] : first, in: line),
+                              message: "expected a sample count after '\(first)'\(found)")
             }
-            guard let n = Int(w[1]), n >= 0 else {
-                throw Failure(line: i + 1, column: column(of: w[1], in: line), message: "expected a sample count after '\(first)', found '\(w[1])'")
+            let n = Int(w[k])!
+            guard n >= 0, n <= 1_000_000_000_000_000 else {
+                throw Failure(line: i + 1, column: column(of: w[k], in: line), message: "sample count \(w[k]) is out of range")
             }
-            out.append(Entry(reason: first, count: Double(n), line: i + 1))
+            let reason = w[..<k].joined(separator: " ")
+            out.append(Entry(reason: reason, count: Double(n), line: i + 1))
         }
         return out
     }
@@ -82,7 +88,7 @@ public struct ExitMix: Sendable, Equatable {
             guard fields.count >= 2, !fields[0].isEmpty else {
                 throw Failure(line: i + 1, column: 1, message: "expected 'reason,count', found '\(line.trimmingCharacters())'")
             }
-            guard let n = Double(fields[1]), n.isFinite, n >= 0 else {
+            guard let n = Double(fields[1]), n.isFinite, n >= 0, n <= 1e18 else {
                 if out.isEmpty, ["exit", "reason", "vm-exit", "vmexit"].contains(fields[0].lowercased()) { continue }
                 throw Failure(line: i + 1, column: column(of: fields[1], in: line),
                               message: "expected a count after '\(fields[0])', found '\(fields[1])'")
@@ -127,14 +133,17 @@ public struct ExitMix: Sendable, Equatable {
     public static let aliases: [(reason: String, names: [String])] = [
         ("EPT_VIOLATION", ["ept_violation", "ept", "npf", "page_fault", "pf"]),
         ("EPT_MISCONFIG", ["ept_misconfig", "mmio", "ept"]),
-        ("NPF", ["npf", "ept_violation", "ept", "page_fault"]),
+        // AMD: perf prints the strings of SVM_EXIT_REASONS (arch/x86/include/uapi/asm/svm.h).
+        ("npf", ["npf", "ept_violation", "ept", "page_fault"]),
+        ("interrupt", ["interrupt", "external_interrupt", "extint", "intr", "irq"]),
+        ("io", ["io", "io_instruction", "pio", "ioio"]),
+        ("hypercall", ["hypercall", "vmcall", "vmmcall"]),
+        ("msr", ["msr", "msr_write", "msr_read", "wrmsr", "rdmsr"]),
+        ("pause", ["pause", "pause_instruction", "ple"]),
         ("MSR_READ", ["msr_read", "rdmsr", "msr"]),
         ("MSR_WRITE", ["msr_write", "wrmsr", "msr"]),
-        ("MSR", ["msr"]),
         ("EXTERNAL_INTERRUPT", ["external_interrupt", "extint", "intr", "irq", "interrupt"]),
-        ("INTR", ["intr", "extint", "external_interrupt", "irq", "interrupt"]),
         ("IO_INSTRUCTION", ["io_instruction", "io", "pio", "ioio"]),
-        ("IOIO", ["ioio", "io", "pio", "io_instruction"]),
         ("PAUSE_INSTRUCTION", ["pause_instruction", "pause", "ple"]),
         ("HLT", ["hlt", "halt"]),
         ("CPUID", ["cpuid"]),
@@ -143,7 +152,6 @@ public struct ExitMix: Sendable, Equatable {
         ("APIC_ACCESS", ["apic_access", "apic"]),
         ("EOI_INDUCED", ["eoi_induced", "eoi", "apic"]),
         ("VMCALL", ["vmcall", "hypercall"]),
-        ("VMMCALL", ["vmmcall", "vmcall", "hypercall"]),
         ("EXCEPTION_NMI", ["exception_nmi", "exception"]),
         ("CR_ACCESS", ["cr_access", "cr"]),
         ("RDTSC", ["rdtsc"]), ("RDTSCP", ["rdtscp", "rdtsc"]),
@@ -158,7 +166,7 @@ public struct ExitMix: Sendable, Equatable {
     /// Matches every reason of the mix to an exit of `model`: `--map` first, then the same name,
     /// then the alias table.
     public func matches(_ model: Model, mapping: [String: String]) -> [Match] {
-        let declared = model.exits.indices.filter { !model.exits[$0].implicit || model.exits[$0].name == "kick" }
+        let declared = model.exits.indices.filter { !model.exits[$0].implicit }
         func exit(named name: String) -> Int? {
             declared.first { Self.normalized(model.exits[$0].name) == Self.normalized(name) }
         }

@@ -66,6 +66,9 @@ public struct FastPathAnalyzer: Sendable {
         case maximum(largerSetsChecked: Int)
         /// Greedy: no single exit can be added, but a larger set may exist.
         case maximal(reason: String)
+        /// Larger sets than the one found were left undecided (timeout, limits): neither
+        /// maximum nor maximal is established.
+        case undecided(largerSetsUndecided: Int)
     }
 
     public struct Analysis: Sendable {
@@ -84,11 +87,14 @@ public struct FastPathAnalyzer: Sendable {
         public var search: Search
         /// How many variants were checked.
         public var variantsChecked: Int
+        /// How many of them were not decided (unknown or error): any makes the run exit 3.
+        public var undecided: Int
 
         package init(plan: FastPathPlan, allSlow: Answer, alone: [Answer], jointDiffers: [Answer], best: Answer?,
-                     ties: [[Int]], search: Search, variantsChecked: Int) {
+                     ties: [[Int]], search: Search, variantsChecked: Int, undecided: Int) {
             self.plan = plan; self.allSlow = allSlow; self.alone = alone; self.jointDiffers = jointDiffers
             self.best = best; self.ties = ties; self.search = search; self.variantsChecked = variantsChecked
+            self.undecided = undecided
         }
     }
 }

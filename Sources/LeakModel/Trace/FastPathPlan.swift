@@ -20,9 +20,13 @@ public struct FastPathPlan: Sendable {
     public var fullTable: Int?
     /// The slow path: the statements of `on fault`.
     public var slowPath: [Model.Statement]
-    /// The exits that may be fast or slow: every declared exit (not the implicit `kick`), in
-    /// source order.
+    /// The exits that may be fast or slow: every declared exit (not the implicit `kick`) but
+    /// those in `leaveOnTheirOwn`, in source order.
     public var exits: [Int]
+    /// Exits whose handler kicks, holds or switches to another table itself on some path: they
+    /// are never fast (DESIGN's fast path has no kick and no switch) and run as written in
+    /// every variant.
+    public var leaveOnTheirOwn: [Int]
 
     /// Why a model has no fast/slow design to analyse.
     public struct Failure: Error, Sendable, CustomStringConvertible {
@@ -58,23 +62,41 @@ public struct FastPathPlan: Sendable {
             throw Failure(message: "\(interrupt.kind.rawValue) '\(interrupt.name)' switches to the restricted table '\(model.tableDecls[table].name)': fastpath cannot tell what the code it interrupted runs in",
                           span: interrupt.span)
         }
+        if Self.leaves(model.onVMExit.statements, table, model) {
+            throw Failure(message: "'on vmexit' kicks, holds or switches away from the restricted table '\(model.tableDecls[table].name)': no exit runs in it, so none can be fast",
+                          span: model.onVMExit.span)
+        }
         restricted = table
         let faultTables = Self.lastSwitches(fault.statements, model, from: [nil])
         fullTable = faultTables.count == 1 ? faultTables.first ?? nil : nil
         slowPath = fault.statements
-        exits = model.exits.indices.filter { !model.exits[$0].implicit }
+        let declared = model.exits.indices.filter { !model.exits[$0].implicit }
+        let own = declared.filter { Self.leaves(model.exits[$0].body.statements, table, model) }
+        leaveOnTheirOwn = own
+        exits = declared.filter { !own.contains($0) }
+    }
+
+    /// Whether a block kicks, holds, or switches to a table other than `restricted`, on some path.
+    static func leaves(_ statements: [Model.Statement], _ restricted: Int, _ model: Model) -> Bool {
+        statements.contains { s in
+            switch s.kind {
+            case .kickSiblings, .holdSiblings: return true
+            case .switchTable(let ref): return decl(of: ref, model) != restricted
+            default: return s.kind.branches.contains { leaves($0.statements, restricted, model) }
+            }
+        }
     }
 
     // MARK: The model with a set of fast exits
 
     /// The model where exactly the exits of `fast` run on the fast path, with the restricted
-    /// table mapping exactly `needs(fast:)`.
-    public func variant(fast: Set<Int>) -> Model {
+    /// table mapping exactly `needs` (`needs(fast:)`, computed once by the caller).
+    public func variant(fast: Set<Int>, needs: [Need]? = nil) -> Model {
         var m = model
         for x in exits where !fast.contains(x) {
             m.exits[x].body.statements = slowPath + m.exits[x].body.statements
         }
-        let needs = needs(fast: fast)
+        let needs = needs ?? self.needs(fast: fast)
         for (g, t) in m.tableDecls[restricted].copies.enumerated() {
             var maps = RegionSet(count: m.regions.count)
             for need in needs {
@@ -107,7 +129,7 @@ public struct FastPathPlan: Sendable {
             var afterHandlers = Set<State>()
             for (x, exit) in model.exits.enumerated() {
                 let name = "exit \(exit.name)"
-                if exit.implicit || fast.contains(x) {
+                if exit.implicit || fast.contains(x) || leaveOnTheirOwn.contains(x) {
                     afterHandlers.formUnion(walker.walk(exit.body.statements, from: afterExit, by: name))
                 } else {
                     let slow = walker.walk(slowPath, from: afterExit, by: "slow path of \(name)")
