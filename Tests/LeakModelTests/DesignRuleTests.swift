@@ -135,6 +135,12 @@ let designRules: [DesignRule] = [
                expected: .leak(2),
                schedule: "1 t0 touch text (fills kernel: heap into l1d); 2 t0 VM entry -> vm1 runs with heap in l1d"),
 
+    DesignRule(id: "init-start-line-overrides-first-table",
+               sentence: "Initial state: every thread in host mode, table = the first table declared",
+               model: world(first: "kernel", "start t0 in restricted\non vmentry { touch text }\nexit x { }\ncheck residue l1d"),
+               expected: .safe,
+               schedule: "`start t0 in restricted` (docs/SEMANTICS.md) replaces the first table for t0: 1 touch text fills restricted[vm1] (text, vcpu[vm1]); 2 entry, clean; every exit returns to restricted. Without the line: leak in 2 (init-first-table-kernel)"),
+
     // MARK: Buffers fill at every step
 
     DesignRule(id: "fill-vm-entry-adds-guest-regions",

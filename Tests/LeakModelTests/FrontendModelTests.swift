@@ -58,7 +58,7 @@ import Testing
         #expect(Self.names(m.tables[1].maps, m) == ["kvm_text", "vcpu_state[vm1]"])
         #expect(m.tables[1].maps.intersection(m.secret(to: 0)).isEmpty)
         #expect(Self.names(m.tables[0].maps.intersection(m.secret(to: 0)), m) == ["host_heap", "percpu"])
-        #expect(m.initialTable(servingGuest: 0) == 0)
+        #expect(m.initialTable(thread: 0, servingGuest: 0) == 0)
 
         #expect(m.buffers.map(\.name) == ["l1d"])
         #expect(m.buffers[0].fill == .mapped)
@@ -162,7 +162,7 @@ import Testing
         let m = try #require(r.model)
         #expect(m.tables.map(\.name) == ["big[vm1]", "big[vm2]"])
         #expect(Self.names(m.tables[0].maps, m) == ["r[vm1]", "r[vm2]"])
-        #expect(m.initialTable(servingGuest: 1) == 1)
+        #expect(m.initialTable(thread: 0, servingGuest: 1) == 1)
     }
 
     @Test func declaredKickExitIsUsed() throws {

@@ -157,6 +157,7 @@ struct TraceRenderingTests {
                1  t1      enters vm1     host kernel ready  guest vm1          l1d +vcpu_state[vm1]
 
             \(sentence)
+            before any VM exit: the schedule runs from the start state (t0 and t1 in kernel, the first table declared); 'start THREAD in TABLE' chooses another
 
             """)
     }

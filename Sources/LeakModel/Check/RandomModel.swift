@@ -3,7 +3,8 @@
 /// Every model is valid by construction: each thread serves a guest, and every statement
 /// names declared things. One seed in four also declares a guest placed on no thread (a VM
 /// that runs elsewhere, whose copy of `vcpu` is secret to the others), and odd seeds write
-/// interrupt declarations name first (`interrupt nmi0 nmi`), and one seed in five trusts vm1;
+/// interrupt declarations name first (`interrupt nmi0 nmi`), one seed in five trusts vm1, and
+/// one in seven starts the first thread in `kernel`;
 /// these are decided by the seed alone, so the rest of a seed's model is what it always was. Sizes stay small so that the
 /// explicit engine can explore them.
 public struct RandomModel: Sendable {
@@ -75,6 +76,8 @@ public struct RandomModel: Sendable {
             tables.append("restricted")
         }
         lines += tableLines
+        // One seed in seven starts the first thread in kernel, whatever table comes first.
+        if seed % 7 == 4 { lines.append("start \(threads[0]) in kernel") }
         if rng.chance(25) {
             lines.append("table small maps text")
             tables.append("small")

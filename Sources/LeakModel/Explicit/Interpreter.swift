@@ -30,7 +30,7 @@ public struct Interpreter: Sendable {
     package func initialChoices() -> [[SystemState.ThreadState]] {
         model.threads.indices.map { ti in
             model.threads[ti].guests.flatMap { g in
-                advance(SystemState.ThreadState(served: g, table: model.initialTable(servingGuest: g),
+                advance(SystemState.ThreadState(served: g, table: model.initialTable(thread: ti, servingGuest: g),
                                                 base: .init(position: .ready)),
                         thread: ti, level: .base, block: .vmentry, targets: program.vmentryEntry)
             }

@@ -254,7 +254,9 @@ public struct HTMLReport: Sendable {
         }
         h += "</tr></thead>\n<tbody>\n"
         for (t, table) in model.tables.enumerated() {
-            let initial = model.tableDecls[0].copies.contains(t) ? " <small>(initial)</small>" : ""
+            let startsHere = model.threads.indices.filter { model.startTableDecl(thread: $0) == table.decl }.map { model.threads[$0].name }
+            let initial = startsHere.isEmpty ? "" : startsHere.count == model.threads.count ? " <small>(initial)</small>"
+                : " <small>(initial for \(esc(startsHere.joined(separator: ", "))))</small>"
             h += "<tr><th class=\"table-name\"><span class=\"swatch\" style=\"background:\(Self.tableColor(t, model))\"></span>\(esc(table.name))\(initial)</th>"
             for r in model.regions.indices {
                 var classes = [table.maps.contains(r) ? "mapped" : "unmapped"]

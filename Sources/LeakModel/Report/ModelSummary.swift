@@ -81,7 +81,16 @@ public enum ModelSummary {
             rows.append(.item(region.name, owner))
         }
 
-        rows.append(.heading("tables (every thread starts in \(model.tableDecls.first.map { $0.perGuest ? $0.name + "[*]" : $0.name } ?? "none"))"))
+        func declName(_ d: Int) -> String { model.tableDecls[d].perGuest ? model.tableDecls[d].name + "[*]" : model.tableDecls[d].name }
+        let startDecls = Set(model.threads.indices.map { model.startTableDecl(thread: $0) })
+        if model.tableDecls.isEmpty {
+            rows.append(.heading("tables (every thread starts in none)"))
+        } else if startDecls.count <= 1 {
+            rows.append(.heading("tables (every thread starts in \(declName(startDecls.first ?? 0)))"))
+        } else {
+            let each = model.threads.indices.map { "\(model.threads[$0].name) in \(declName(model.startTableDecl(thread: $0)))" }
+            rows.append(.heading("tables (threads start: \(each.joined(separator: ", ")))"))
+        }
         let tableOwner = GuestSymmetry.copyOwners(model).tables
         for (t, table) in model.tables.enumerated() where !(tableOwner[t].map(hidden.contains) ?? false) {
             let maps = Array(table.maps)

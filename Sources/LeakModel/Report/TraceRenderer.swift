@@ -32,7 +32,27 @@ public struct TraceRenderer: Sendable {
         }
         var out = TextTable.render(rows)
         out += "\n" + explain(trace) + "\n"
+        if let note = startNote(trace) { out += note + "\n" }
         return out
+    }
+
+    /// For a finding before any thread has left its guest: the schedule runs from the start
+    /// state, so say where the threads started (a model may choose it with `start`).
+    public func startNote(_ trace: Trace) -> String? {
+        guard !trace.steps.contains(where: { if case .exit = $0.action { true } else { false } }) else { return nil }
+        var groups: [(table: Int, byDefault: Bool, threads: [String])] = []
+        for t in model.threads.indices {
+            let d = model.startTableDecl(thread: t), byDefault = model.threads[t].startTable == nil
+            if let i = groups.firstIndex(where: { $0.table == d && $0.byDefault == byDefault }) {
+                groups[i].threads.append(model.threads[t].name)
+            } else {
+                groups.append((d, byDefault, [model.threads[t].name]))
+            }
+        }
+        let starts = groups.map { g in
+            "\(g.threads.joined(separator: " and ")) in \(model.tableDecls[g.table].name)\(g.byDefault ? ", the first table declared" : ", by a start line")"
+        }
+        return "before any VM exit: the schedule runs from the start state (\(starts.joined(separator: "; "))); 'start THREAD in TABLE' chooses another"
     }
 
     // MARK: Cells

@@ -104,8 +104,10 @@ extension Model {
         public var core: Int
         /// Guests that may run on this thread (indices into `Model.guests`, ascending, non-empty).
         public var guests: [Int]
-        public init(name: String, span: SourceSpan, core: Int, guests: [Int]) {
-            self.name = name; self.span = span; self.core = core; self.guests = guests
+        /// `start THREAD in TABLE`: the table declaration it starts in (nil: the first declared).
+        public var startTable: Int?
+        public init(name: String, span: SourceSpan, core: Int, guests: [Int], startTable: Int? = nil) {
+            self.name = name; self.span = span; self.core = core; self.guests = guests; self.startTable = startTable
         }
     }
 
@@ -340,9 +342,12 @@ extension Model {
         }
     }
 
-    /// The table every thread starts with: the first declared (its copy for the guest served).
-    public func initialTable(servingGuest g: Int) -> Int {
-        let d = tableDecls[0]
+    /// The table declaration thread `t` starts in: its `start` line's, else the first declared.
+    public func startTableDecl(thread t: Int) -> Int { threads[t].startTable ?? 0 }
+
+    /// The table thread `t` starts with (its copy for the guest served).
+    public func initialTable(thread t: Int, servingGuest g: Int) -> Int {
+        let d = tableDecls[startTableDecl(thread: t)]
         return d.perGuest ? d.copies[g] : d.copies[0]
     }
 }

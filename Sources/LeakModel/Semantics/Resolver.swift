@@ -62,6 +62,8 @@ struct Resolver {
     private var runs: [(guests: [Identifier], threads: [Identifier])] = []
     /// `trusted` declarations' guest names, resolved once every guest is declared.
     private var trustedNames: [Identifier] = []
+    /// `start` declarations, resolved once every thread and table is declared.
+    private var starts: [(threads: [Identifier], table: Identifier)] = []
     private var hooks: [HookKind: (body: BlockSyntax, kindSpan: SourceSpan)] = [:]
     private var unknownHookBodies: [BlockSyntax] = []
     private var checkSyntax: [(check: CheckSyntax, span: SourceSpan)] = []
@@ -195,6 +197,8 @@ struct Resolver {
             }
         case .trusted(let list, _):
             trustedNames += list
+        case .start(let list, let table, _):
+            starts.append((list, table))
         case .region(let r):
             if declare(r.name, as: .region, index: regionSyntax.count) { regionSyntax.append(r) }
         case .table(let t):
@@ -427,6 +431,21 @@ struct Resolver {
         var guestPlaced = Array(repeating: false, count: guests.count)
         for id in trustedNames {
             if let g = lookup(id, as: .guest) { guests[g].trusted = true }
+        }
+        var started: [Int: SourceSpan] = [:]
+        for start in starts {
+            guard let d = lookup(start.table, as: .table) else { continue }
+            tableUsed[d] = true
+            for id in start.threads {
+                guard let t = lookup(id, as: .thread) else { continue }
+                if started[t] != nil {
+                    sink.report(.givenTwice(setting: "start \(id.text)"), at: id.span,
+                                 notes: [.init("first given here", at: started[t]!)])
+                    continue
+                }
+                started[t] = id.span
+                threads[t].startTable = d
+            }
         }
         for run in runs {
             let gs = run.guests.compactMap { id in lookup(id, as: .guest).map { ($0, id) } }

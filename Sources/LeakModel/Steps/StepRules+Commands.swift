@@ -46,7 +46,7 @@ extension StepRules {
             for alt in baseAlternatives(t, program.vmentryEntry, in: .vmentry, exit: nil) {
                 var u = Update()
                 set(&u, .served(thread: t), code(g, for: .served(thread: t)))
-                set(&u, .table(thread: t), code(model.initialTable(servingGuest: g), for: .table(thread: t)))
+                set(&u, .table(thread: t), code(model.initialTable(thread: t, servingGuest: g), for: .table(thread: t)))
                 set(&u, .pc(thread: t, level: .base), pcCode(t, .base, alt.code))
                 guard seen.insert(u.assignments).inserted else { continue }
                 out.append(InitialChoice(assignments: u.assignments,

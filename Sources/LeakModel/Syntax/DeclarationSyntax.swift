@@ -16,6 +16,8 @@ package enum DeclarationSyntax {
     case buffer(name: Identifier, fill: BufferFill?, span: SourceSpan)
     /// `flag NAME per thread|per core`; `scope` is nil after an error already reported.
     case flag(name: Identifier, scope: FlagScope?, span: SourceSpan)
+    /// `start THREAD[, ...] in TABLE`.
+    case start(threads: [Identifier], table: Identifier, span: SourceSpan)
     /// `run GUEST[, ...] on THREAD[, ...]`.
     case run(guests: [Identifier], threads: [Identifier], span: SourceSpan)
     /// `on vmexit|vmentry|fault { ... }`; `kind` is nil for an unknown hook (already reported),

@@ -14,7 +14,7 @@ import Darwin
 /// huge inputs in debug builds.
 enum Keyword: String, Sendable, CaseIterable {
     // Declarations.
-    case model, core, host, guest, trusted, region, table, buffer, flag, run, on, exit, interrupt, check, bound, expect
+    case model, core, host, guest, trusted, region, table, buffer, flag, run, start, on, exit, interrupt, check, bound, expect
     // Statements.
     case touch, `switch`, kick, hold, release, wait, flush, irqs, `set`, clear, either, `if`, `else`
     // Other words.
@@ -23,8 +23,8 @@ enum Keyword: String, Sendable, CaseIterable {
     /// True for the words that start a declaration.
     var startsDeclaration: Bool {
         switch self {
-        case .model, .core, .host, .guest, .trusted, .region, .table, .buffer, .flag, .run, .on, .exit, .interrupt,
-             .check, .bound, .expect: true
+        case .model, .core, .host, .guest, .trusted, .region, .table, .buffer, .flag, .run, .start, .on, .exit,
+             .interrupt, .check, .bound, .expect: true
         default: false
         }
     }
@@ -96,6 +96,7 @@ enum Keyword: String, Sendable, CaseIterable {
             if eq("switch") { return .switch }
             if eq("siblings") { return .siblings }
             if eq("set") { return .set }
+            if eq("start") { return .start }
         case 0x74: // t
             if eq("table") { return .table }
             if eq("touch") { return .touch }

@@ -18,7 +18,7 @@ package struct Parser {
     static let maxDepth = 64
 
     /// Words that start a declaration.
-    static let declarationKeywords = ["model", "core", "host", "guest", "trusted", "region", "table", "buffer", "flag", "run",
+    static let declarationKeywords = ["model", "core", "host", "guest", "trusted", "region", "table", "buffer", "flag", "run", "start",
                                       "on", "exit", "interrupt", "check", "bound", "expect"]
     /// Words that start a statement.
     static let statementKeywords = ["touch", "switch", "kick", "hold", "release", "wait", "flush", "irqs", "set", "clear",
@@ -303,6 +303,7 @@ package struct Parser {
         case .host?: return parseDomains(host: true)
         case .guest?: return parseDomains(host: false)
         case .trusted?: return parseTrusted()
+        case .start?: return parseStart()
         case .region?: return parseRegion()
         case .table?: return parseTable()
         case .buffer?: return parseBuffer()
@@ -433,6 +434,35 @@ package struct Parser {
         let span = SourceSpan(start: keyword.span.start, end: lastEnd)
         finishDeclaration("the trusted guests")
         return .trusted(names, span: span)
+    }
+
+    /// `start THREAD[, THREAD...] in TABLE`: where threads start instead of the first table.
+    private mutating func parseStart() -> DeclarationSyntax? {
+        let keyword = advance()
+        guard let threads = parseNameList(of: "thread", allowWhitespace: true, stopWords: [.in]) else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        if threads.isEmpty {
+            expected("a thread name", after: "'start'")
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        guard isWord(.in) else {
+            expected("'in' and a table", after: "the threads to start", suggestions: ["in"])
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        advance()
+        guard tok.kind == .identifier else {
+            expected("a table name", after: "'in'")
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        let table = identifier()
+        let span = SourceSpan(start: keyword.span.start, end: lastEnd)
+        finishDeclaration("the table the threads start in")
+        return .start(threads: threads, table: table, span: span)
     }
 
     /// `per guest` at the current token (`per` already checked); nil after an error.

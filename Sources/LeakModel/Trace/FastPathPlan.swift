@@ -121,8 +121,9 @@ public struct FastPathPlan: Sendable {
     /// every `either` and `if`, and the interrupt flag on every path (docs/FASTPATH.md).
     public func needs(fast: Set<Int>) -> [Need] {
         var walker = Walker(model: model, restricted: restricted)
-        // The first VM entry: from the first declared table, interrupts off.
-        var entryEnd = walker.walk(model.onVMEntry.statements, from: [State(inR: restricted == 0, irqOn: false)], by: "on vmentry")
+        // The first VM entry: from each thread's start table, interrupts off.
+        let first = Set(model.threads.indices.map { State(inR: model.startTableDecl(thread: $0) == restricted, irqOn: false) })
+        var entryEnd = walker.walk(model.onVMEntry.statements, from: first, by: "on vmentry")
         var starts = entryEnd
         while true {
             let afterExit = walker.walk(model.onVMExit.statements, from: starts, by: "on vmexit")
