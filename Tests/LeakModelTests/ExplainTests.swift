@@ -196,8 +196,8 @@ struct ExplainTests {
             """)
         let d = model.tableDecls.firstIndex { $0.name == "r" }!
         let rd = model.regionDecls.firstIndex { $0.name == "state" }!
-        #expect(Explainer.listedRegions(tableDecl: d, model) == [rd])
-        #expect(Explainer.listedRegions(tableDecl: 0, model) == nil)  // maps all
+        #expect(model.listedRegions(tableDecl: d) == [rd])
+        #expect(model.listedRegions(tableDecl: 0) == nil)  // maps all
         let edited = Explainer.apply(.unmap(tableDecl: d, regionDecl: rd), to: model)
         for t in edited.tableDecls[d].copies { #expect(edited.tables[t].maps.isEmpty) }
         #expect(edited.tables[edited.tableDecls[0].copies[0]].maps == model.tables[model.tableDecls[0].copies[0]].maps)

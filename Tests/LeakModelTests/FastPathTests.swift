@@ -79,22 +79,7 @@ struct FastPathTests {
     /// threads can take y slowly and deadlock (and the same for y). With both fast, every wait
     /// runs in the restricted table and is met. So neither is safe alone, and the pair is.
     @Test func aPairDiffersFromItsExitsAlone() throws {
-        let a = try Self.analyze(loadModel("""
-            core c0 { t0 t1 }
-            host host
-            guest vm1
-            region vcpu_state per guest
-            region guest_mem per guest
-            table kernel maps all
-            table restricted per guest maps vcpu_state
-            run vm1 on t0, t1
-            on fault   { hold siblings; wait until siblings out of guest; switch kernel }
-            on vmentry { switch restricted; wait until siblings not in kernel; release siblings }
-            exit x { wait until siblings not in kernel }
-            exit y { wait until siblings not in kernel }
-            check corun
-            check deadlock
-            """))
+        let a = try Self.analyze(loadModel(Self.pairModel))
         #expect(a.allSlow.report?.outcome.verdictWord == "deadlock")
         #expect(Self.alone(a) == ["x: unsafe", "y: unsafe"])
         #expect(a.alone.allSatisfy { $0.report?.outcome.verdictWord == "deadlock" })

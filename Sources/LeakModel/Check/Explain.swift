@@ -162,15 +162,6 @@ extension Explainer {
         model.file.statementText(of: s.span)
     }
 
-    /// The region declarations a table declaration lists (nil for `maps all`).
-    public static func listedRegions(tableDecl d: Int, _ model: Model) -> [Int]? {
-        let copies = model.tableDecls[d].copies.map { model.tables[$0].maps }
-        if copies.allSatisfy({ maps in model.regions.indices.allSatisfy { maps.contains($0) } }) { return nil }
-        return model.regionDecls.indices.filter { r in
-            copies.allSatisfy { maps in model.regionDecls[r].copies.contains { maps.contains($0) } }
-        }
-    }
-
     /// Every mitigation to take out, in source order.
     public static func removals(_ model: Model) -> [Candidate] {
         var out: [Candidate] = []
@@ -180,7 +171,7 @@ extension Explainer {
                                  span: s.span, line: line(s.span, model), edit: .remove(path)))
         }
         for d in model.tableDecls.indices {
-            guard let listed = listedRegions(tableDecl: d, model) else { continue }
+            guard let listed = model.listedRegions(tableDecl: d) else { continue }
             for r in listed {
                 let name = model.regionDecls[r].name
                 let span = model.file.wordSpan(name, afterDeclaration: model.tableDecls[d].span)

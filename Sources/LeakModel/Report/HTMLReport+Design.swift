@@ -1,4 +1,3 @@
-import Foundation
 import LeakSemantics
 import LeakTrace
 
@@ -46,7 +45,7 @@ extension HTMLReport {
         let model = c.model
         var h = "<section id=\"cost\">\n<h2>What the design costs per VM-exit</h2>\n"
         if let mix = c.mix {
-            h += "<p class=\"note\">Exit mix: \(esc(mix.format.rawValue)) <code>\(esc(Self.relativePath(mix.path, to: baseDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))))</code>, \(esc(CostAnalysis.format(mix.total, 0))) exits"
+            h += "<p class=\"note\">Exit mix: \(esc(mix.format.rawValue)) <code>\(esc(displayPath(mix.path)))</code>, \(esc(CostAnalysis.format(mix.total, 0))) exits"
             let unhandled = zip(mix.entries, c.matches).filter { $0.1 == .unhandled }.map(\.0.reason)
             if !unhandled.isEmpty {
                 h += "; not handled by the model (\(esc(CostAnalysis.format(100 * c.unhandledShare, 2)))%, not counted): \(esc(unhandled.joined(separator: ", ")))"

@@ -37,9 +37,12 @@ public struct HTMLReport: Sendable {
 
     /// The model's path relative to `baseDirectory` (or the working directory), with `../`
     /// when it lies outside.
-    func displayPath(_ model: Model) -> String {
-        let base = baseDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
-        return Self.relativePath(model.file.path, to: base)
+    func displayPath(_ model: Model) -> String { displayPath(model.file.path) }
+
+    /// Any input's path (the model's, the exit mix's) relative to `baseDirectory` or the
+    /// working directory.
+    func displayPath(_ path: String) -> String {
+        Self.relativePath(path, to: baseDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true))
     }
 
     /// `path` (relative to the working directory) relative to the folder `base` (symbolic

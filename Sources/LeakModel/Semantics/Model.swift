@@ -321,6 +321,17 @@ extension Model {
         return set
     }
 
+    /// The region declarations table declaration `d` lists in its `maps` clause (nil for a table
+    /// that maps every region, as `maps all` does): what explain can take out, and what
+    /// fastpath compares with what a restricted table needs.
+    public func listedRegions(tableDecl d: Int) -> [Int]? {
+        let copies = tableDecls[d].copies.map { tables[$0].maps }
+        if copies.allSatisfy({ maps in regions.indices.allSatisfy { maps.contains($0) } }) { return nil }
+        return regionDecls.indices.filter { r in
+            copies.allSatisfy { maps in regionDecls[r].copies.contains { maps.contains($0) } }
+        }
+    }
+
     /// The siblings of a thread: the other threads of its core.
     public func siblings(of t: Int) -> [Int] {
         cores[threads[t].core].threads.filter { $0 != t }

@@ -54,7 +54,7 @@ public struct FastPathPlan: Sendable {
             throw Failure(message: "fastpath needs 'on vmentry' to switch to one restricted table on every path (e.g. 'switch restricted'); here it \(entryTables.contains(nil) ? "does not switch on every path" : "may leave different tables loaded")",
                           span: model.onVMEntry.span)
         }
-        if model.tableDecls[table].copies.allSatisfy({ (0..<model.regions.count).allSatisfy(model.tables[$0].maps.contains) }) {
+        if model.listedRegions(tableDecl: table) == nil {
             throw Failure(message: "table '\(model.tableDecls[table].name)', which on vmentry loads, maps all: there is no restricted table to run exits in",
                           span: model.tableDecls[table].span)
         }
@@ -174,16 +174,8 @@ public struct FastPathPlan: Sendable {
 
     /// The regions the restricted table lists as written, as handlers name them.
     public var declaredContents: [Model.RegionRef] {
-        let copies = model.tableDecls[restricted].copies
-        return model.regionDecls.indices.flatMap { d -> [Model.RegionRef] in
-            let decl = model.regionDecls[d]
-            if decl.perGuest {
-                let mapped = copies.enumerated().allSatisfy { g, t in
-                    model.tableDecls[restricted].perGuest ? model.tables[t].maps.contains(decl.copies[g]) : decl.copies.allSatisfy(model.tables[t].maps.contains)
-                }
-                return mapped ? [.perGuest(decl: d)] : []
-            }
-            return decl.copies.filter { c in copies.allSatisfy { model.tables[$0].maps.contains(c) } }.map { .region($0) }
+        (model.listedRegions(tableDecl: restricted) ?? []).map { d in
+            model.regionDecls[d].perGuest ? .perGuest(decl: d) : .region(model.regionDecls[d].copies[0])
         }
     }
 
