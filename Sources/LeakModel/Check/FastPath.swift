@@ -2,8 +2,9 @@ import LeakSemantics
 import LeakTrace
 
 extension FastPathAnalyzer {
-    /// Checks the all-slow design, each exit fast alone, each pair of exits, and then searches for the largest set of exits that can be fast together. `progress` is told
-    /// before each check: (index, what).
+    /// Checks the all-slow design, each exit fast alone, each pair of exits, then searches for
+    /// the largest set of exits that can be fast together. `progress` is told before each
+    /// check: (index, what).
     public func analyze(_ model: Model, progress: ((Int, String) -> Void)? = nil) throws -> Analysis {
         let plan = try FastPathPlan(model: model)
         var inner = checker
