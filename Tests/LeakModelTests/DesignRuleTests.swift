@@ -654,7 +654,90 @@ let designRules: [DesignRule] = [
                             "trusted vm1, vm2\nexit x { }\ncheck corun"),
                expected: .safe,
                schedule: "as above, but vm2 trusted too: nothing is secret to either guest"),
+
+    // MARK: What a guest reads, uncached memory, idle threads, interrupt affinity, core
+    // scheduling (docs/SEMANTICS.md; docs/LANGUAGE.md section 9). Each row is derived from
+    // the sentences of docs/SEMANTICS.md named in its schedule; `without` gives the same
+    // model without the line, derived by DESIGN.md alone.
+
+    DesignRule(id: "attack-without-siblings-no-corun",
+               sentence: extensionSentence,
+               model: world(threads: ["t0", "t1"], first: "kernel", "attack vm1 reads l1d\nexit x { }\ncheck corun"),
+               expected: .safe,
+               schedule: "vm1 does not read what its siblings are exposed to, so corun never fires; without the line: 1 t1 enters vm1 while t0 is in kernel (maps heap): corun in 1"),
+    DesignRule(id: "attack-without-buffer-no-residue",
+               sentence: extensionSentence,
+               model: world(first: "kernel", "attack vm1 reads siblings\non vmentry { touch text }\nexit x { }\ncheck residue l1d"),
+               expected: .safe,
+               schedule: "vm1 reads no buffer; without the line: 1 touch text fills kernel (heap) into l1d, 2 entry: residue in 2 (init-first-table-kernel)"),
+    DesignRule(id: "attack-reads-the-buffer",
+               sentence: extensionSentence,
+               model: world(first: "kernel", "attack vm1 reads l1d\non vmentry { touch text }\nexit x { }\ncheck residue l1d"),
+               expected: .leak(2),
+               schedule: "vm1 reads l1d: 1 touch text fills kernel (heap) into l1d, 2 entry: residue in 2"),
+    DesignRule(id: "uncached-never-enters-a-cache",
+               sentence: extensionSentence,
+               model: uncached(world(first: "kernel", "on vmentry { touch text }\nexit x { }\ncheck residue l1d")),
+               expected: .safe,
+               schedule: "kernel maps text, heap (uncached) and vcpu[vm1]; l1d is a cache, so it only ever holds text and vcpu[vm1], neither secret to vm1; cached, residue in 2"),
+    DesignRule(id: "uncached-is-still-mapped",
+               sentence: extensionSentence,
+               model: uncached(world(threads: ["t0", "t1"], first: "kernel", "exit x { }\ncheck corun")),
+               expected: .leak(1),
+               schedule: "1 t1 enters vm1 while t0 is in kernel, which maps heap (uncached or not): corun in 1"),
+    DesignRule(id: "host-only-thread-idles-in-its-start-table",
+               sentence: extensionSentence,
+               model: world(threads: ["t0", "t1"], first: "kernel", run: "run vm1 on t0", "exit x { }\ncheck corun"),
+               expected: .leak(1),
+               schedule: "t1 serves no guest: idle in kernel (the first table). 1 t0 enters vm1 while t1 is exposed to kernel (heap): corun in 1"),
+    DesignRule(id: "host-only-thread-started-elsewhere",
+               sentence: extensionSentence,
+               model: world(threads: ["t0", "t1"], first: "kernel", run: "run vm1 on t0", "start t1 in pub\nexit x { }\ncheck corun"),
+               expected: .safe,
+               schedule: "t1 idles in pub (text) for ever: whatever t0 has loaded, the sibling of the guest is exposed to nothing secret"),
+    DesignRule(id: "idle-loop-fills-buffers",
+               sentence: extensionSentence,
+               model: world(threads: ["t0", "t1"], first: "kernel", run: "run vm1 on t0", "start t0 in pub\nexit x { }\ncheck residue l1d"),
+               expected: .leak(2),
+               schedule: "1 t1 idles: a host-mode step in kernel fills heap into l1d; 2 t0 (in pub, ready) enters vm1: residue in 2"),
+    DesignRule(id: "interrupt-steered-to-the-host-only-thread",
+               sentence: extensionSentence,
+               model: world(threads: ["t0", "t1"], first: "pub", run: "run vm1 on t1",
+                            "exit x { irqs on }\ninterrupt irq i on t0 { switch kernel }\ncheck corun"),
+               expected: .leak(3),
+               schedule: "t0 is host-only, idle with interrupts on: 1 t1 enters vm1, 2 irq i starts on t0, 3 switch kernel: t0 exposes heap next to vm1"),
+    DesignRule(id: "interrupt-steered-to-the-guest-thread",
+               sentence: extensionSentence,
+               model: world(threads: ["t0", "t1"], first: "pub", run: "run vm1 on t1",
+                            "exit x { irqs on }\ninterrupt irq i on t1 { switch kernel }\ncheck corun"),
+               expected: .safe,
+               schedule: "i runs only on t1, the guest's own thread; its sibling t0 idles in pub for ever"),
+    DesignRule(id: "sched-core-siblings-serve-one-guest",
+               sentence: extensionSentence,
+               model: world(threads: ["t0", "t1"], first: "pub", guests: ["vm1", "vm2"], "sched core\nexit x { idle }\ncheck corun"),
+               expected: .safe,
+               schedule: "without sched core: 1 t0 enters vm1 (exposes vcpu[vm1]), 2 t1 enters vm2: corun in 2; with it a thread is scheduled onto a guest only while its sibling is idle or serves the same one"),
+    DesignRule(id: "sched-core-pick-keeps-the-guest",
+               sentence: extensionSentence,
+               model: world(first: "pub", guests: ["vm1", "vm2"], "sched core\nexit x { }\ncheck residue l1d"),
+               expected: .safe,
+               schedule: "t0 is scheduled onto one guest and the pick after each exit keeps it, so l1d only ever holds text and that guest's vcpu; without sched core: 1 entry vm1, 2 exit x and pick vm2, 3 entry: residue in 3"),
+    DesignRule(id: "sched-core-idle-changes-the-guest",
+               sentence: extensionSentence,
+               model: world(first: "pub", guests: ["vm1", "vm2"], "sched core\nexit x { idle }\ncheck residue l1d"),
+               expected: .leak(6),
+               schedule: "1 t0 scheduled onto vm1, 2 entry (l1d += vcpu[vm1]), 3 exit x, 4 idle, 5 scheduled onto vm2, 6 entry: l1d holds vcpu[vm1], secret to vm2"),
 ]
+
+/// The sentence of DESIGN.md section 6 that leaves these additions to the project.
+private let extensionSentence =
+    "more (trusted guests, host-only threads, interrupt affinity, core scheduling, per-thread buffers and regions) is for the project to design and document"
+
+/// A model of the common world with `heap` uncached and `l1d` a cache.
+private func uncached(_ model: String) -> String {
+    model.replacingOccurrences(of: "region heap owner host", with: "region heap owner host uncached")
+        .replacingOccurrences(of: "buffer l1d fill mapped", with: "buffer l1d cache fill mapped")
+}
 
 /// DESIGN.md section 4's model without the `interrupt` (scenario "ASI as in section 4 without
 /// the interrupt"), with or without `release siblings`, checking progress as well.

@@ -46,6 +46,17 @@ let shippedModels: [ShippedModel] = [
     // Who attacks: trusted guests (Linux l1tf.rst, "Mitigation selection guide").
     .init(file: "l1tf-trusted-guests.leak", finding: "none", length: nil),
     .init(file: "l1tf-one-untrusted-guest.leak", finding: "corun", length: 1),
+    // What a guest reads (l1tf.rst "5. Disabling EPT"; mds.rst), uncached memory (ACRN).
+    .init(file: "l1tf-ept-off.leak", finding: "none", length: nil),
+    .init(file: "mds-ept-off.leak", finding: "residue(buffer: 0)", length: 6),
+    .init(file: "l1tf-uncached-secrets-nosmt.leak", finding: "none", length: nil),
+    // Host-only threads and interrupt affinity (l1tf.rst "3. Interrupt affinity").
+    .init(file: "l1tf-irq-steered.leak", finding: "none", length: nil),
+    .init(file: "l1tf-irq-not-steered.leak", finding: "corun", length: 8),
+    .init(file: "l1tf-irq-local-timer.leak", finding: "corun", length: 8),
+    // Core scheduling (core-scheduling.rst).
+    .init(file: "coresched-no-stun.leak", finding: "corun", length: 3),
+    .init(file: "coresched-asi-hold.leak", finding: "none", length: nil),
 ]
 
 @Suite("Shipped models")

@@ -76,6 +76,12 @@ enum Sweep {
             ("if", { $0.contains("if f") }),
             ("if not", { $0.contains("if not f") }),
             ("if else", { $0.contains("} else {") }),
+            ("sched core", { $0 == "sched core" }),
+            ("host-only core", { $0 == "core ch { th }" }),
+            ("idle", { $0.contains("idle") && $0.hasPrefix("exit ") }),
+            ("interrupt on", { $0.hasPrefix("interrupt ") && $0.contains(" on ") }),
+            ("attack", { $0.hasPrefix("attack ") }),
+            ("uncached", { $0.hasSuffix(" uncached") }),
         ]
         for (name, test) in features where lines.contains(where: test) { s.insert(name) }
         // The first table line is every thread's initial table.

@@ -28,7 +28,7 @@ var isRecording: Bool { ProcessInfo.processInfo.environment["LEAKCHECK_RECORD"] 
 /// Shipped models (Models/NAME.leak) whose explicit search ends in a finding.
 let modelsWithFinding = [
     "asi-kick", "asi-kprobe-no-fault-path", "asi-nmi", "asi-no-release", "asi-percpu-mapped", "asi-release-early", "asi-taint",
-    "entry-deadlock", "irq-hold-one-branch", "kvm-l1tf-cond-flush-late-irqs-off", "l1tf-one-untrusted-guest", "kvm-l1tf-cond-flush-smt", "nosmt-no-flush", "smt-flush-no-kick", "smt-no-kick", "two-guests",
+    "entry-deadlock", "irq-hold-one-branch", "kvm-l1tf-cond-flush-late-irqs-off", "l1tf-one-untrusted-guest", "kvm-l1tf-cond-flush-smt", "mds-ept-off", "l1tf-irq-not-steered", "l1tf-irq-local-timer", "coresched-no-stun", "nosmt-no-flush", "smt-flush-no-kick", "smt-no-kick", "two-guests",
 ]
 
 func loadShippedModel(_ name: String) throws -> Model {

@@ -104,6 +104,15 @@ let shippedModels: [ShippedModel] = [
     // Who attacks: trusted guests (Linux l1tf.rst, selection guide).
     .init(name: "l1tf-trusted-guests", verdict: "safe: proved for all schedules", engine: "explicit"),
     .init(name: "l1tf-one-untrusted-guest", verdict: "leak (corun) in 1 step", engine: "bmc"),
+    // What a guest reads, uncached memory, interrupt affinity, core scheduling.
+    .init(name: "l1tf-ept-off", verdict: "safe: proved for all schedules", engine: "explicit"),
+    .init(name: "mds-ept-off", verdict: "leak (residue fill_buf) in 6 steps", engine: "bmc"),
+    .init(name: "l1tf-uncached-secrets-nosmt", verdict: "safe: proved for all schedules", engine: "explicit"),
+    .init(name: "l1tf-irq-steered", verdict: "safe: proved for all schedules", engine: "explicit"),
+    .init(name: "l1tf-irq-not-steered", verdict: "leak (corun) in 8 steps", engine: "bmc"),
+    .init(name: "l1tf-irq-local-timer", verdict: "leak (corun) in 8 steps", engine: "bmc"),
+    .init(name: "coresched-no-stun", verdict: "leak (corun) in 3 steps", engine: "bmc"),
+    .init(name: "coresched-asi-hold", verdict: "safe: proved for all schedules", engine: "explicit"),
     .init(name: "irq-hold-one-branch", verdict: "starvation of t0 in 18 steps (step 18 repeats forever)", engine: "bmc"),
     .init(name: "kvm-l1tf-cond-flush-clear-early", verdict: "safe: proved for all schedules", engine: "explicit"),
     .init(name: "kvm-l1tf-cond-flush-late-irqs-off", verdict: "leak (residue l1d) in 13 steps", engine: "bmc"),

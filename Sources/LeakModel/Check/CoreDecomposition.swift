@@ -209,12 +209,16 @@ struct CoreDecomposition {
     // MARK: Sub-models and traces
 
     /// One representative per class of interchangeable cores (the same number of threads with
-    /// the same guests placed on them: the same model up to thread names), and each core's class.
+    /// the same guests placed on them, the same start tables and the same interrupts allowed
+    /// on them: the same model up to thread names), and each core's class.
     static func classes(of model: Model) -> (classOf: [Int], representatives: [Int]) {
         var classOf: [Int] = [], representatives: [Int] = []
         var keys: [[[Int]]] = []
         for (c, core) in model.cores.enumerated() {
-            let key = core.threads.map { model.threads[$0].guests }
+            let key = core.threads.map { t in
+                model.threads[t].guests + [-1, model.startTableDecl(thread: t), -1]
+                    + model.interrupts.indices.filter { model.interrupt($0, canStartOn: t) }
+            }
             if let k = keys.firstIndex(of: key) { classOf.append(k) } else {
                 keys.append(key); representatives.append(c)
                 classOf.append(keys.count - 1)
@@ -229,6 +233,12 @@ struct CoreDecomposition {
         let core = model.cores[c]
         sub.threads = core.threads.map { var t = model.threads[$0]; t.core = 0; return t }
         sub.cores = [Model.Core(name: core.name, span: core.span, threads: Array(core.threads.indices))]
+        // An interrupt's `on` list names threads of the whole model: renumber it.
+        for i in sub.interrupts.indices {
+            sub.interrupts[i].threads = model.interrupts[i].threads.map { list in
+                core.threads.indices.filter { list.contains(core.threads[$0]) }
+            }
+        }
         return sub
     }
 
@@ -265,6 +275,8 @@ struct CoreDecomposition {
         case .interrupt(let t, let i): return .interrupt(thread: g[t], interrupt: i)
         case .statement(let t, let q, let f): return .statement(thread: g[t], instruction: q, faultedAt: f)
         case .crash(let t, let q): return .crash(thread: g[t], instruction: q)
+        case .idle(let t): return .idle(thread: g[t])
+        case .schedule(let t, let guest): return .schedule(thread: g[t], guest: guest)
         }
     }
 

@@ -3,10 +3,14 @@
 /// Every model is valid by construction: each thread serves a guest, and every statement
 /// names declared things. One seed in four also declares a guest placed on no thread (a VM
 /// that runs elsewhere, whose copy of `vcpu` is secret to the others), and odd seeds write
-/// interrupt declarations name first (`interrupt nmi0 nmi`), one seed in five trusts vm1, and
-/// one in seven starts the first thread in `kernel`;
-/// these are decided by the seed alone, so the rest of a seed's model is what it always was. Sizes stay small so that the
-/// explicit engine can explore them.
+/// interrupt declarations name first (`interrupt nmi0 nmi`), one seed in five trusts vm1,
+/// one in seven starts the first thread in `kernel`, one in eleven schedules cores
+/// (`sched core`), one in thirteen adds a host-only core, one in seventeen lets exit handlers
+/// go `idle`, one in nineteen gives vm1 an `attack` line, one in twenty-three keeps `heap0`
+/// uncached and `l1d` a cache, and the host-only seeds steer interrupts with `on`;
+/// these are decided by the seed alone (and drawn from generators of their own), so the rest
+/// of a seed's model is what it always was. Sizes stay small so that the explicit engine can
+/// explore them.
 public struct RandomModel: Sendable {
     /// SplitMix64: small, fast, and identical on every platform for a seed.
     struct Generator {
@@ -61,6 +65,15 @@ public struct RandomModel: Sendable {
         // One seed in five trusts vm1 (no random draw, so the other seeds keep their models): a
         // trusted guest attacks nobody, and is told apart from the others by the symmetry.
         if seed % 5 == 2 { lines.append("trusted vm1") }
+        // Idle threads (docs/SEMANTICS.md, "Idle threads"): core scheduling, a host-only core,
+        // `idle` statements. Code an idle thread may run names no per-guest region or table.
+        var idleRNG = Generator(state: seed ^ 0x1D1E_5CED_0C0F_FEE5)
+        let schedCore = seed % 11 == 5 && symmetricExtra == nil
+        let hostOnlyCore = seed % 13 == 6 && symmetricExtra == nil
+        let idleStatements = schedCore || (seed % 17 == 8 && symmetricExtra == nil)
+        let idleThreads = schedCore || hostOnlyCore || idleStatements
+        if schedCore { lines.append("sched core") }
+        if hostOnlyCore { lines.append("core ch { th }") }
         var regions = ["text"]
         lines.append("region text public")
         for i in 0..<rng.int(1...2) { regions.append("heap\(i)"); lines.append("region heap\(i) owner host") }
@@ -76,8 +89,11 @@ public struct RandomModel: Sendable {
             tables.append("restricted")
         }
         lines += tableLines
-        // One seed in seven starts the first thread in kernel, whatever table comes first.
+        // One seed in seven starts the first thread in kernel, whatever table comes first; a
+        // thread that starts idle starts in kernel.
         if seed % 7 == 4 { lines.append("start \(threads[0]) in kernel") }
+        let idleStarts = (schedCore ? threads.filter { seed % 7 != 4 || $0 != threads[0] } : []) + (hostOnlyCore ? ["th"] : [])
+        if !idleStarts.isEmpty { lines.append("start \(idleStarts.joined(separator: ", ")) in kernel") }
         if rng.chance(25) {
             lines.append("table small maps text")
             tables.append("small")
@@ -112,8 +128,12 @@ public struct RandomModel: Sendable {
             }
             return "\(flagRNG.chance(55) ? "set" : "clear") \(f)"
         }
+        /// Set while an interrupt handler is written for a model with idle threads (E031).
+        var plainOnly = false
         func statement(_ depth: Int, allowIf: Bool = true) -> String {
             if let s = flagStatement(depth, allowIf: allowIf) { return s }
+            let regions = plainOnly ? regions.filter { $0 != "vcpu" } : regions
+            let tables = plainOnly ? tables.filter { $0 != "restricted" } : tables
             switch rng.int(0...12) {
             case 0, 1: return "touch " + rng.pick(regions)
             case 2, 3: return "switch " + rng.pick(tables)
@@ -137,11 +157,42 @@ public struct RandomModel: Sendable {
         lines.append("on vmexit { \(block(0, max: 2)) }")
         lines.append("on vmentry { \(block(0, max: 4)) }")
         if rng.chance(70) { lines.append("on fault { \(block(0, max: 3, allowIf: false)) }") }
-        for x in 0..<rng.int(1...2) { lines.append("exit x\(x) { \(block(0, max: 3)) }") }
-        if rng.chance(30) { lines.append("exit kick { \(block(0, max: 2)) }") }
+        /// An exit handler's body; in the seeds with `idle` statements, some end by going idle.
+        func exitBody(max: Int) -> String {
+            let body = block(0, max: max)
+            guard idleStatements, idleRNG.chance(50) else { return body }
+            return body.isEmpty ? "idle" : body + "; idle"
+        }
+        for x in 0..<rng.int(1...2) { lines.append("exit x\(x) { \(exitBody(max: 3)) }") }
+        if rng.chance(30) { lines.append("exit kick { \(exitBody(max: 2)) }") }
         let nameFirst = seed % 2 == 1
-        if rng.chance(35) { lines.append("interrupt \(nameFirst ? "nmi0 nmi" : "nmi nmi0") { \(block(0, max: 2)) }") }
-        if rng.chance(35) { lines.append("interrupt \(nameFirst ? "irq0 irq" : "irq irq0") { \(block(0, max: 2)) }") }
+        plainOnly = idleThreads
+        /// Where an interrupt may start: in the host-only seeds, one thread, the host-only one
+        /// or another, or every thread.
+        func affinity() -> String {
+            guard hostOnlyCore else { return "" }
+            switch idleRNG.int(0...2) {
+            case 0: return " on th"
+            case 1: return " on \(threads[0])"
+            default: return ""
+            }
+        }
+        if rng.chance(35) { lines.append("interrupt \(nameFirst ? "nmi0 nmi" : "nmi nmi0")\(affinity()) { \(block(0, max: 2)) }") }
+        if rng.chance(35) { lines.append("interrupt \(nameFirst ? "irq0 irq" : "irq irq0")\(affinity()) { \(block(0, max: 2)) }") }
+        plainOnly = false
+        // What vm1 can read, in one seed in nineteen: some of the buffers, with or without
+        // what its siblings are exposed to.
+        if seed % 19 == 7 {
+            var read = buffers.filter { _ in idleRNG.chance(50) }
+            if read.isEmpty || idleRNG.chance(50) { read.append("siblings") }
+            lines.append("attack vm1 reads \(read.joined(separator: ", "))")
+        }
+        // Uncached host data and L1D a cache, in one seed in twenty-three.
+        if seed % 23 == 9 {
+            lines = lines.map {
+                $0 == "region heap0 owner host" ? $0 + " uncached" : $0 == "buffer l1d fill mapped" ? "buffer l1d cache fill mapped" : $0
+            }
+        }
         lines.append("check corun")
         for b in buffers { lines.append("check residue \(b)") }
         lines.append("check crash")

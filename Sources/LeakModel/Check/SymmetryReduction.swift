@@ -22,6 +22,8 @@ public struct SymmetryReduction: Sendable {
         // The argument of docs/SEMANTICS.md is about states with findings; it is not made for
         // fair loops, so a model with `check progress` is checked with every guest.
         guard !model.checks.contains(.progress) else { return nil }
+        // Nor for core scheduling, where which guest a sibling serves decides who may run.
+        guard !model.schedCore else { return nil }
         let symmetry = GuestSymmetry(model: model)
         guard symmetry.reduces else { return nil }
         self.init(model, symmetry: symmetry)
@@ -118,7 +120,7 @@ public struct SymmetryReduction: Sendable {
     func threads(_ s: SystemState) -> [SystemState.ThreadState] {
         s.threads.map { t in
             var n = t
-            n.served = guestMap[t.served]
+            n.served = t.served == reduced.noGuest ? original.noGuest : guestMap[t.served]
             n.table = tableMap[t.table]
             return n
         }

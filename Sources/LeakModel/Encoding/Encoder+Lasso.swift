@@ -61,7 +61,7 @@ extension Encoder {
         var onward = try zip(n.saved.vars, m.saved.vars).map { try equal($0, $1) }
         for t in threads {
             onward.append(try ctx.iff(n.couldMove[t], ctx.or([m.couldMove[t], canMove(t, commands)])))
-            onward.append(try ctx.iff(n.stepped[t], ctx.or([m.stepped[t], chosen([system.threadRanges[t]], selector)])))
+            onward.append(try ctx.iff(n.stepped[t], ctx.or([m.stepped[t], countedStepChosen(t, selector)])))
             onward.append(try ctx.iff(n.outOfGuest[t], ctx.and([m.outOfGuest[t], ctx.not(inGuest(t, next))])))
         }
         onward.append(try ctx.iff(n.quiet, ctx.and([m.quiet, ctx.not(interruptChosen(selector))])))
@@ -79,7 +79,8 @@ extension Encoder {
         var parts = [m.inLoop, try ctx.or(m.stepped), m.quiet]
         parts += try zip(m.saved.vars, s.vars).map { try equal($0, $1) }
         parts += try threads.map { try ctx.implies(m.couldMove[$0], m.stepped[$0]) }
-        parts.append(try ctx.or(m.outOfGuest))
+        // A host-only thread never runs a guest: it cannot starve.
+        parts.append(try ctx.or(threads.filter { !model.threads[$0].guests.isEmpty }.map { m.outOfGuest[$0] }))
         return try ctx.and(parts)
     }
 
@@ -106,13 +107,19 @@ extension Encoder {
         return try runs.isEmpty ? ctx.bool(false) : chosen(runs, selector)
     }
 
-    /// Thread t has a move other than starting an interrupt handler, at the state whose
-    /// commands these are.
+    /// Thread t has a move other than starting an interrupt handler or idling, at the state
+    /// whose commands these are.
     func canMove(_ t: Int, _ commands: [Command]) throws -> Z3Expr {
         let system = try system()
-        return try ctx.or(system.threadRanges[t].filter { c in
-            if case .interrupt = system.commands[c].action { return false }
-            return true
-        }.map { commands[$0].guardExpr })
+        return try ctx.or(system.threadRanges[t].filter { !system.commands[$0].action.isUncountedByFairness }
+            .map { commands[$0].guardExpr })
+    }
+
+    /// The step chosen by `selector` is one of thread t's that fairness counts (no idle step).
+    func countedStepChosen(_ t: Int, _ selector: Z3Expr) throws -> Z3Expr {
+        let system = try system()
+        var runs: [Range<Int>] = []
+        for c in system.threadRanges[t] where !system.commands[c].action.isIdle { Self.adding(c, to: &runs) }
+        return try runs.isEmpty ? ctx.bool(false) : chosen(runs, selector)
     }
 }

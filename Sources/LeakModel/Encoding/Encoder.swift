@@ -306,7 +306,9 @@ final class Encoder {
         let system = try system()
         if let predicate = system.predicate(of: check) { return try expr(predicate, s) }
         precondition(check == .deadlock, "progress has no state predicate: its finding is a loop (Lasso)")
-        return try ctx.and([ctx.not(expr(system.halted, s)), ctx.not(ctx.or(commands.map(\.guardExpr)))])
+        // An idle loop spinning is no move (docs/SEMANTICS.md, "Idle threads").
+        let moves = zip(system.commands, commands).filter { !$0.0.action.isIdle }.map(\.1.guardExpr)
+        return try ctx.and([ctx.not(expr(system.halted, s)), ctx.not(ctx.or(moves))])
     }
 
     // MARK: Decoding

@@ -114,7 +114,7 @@ struct InvariantTranslator {
                 return program.levels[q].contains(level) && program.instructions[q].block != .fault
             }
             return [0] + touches.map { UInt64(StateSpace.code(instruction: $0)) }
-        case .served(let t): return model.threads[t].guests.map(UInt64.init)
+        case .served(let t): return (model.threads[t].guests + (model.canIdle(t) ? [model.noGuest] : [])).map(UInt64.init)
         case .table: return model.tables.indices.map(UInt64.init)
         case .exitReason: return (0...model.exits.count).map(UInt64.init)
         default: return [0, 1]
@@ -149,9 +149,10 @@ struct InvariantTranslator {
         case .pc(let t, let level):
             switch (level, StateSpace.position(Int(value))) {
             case (.base, .guest): return "\(thread(t)) runs its guest"
-            case (.base, .ready): return "\(thread(t)) is ready to enter its guest"
+            case (.base, .ready), (.base, .idle):
+                return model.canIdle(t) ? "\(thread(t)) is ready to enter its guest or idle" : "\(thread(t)) is ready to enter its guest"
             case (_, .guest): return "\(thread(t)) runs no \(level == .irq ? "irq" : "nmi") handler"
-            case (_, .ready): return "\(thread(t)) is at an impossible position"
+            case (_, .ready), (_, .idle): return "\(thread(t)) is at an impossible position"
             case (_, .instruction(let q)):
                 return "\(thread(t))\(levelSuffix(level)) is at \(program.text(of: q, in: model)) (line \(program.line(of: q, in: model)))"
             }
@@ -161,7 +162,7 @@ struct InvariantTranslator {
             }
             return "\(thread(t)) is in on fault for \(program.text(of: q, in: model)) (line \(program.line(of: q, in: model)))\(levelSuffix(level))"
         case .served(let t):
-            return "\(thread(t)) serves \(model.guests[Int(value)].name)"
+            return Int(value) == model.noGuest ? "\(thread(t)) is idle" : "\(thread(t)) serves \(model.guests[Int(value)].name)"
         case .table(let t):
             return "\(thread(t)) has table \(model.tables[Int(value)].name) loaded"
         case .exitReason(let t):

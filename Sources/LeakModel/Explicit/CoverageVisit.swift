@@ -39,7 +39,7 @@ extension Coverage {
             record(action)
             switch action {
             case .statement(let t, _, _), .crash(let t, _), .entry(let t): mainStep.insert(t)
-            case .guestStep, .exit, .interrupt: break
+            case .guestStep, .exit, .interrupt, .idle, .schedule: break
             }
         }
         for t in mainStep.sorted() { ran.formUnion(interpreter.ifsPassed(by: t, in: s)) }

@@ -58,8 +58,11 @@ public struct ExplicitChecker: Sendable {
         /// The shortest starving lasso of at most `maxLength` steps, over the steps recorded.
         func lasso(maxLength: Int?) -> LassoSearch.Result {
             guard progress else { return .none }
+            let model = interpreter.model
             return LassoSearch(states: states, depth: depthOf, parent: parent, edges: edges, enabled: enabled,
-                               threadCount: interpreter.model.threads.count).shortest(maxLength: maxLength, stop: stopReason)
+                               threadCount: model.threads.count,
+                               starvable: model.threads.indices.filter { !model.threads[$0].guests.isEmpty })
+                .shortest(maxLength: maxLength, stop: stopReason)
         }
         let perState = MemoryBudget.bytesPerState(interpreter.model)
         /// Why holding `count` states is too much, if it is.
@@ -92,8 +95,7 @@ public struct ExplicitChecker: Sendable {
                 stats.coverage.record(s)
                 stats.coverage.record(succ, from: s, interpreter: interpreter)
                 if progress {
-                    for (action, _) in succ {
-                        if case .interrupt = action { continue }
+                    for (action, _) in succ where !action.isUncountedByFairness {
                         enabled[i] |= 1 << UInt64(action.thread)
                     }
                 }

@@ -8,19 +8,31 @@ public struct Interpreter: Sendable {
     public let model: Model
     public let program: Program
     private let siblings: [[Int]]
-    private let secret: [RegionSet]
+    /// `secretToSiblings[g]`: what guest g reads of its siblings' exposure (`corun`).
+    private let secretToSiblings: [RegionSet]
+    /// `secretInBuffer[b][g]`: what guest g reads of buffer b (`residue`).
+    private let secretInBuffer: [[RegionSet]]
     private let owned: [RegionSet]
-    private let nmis: [Int]
-    private let irqs: [Int]
+    /// `enterable[b]`: the regions that may enter buffer b (no uncached one in a cache).
+    private let enterable: [RegionSet]
+    /// `nmis[t]`, `irqs[t]`: the interrupts that may start on thread t.
+    private let nmis: [[Int]]
+    private let irqs: [[Int]]
 
     public init(model: Model, program: Program? = nil) {
         self.model = model
         self.program = program ?? Program(model)
         siblings = model.threads.indices.map { model.siblings(of: $0) }
-        secret = model.guests.indices.map { model.secret(to: $0) }
+        secretToSiblings = model.guests.indices.map { model.secret(to: $0, via: .siblings) }
+        secretInBuffer = model.buffers.indices.map { b in model.guests.indices.map { model.secret(to: $0, via: .buffer(b)) } }
         owned = model.guests.indices.map { model.owned(by: $0) }
-        nmis = model.interrupts.indices.filter { model.interrupts[$0].kind == .nmi }
-        irqs = model.interrupts.indices.filter { model.interrupts[$0].kind == .irq }
+        enterable = model.buffers.indices.map { model.enterable(buffer: $0) }
+        nmis = model.threads.indices.map { t in
+            model.interrupts.indices.filter { model.interrupts[$0].kind == .nmi && model.interrupt($0, canStartOn: t) }
+        }
+        irqs = model.threads.indices.map { t in
+            model.interrupts.indices.filter { model.interrupts[$0].kind == .irq && model.interrupt($0, canStartOn: t) }
+        }
     }
 
     // MARK: Initial states
@@ -29,12 +41,21 @@ public struct Interpreter: Sendable {
     /// statement of `on vmentry` (a branch of an `either` may be first).
     package func initialChoices() -> [[SystemState.ThreadState]] {
         model.threads.indices.map { ti in
-            model.threads[ti].guests.flatMap { g in
+            // A host-only thread, and every thread under `sched core`, starts idle
+            // (docs/SEMANTICS.md, "Idle threads").
+            if model.startsIdle(ti) { return [idleState(thread: ti)] }
+            return model.threads[ti].guests.flatMap { g in
                 advance(SystemState.ThreadState(served: g, table: model.initialTable(thread: ti, servingGuest: g),
                                                 base: .init(position: .ready)),
                         thread: ti, level: .base, block: .vmentry, targets: program.vmentryEntry)
             }
         }
+    }
+
+    /// Thread `ti` idle: no guest, in the table it starts in, interrupts on (the idle loop).
+    func idleState(thread ti: Int) -> SystemState.ThreadState {
+        SystemState.ThreadState(served: model.noGuest, table: model.initialTable(thread: ti, servingGuest: model.noGuest),
+                                base: .init(position: .idle), interruptsOn: true)
     }
 
     /// Every initial state (the product of the threads' choices), or nil when there are more
@@ -75,11 +96,20 @@ public struct Interpreter: Sendable {
     /// schedule.
     public func moves(of ti: Int, in s: SystemState) -> [(Action, SystemState)] {
         guard !s.isCrashed else { return [] }
-        return uncheckedMoves(of: ti, in: s).map { action, n in
+        return uncheckedMoves(of: ti, in: s).compactMap { action, n in
             var n = n
+            // Core scheduling: an idle thread is scheduled onto a guest only while no sibling
+            // serves another one.
+            if model.schedCore, case .schedule = action, !coScheduled(ti, in: n) { return nil }
             if reachedWaitInNMI(n.threads[ti]) != nil { n.threads[ti].crashed = true }
             return (action, n)
         }
+    }
+
+    /// Thread `ti` is idle or every sibling is idle or serves the same guest.
+    func coScheduled(_ ti: Int, in s: SystemState) -> Bool {
+        let g = s.threads[ti].served
+        return g == model.noGuest || siblings[ti].allSatisfy { s.threads[$0].served == g || s.threads[$0].served == model.noGuest }
     }
 
     /// The `wait` instruction a thread is at inside an `nmi` handler, if it is at one.
@@ -113,8 +143,8 @@ public struct Interpreter: Sendable {
         out += mainMoves(of: ti, in: s)
         // Interrupts: an nmi unless one runs; an irq only with interrupts on and none running.
         var starts: [(Int, SystemState.Level)] = []
-        if t.nmi == nil { starts += nmis.map { ($0, .nmi) } }
-        if t.interruptsOn && t.irq == nil && t.nmi == nil { starts += irqs.map { ($0, .irq) } }
+        if t.nmi == nil { starts += nmis[ti].map { ($0, .nmi) } }
+        if t.interruptsOn && t.irq == nil && t.nmi == nil { starts += irqs[ti].map { ($0, .irq) } }
         starts.sort { $0.0 < $1.0 }
         for (i, k) in starts {
             var filled = s
@@ -145,6 +175,20 @@ public struct Interpreter: Sendable {
             fillGuest(&n, thread: ti)
             n.threads[ti].base = .init(position: .guest)
             return [(.entry(thread: ti), n)]
+        case .idle:
+            var idled = s
+            fillHost(&idled, thread: ti, touched: nil)
+            var out: [(Action, SystemState)] = [(.idle(thread: ti), idled)]
+            for g in model.threads[ti].guests {
+                var t = s.threads[ti]
+                t.served = g
+                for r in advance(t, thread: ti, level: .base, block: .vmentry, targets: program.vmentryEntry) {
+                    var n = idled
+                    n.threads[ti] = r
+                    out.append((.schedule(thread: ti, guest: g), n))
+                }
+            }
+            return out
         case .instruction(let p):
             return mainMoves(of: ti, at: p, level: level, in: s)
         }
@@ -235,6 +279,14 @@ public struct Interpreter: Sendable {
             }
         case .releaseSiblings:
             nt.holds = 0
+        case .idle:
+            // The vCPU task blocks: the rest of the handler does not run, the thread is idle in
+            // the table it has, with interrupts on (the idle loop's).
+            nt.served = model.noGuest
+            nt.base = .init(position: .idle)
+            nt.interruptsOn = true
+            n.threads[ti] = nt
+            return [(.statement(thread: ti, instruction: q, faultedAt: faultedAt), n)]
         case .wait(let condition):
             guard waitHolds(condition, thread: ti, in: s) else { return [] }
         case .flush(let b):
@@ -291,8 +343,9 @@ public struct Interpreter: Sendable {
                     n.exitReason = nil
                     out += advance(n, thread: ti, level: .base, block: .exit(x), targets: program.exitEntry[x])
                 case .exit:
-                    // The host's scheduler may switch the thread to another of its guests here.
-                    for g in model.threads[ti].guests {
+                    // The host's scheduler may switch the thread to another of its guests here;
+                    // under core scheduling only through `idle` (a context switch).
+                    for g in model.threads[ti].guests where !model.schedCore || g == n.served {
                         var m = n
                         m.served = g
                         out += advance(m, thread: ti, level: .base, block: .vmentry, targets: program.vmentryEntry)
@@ -311,7 +364,7 @@ public struct Interpreter: Sendable {
     private func fillGuest(_ s: inout SystemState, thread ti: Int) {
         let core = model.threads[ti].core
         let regions = owned[s.threads[ti].served]
-        for b in model.buffers.indices { s.buffers[core][b].formUnion(regions) }
+        for b in model.buffers.indices { s.buffers[core][b].formUnion(regions.intersection(enterable[b])) }
     }
 
     private func fillHost(_ s: inout SystemState, thread ti: Int, touched: [Int]?) {
@@ -319,8 +372,8 @@ public struct Interpreter: Sendable {
         let maps = model.tables[s.threads[ti].table].maps
         for (b, buffer) in model.buffers.enumerated() {
             switch buffer.fill {
-            case .mapped: s.buffers[core][b].formUnion(maps)
-            case .touched: for r in touched ?? [] { s.buffers[core][b].insert(r) }
+            case .mapped: s.buffers[core][b].formUnion(maps.intersection(enterable[b]))
+            case .touched: for r in touched ?? [] where enterable[b].contains(r) { s.buffers[core][b].insert(r) }
             }
         }
     }
@@ -407,7 +460,7 @@ public struct Interpreter: Sendable {
             guard !s.isCrashed else { return nil }
             for (ti, t) in s.threads.enumerated() where t.inGuest {
                 for u in siblings[ti] {
-                    if let r = exposure(of: u, in: s).intersection(secret[t.served]).first(where: { _ in true }) {
+                    if let r = exposure(of: u, in: s).intersection(secretToSiblings[t.served]).first(where: { _ in true }) {
                         return .corun(thread: ti, guest: t.served, sibling: u, region: r)
                     }
                 }
@@ -417,7 +470,7 @@ public struct Interpreter: Sendable {
             guard !s.isCrashed else { return nil }
             for (ti, t) in s.threads.enumerated() where t.inGuest {
                 let held = s.buffers[model.threads[ti].core][b]
-                if let r = held.intersection(secret[t.served]).first(where: { _ in true }) {
+                if let r = held.intersection(secretInBuffer[b][t.served]).first(where: { _ in true }) {
                     return .residue(thread: ti, guest: t.served, buffer: b, region: r)
                 }
             }
@@ -429,8 +482,10 @@ public struct Interpreter: Sendable {
             return nil
         case .deadlock:
             // A crashed state is no deadlock; a thread about to crash can move (into the crash).
+            // An idle loop spinning is no move: a system in which nothing else can move is stuck.
             guard !s.isCrashed else { return nil }
-            return (successors ?? self.successors(of: s)).isEmpty ? .deadlock : nil
+            let moves = successors ?? self.successors(of: s)
+            return moves.allSatisfy({ if case .idle = $0.0 { true } else { false } }) ? .deadlock : nil
         case .progress:
             // A starvation is a loop, not a state (`LassoSearch`).
             return nil

@@ -33,12 +33,15 @@ struct LassoSearch {
     /// Bit i: thread i has a move other than starting an interrupt handler in the state.
     let enabled: [UInt64]
     let threadCount: Int
+    /// The threads that can starve: those some guest is placed on (a host-only thread never
+    /// runs a guest).
+    let starvable: [Int]
 
     /// The shortest lasso of at most `maxLength` steps, if any; nil as well when `stop` gives
     /// a reason (returned in `stopped`).
     func shortest(maxLength: Int?, stop: () -> String?) -> Result {
         var best: (length: Int, thread: Int, start: Int, loop: [Edge])?
-        for t in 0..<threadCount {
+        for t in starvable {
             let component = fairComponents(starving: t)
             let candidates = component.indices.filter { component[$0] >= 0 }
                 .sorted { (depth[$0], $0) < (depth[$1], $1) }
@@ -93,7 +96,7 @@ struct LassoSearch {
                 let members = Set(scc)
                 var stepped: UInt64 = 0, inside = false
                 for u in scc {
-                    for e in edges[u]! where inLoop(e) && members.contains(e.to) {
+                    for e in edges[u]! where inLoop(e) && members.contains(e.to) && !e.action.isIdle {
                         stepped |= 1 << UInt64(e.action.thread)
                         inside = true
                     }
@@ -183,9 +186,10 @@ struct LassoSearch {
             var next: [Node] = []
             for node in layer {
                 for e in edges[node.state]! where inLoop(e) && component[e.to] == c {
-                    let n = Node(state: e.to, stepped: node.stepped | 1 << UInt64(e.action.thread),
+                    // An idle step is no step for fairness, and a loop of idle steps is no loop.
+                    let n = Node(state: e.to, stepped: node.stepped | (e.action.isIdle ? 0 : 1 << UInt64(e.action.thread)),
                                  seen: node.seen | enabled[e.to])
-                    if n.state == s, n.seen & ~n.stepped == 0 {
+                    if n.state == s, n.stepped != 0, n.seen & ~n.stepped == 0 {
                         var loop = [e]
                         var k = node
                         while let (p, edge) = parent[k] { loop.append(edge); k = p }

@@ -27,8 +27,9 @@ public struct Replay: Sendable {
 
     /// Checks a lasso (DESIGN.md 6.2): the steps are allowed, the last state is the state
     /// after `loopStart` steps, no interrupt handler starts in the loop, every thread that can
-    /// make a move other than an interrupt start in a state of the loop steps in it, and some
-    /// thread is in guest mode in none of its states. Returns the starvation of the first
+    /// make a move other than an interrupt start or an idle step in a state of the loop takes
+    /// such a step in it, and some thread with a guest placed on it is in guest mode in none
+    /// of its states. Returns the starvation of the first
     /// such thread.
     public func validateLasso(initial: SystemState, steps: [Trace.Step], loopStart l: Int) throws -> Finding {
         let last = try validateSteps(initial: initial, steps: steps)
@@ -38,22 +39,22 @@ public struct Replay: Sendable {
         guard last == loopState(l) else {
             throw Failure(step: k, reason: "the last state is not the state after step \(l): no loop")
         }
+        // Idle steps are no steps for fairness (docs/SEMANTICS.md, "Idle threads").
         var stepped = Set<Int>()
         for j in l..<k {
             if case .interrupt = steps[j].action {
                 throw Failure(step: j + 1, reason: "an interrupt handler starts in the loop, which is not fair")
             }
-            stepped.insert(steps[j].action.thread)
+            if !steps[j].action.isIdle { stepped.insert(steps[j].action.thread) }
         }
+        guard !stepped.isEmpty else { throw Failure(step: k, reason: "the loop has only idle steps: no loop") }
         for t in interpreter.model.threads.indices where !stepped.contains(t) {
-            for j in l..<k where interpreter.moves(of: t, in: loopState(j)).contains(where: { a, _ in
-                if case .interrupt = a { return false }
-                return true
-            }) {
+            for j in l..<k where interpreter.moves(of: t, in: loopState(j)).contains(where: { !$0.0.isUncountedByFairness }) {
                 throw Failure(step: j, reason: "thread \(interpreter.model.threads[t].name) can move after step \(j) but never steps in the loop: not fair")
             }
         }
-        guard let t = interpreter.model.threads.indices.first(where: { t in (l...k).allSatisfy { !loopState($0).threads[t].inGuest } }) else {
+        let starvable = interpreter.model.threads.indices.filter { !interpreter.model.threads[$0].guests.isEmpty }
+        guard let t = starvable.first(where: { t in (l...k).allSatisfy { !loopState($0).threads[t].inGuest } }) else {
             throw Failure(step: k, reason: "every thread runs its guest somewhere in the loop: no starvation")
         }
         return .starvation(thread: t)

@@ -61,6 +61,8 @@ extension PromelaExport {
         var thread: Int
         /// The step starts an interrupt handler (no such step is in a fair loop, DESIGN.md 6.2).
         var startsInterrupt: Bool
+        /// An idle thread's idle step: no move for deadlock, no step for fairness.
+        var idles: Bool
         var comment: String
         var guardText: String
         var body: [String]
@@ -227,9 +229,12 @@ extension PromelaExport {
                     if case .interrupt = c.action { interrupt = true }
                     var body = try assignments(c.updates)
                     // Who stepped, and whether it started an interrupt handler: what the
-                    // fairness of `check progress` is stated over.
-                    if progress { body += ["actor = \(t + 1)", "istart = \(interrupt ? 1 : 0)", "UPDATE_EN"] }
-                    branches.append(Branch(thread: t, startsInterrupt: interrupt, comment: c.notes.joined(separator: "; "),
+                    // fairness of `check progress` is stated over. An idle step is nobody's.
+                    if progress {
+                        body += ["actor = \(c.action.isIdle ? 0 : t + 1)", "istart = \(interrupt ? 1 : 0)", "UPDATE_EN"]
+                    }
+                    branches.append(Branch(thread: t, startsInterrupt: interrupt, idles: c.action.isIdle,
+                                           comment: c.notes.joined(separator: "; "),
                                            guardText: text(.and([.not(system.halted), c.guard])), body: body))
                 }
             }
@@ -264,7 +269,10 @@ extension PromelaExport {
                     out.append("#define CRASH CRASHED")
                     findingParts.append("CRASH")
                 case .deadlock:
-                    let any = guardOrder.isEmpty ? "false" : "(" + guardOrder.indices.map { "G\($0)" }.joined(separator: " || ") + ")"
+                    // An idle step is no move (docs/SEMANTICS.md, "Idle threads").
+                    var moving: [String] = []
+                    for (b, g) in zip(branches, branchGuards) where !b.idles && !moving.contains(g) { moving.append(g) }
+                    let any = moving.isEmpty ? "false" : "(" + moving.joined(separator: " || ") + ")"
                     out.append("#define DEADLOCK (!CRASHED && !\(any))  /* no guard of the loop holds */")
                     findingParts.append("DEADLOCK")
                 }
@@ -347,7 +355,9 @@ extension PromelaExport {
                        "   an interrupt handler; GUEST<t> = thread t is in guest mode. */"]
             for t in model.threads.indices {
                 var own: [String] = []
-                for (b, g) in zip(branches, guards) where b.thread == t && !b.startsInterrupt && !own.contains(g) { own.append(g) }
+                for (b, g) in zip(branches, guards) where b.thread == t && !b.startsInterrupt && !b.idles && !own.contains(g) {
+                    own.append(g)
+                }
                 out.append("#define EN\(t) " + (own.isEmpty ? "false" : "(" + own.joined(separator: " || ") + ")"))
                 out.append("#define GUEST\(t) (\(space.vars[space[.pc(thread: t, level: .base)]].identifier) == \(StateSpace.guestCode))")
             }
@@ -381,7 +391,7 @@ extension PromelaExport {
                 "    :: true -> goto start",
             ]
             var blocks: [String] = []
-            for t in 0..<n {
+            for t in 0..<n where !model.threads[t].guests.isEmpty {  // a host-only thread cannot starve
                 for set in 0..<(1 << n) {
                     let still = (0..<n).filter { set & (1 << $0) != 0 }
                     let movers = (0..<n).filter { set & (1 << $0) == 0 }

@@ -187,6 +187,7 @@ extension HTMLReport {
             case .kickSiblings: kind = "kick"
             case .holdSiblings: kind = "hold"
             case .releaseSiblings: kind = "release"
+            case .idle: kind = "idle"
             default: continue
             }
             let before = trace.state(after: k - 1), after = trace.state(after: k)
@@ -275,6 +276,10 @@ extension HTMLReport {
             return faultedAt != nil ? "fault: \(word)" : word
         case .crash:
             return "fault: crash"
+        case .idle:
+            return "idle"
+        case .schedule(_, let g):
+            return "to \(model.guests[g].name)"
         }
     }
 

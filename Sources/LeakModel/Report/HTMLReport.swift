@@ -98,7 +98,9 @@ public struct HTMLReport: Sendable {
         if case .finding(let t) = report.outcome {
             switch t.finding {
             case .corun(_, let g, _, _), .residue(_, let g, _, _): return g
-            case .crash(let th, _), .starvation(let th): return t.final.threads[th].served
+            case .crash(let th, _), .starvation(let th):
+                let served = t.final.threads[th].served
+                return served < report.model.guests.count ? served : 0
             case .deadlock: break
             }
         }

@@ -500,7 +500,7 @@ struct StateJSON {
         var m: [JSONValue.Member] = [
             .init("core", .string(model.cores[model.threads[t].core].name)),
             .init("mode", .string(ts.inGuest ? "guest" : "host")),
-            .init("guest", .string(model.guests[ts.served].name)),
+            .init("guest", ts.served < model.guests.count ? .string(model.guests[ts.served].name) : .null),
             .init("table", .string(model.tables[ts.table].name)),
             .init("level", .string(["base", "irq", "nmi"][ts.activeLevel.rawValue])),
             .init("interrupts", .bool(ts.interruptsOn)),
@@ -520,6 +520,7 @@ struct StateJSON {
         switch f.position {
         case .guest: m.append(.init("position", .string("guest")))
         case .ready: m.append(.init("position", .string("ready")))
+        case .idle: m.append(.init("position", .string("idle")))
         case .instruction(let q):
             m.append(.init("position", .string("statement")))
             m += statement(q)
@@ -543,7 +544,8 @@ struct StateJSON {
 
     func action(_ a: Action, before: SystemState) -> JSONValue {
         var m: [JSONValue.Member] = [.init("thread", .string(model.threads[a.thread].name))]
-        let guest = JSONValue.string(model.guests[before.threads[a.thread].served].name)
+        let served = before.threads[a.thread].served
+        let guest = served < model.guests.count ? JSONValue.string(model.guests[served].name) : .null
         switch a {
         case .guestStep:
             m += [.init("kind", .string("guestStep")), .init("guest", guest)]
@@ -563,6 +565,10 @@ struct StateJSON {
         case .crash(_, let q):
             m.append(.init("kind", .string("crash")))
             m += statement(q)
+        case .idle:
+            m.append(.init("kind", .string("idle")))
+        case .schedule(_, let g):
+            m += [.init("kind", .string("schedule")), .init("guest", .string(model.guests[g].name))]
         }
         m.insert(.init("text", .string(renderer.describe(a, before))), at: 2)
         return .object(m)

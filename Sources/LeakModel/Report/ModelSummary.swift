@@ -54,14 +54,21 @@ public enum ModelSummary {
         }
         rows.append(.heading("threads"))
         for thread in model.threads {
-            let guests = guestNames(thread.guests)
+            let guests = thread.guests.isEmpty ? "no guest (host-only: idle, and the interrupts steered to it)" : guestNames(thread.guests)
             rows.append(.item(thread.name, "core \(model.cores[thread.core].name), serves \(guests)"))
+        }
+        if model.schedCore {
+            rows.append(.field("sched core", "siblings serve one guest at a time or are idle; every thread starts idle"))
         }
         rows.append(.field("hosts", model.hosts.isEmpty ? "none" : model.hosts.map(\.name).joined(separator: " ")))
         rows.append(.heading("guests"))
         for (g, guest) in model.guests.enumerated() where !hidden.contains(g) {
             let on = model.threads.filter { $0.guests.contains(g) }.map(\.name).joined(separator: " ")
-            let trust = guest.trusted ? "; trusted: attacks nobody" : ""
+            var trust = guest.trusted ? "; trusted: attacks nobody" : ""
+            if !guest.trusted, let read = guest.readsBuffers {
+                let what = read.map { model.buffers[$0].name } + (guest.readsSiblings ? ["siblings"] : [])
+                trust += "; reads " + (what.isEmpty ? "nothing" : what.joined(separator: ", "))
+            }
             if classOf[g] != nil {
                 rows.append(.item(guestNames([g]), "each runs on \(on)\(trust); shown by \(guest.name) below"))
             } else {
@@ -78,6 +85,7 @@ public enum ModelSummary {
             case .guest(let g): owner = "owner \(model.guests[g].name)"
             }
             if model.regionDecls[region.decl].perGuest { owner += " (per guest)" }
+            if region.uncached { owner += ", uncached" }
             rows.append(.item(region.name, owner))
         }
 
@@ -105,7 +113,7 @@ public enum ModelSummary {
 
         rows.append(.heading("buffers"))
         if model.buffers.isEmpty { rows.append(.item("none", "")) }
-        for buffer in model.buffers { rows.append(.item(buffer.name, "fill \(buffer.fill.rawValue)")) }
+        for buffer in model.buffers { rows.append(.item(buffer.name, (buffer.cache ? "cache, " : "") + "fill \(buffer.fill.rawValue)")) }
 
         rows.append(.heading("hooks"))
         rows.append(contentsOf: blockRows("on vmexit", model.onVMExit, model))
@@ -128,7 +136,8 @@ public enum ModelSummary {
         rows.append(.heading("interrupts"))
         if model.interrupts.isEmpty { rows.append(.item("none", "")) }
         for interrupt in model.interrupts {
-            rows.append(contentsOf: blockRows("\(interrupt.kind.rawValue) \(interrupt.name)", interrupt.body, model))
+            let on = interrupt.threads.map { " on " + $0.map { model.threads[$0].name }.joined(separator: ", ") } ?? ""
+            rows.append(contentsOf: blockRows("\(interrupt.kind.rawValue) \(interrupt.name)\(on)", interrupt.body, model))
         }
 
         rows.append(.blank)

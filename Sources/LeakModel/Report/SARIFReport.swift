@@ -79,7 +79,9 @@ public struct FindingCause: Sendable {
             case .exit(_, let x) where !model.exits[x].implicit:
                 causes.append(Cause(message: "\(prefix): \(fills)", span: model.exits[x].span, step: k))
             default:
-                causes.append(Cause(message: "\(prefix): \(fills)", span: model.guests[before.threads[action.thread].served].span, step: k))
+                let served = before.threads[action.thread].served
+                let span = served < model.guests.count ? model.guests[served].span : model.threads[action.thread].span
+                causes.append(Cause(message: "\(prefix): \(fills)", span: span, step: k))
             }
             if model.buffers[b].fill == .mapped, !before.threads[action.thread].inGuest {
                 let table = before.threads[action.thread].table
@@ -393,7 +395,7 @@ public struct SARIFReport: Sendable {
             case .interrupt(_, let i): span = model.interrupts[i].span; kinds.append("call")
             case .exit(_, let x): if !model.exits[x].implicit { span = model.exits[x].span }; kinds.append("exit")
             case .entry: kinds.append("enter")
-            case .guestStep: break
+            case .guestStep, .idle, .schedule: break
             }
             // A lasso's loop: SARIF has no loop, so its steps say so ("loop" is a kind of our own).
             if trace.isInLoop(step: k + 1) {

@@ -67,6 +67,7 @@ public struct TraceRenderer: Sendable {
             words.append("host \(model.tables[ts.table].name)")
             if ts.nmi != nil { words.append("[nmi]") } else if ts.irq != nil { words.append("[irq]") }
             if ts.base.position == .ready { words.append("ready") }
+            if ts.base.position == .idle { words.append("idle") }
         }
         if isHeld(t, s) { words.append("held") }
         if ts.kickPending { words.append("kicked") }
@@ -101,7 +102,7 @@ public struct TraceRenderer: Sendable {
     func ifsPassed(_ action: Action, _ before: SystemState) -> [(Int, Bool)] {
         switch action {
         case .statement, .crash, .entry: break
-        case .guestStep, .exit, .interrupt: return []
+        case .guestStep, .exit, .interrupt, .idle, .schedule: return []
         }
         let t = action.thread
         let thread = before.threads[t]
@@ -138,6 +139,10 @@ public struct TraceRenderer: Sendable {
             return text
         case .crash(_, let q):
             return "\(statementText(q)) (\(where_(q))) faults: crash"
+        case .idle:
+            return "idles"
+        case .schedule(_, let g):
+            return "is scheduled onto \(model.guests[g].name)"
         }
     }
 
@@ -234,6 +239,7 @@ public struct TraceRenderer: Sendable {
         case .guest: return "runs its guest"
         case .ready:
             return isHeld(t, s) ? "is held before VM entry by \(holders(of: t, s).joined(separator: ", "))" : "is ready to enter"
+        case .idle: return "is idle"
         case .instruction(let q):
             if case .wait = program.instructions[q].op { return "waits at \(statementText(q)) (line \(line(q)))" }
             return "is at \(statementText(q)) (line \(line(q)))"
@@ -261,6 +267,7 @@ public struct TraceRenderer: Sendable {
         switch frame.position {
         case .guest: return "runs its guest"
         case .ready: return isHeld(t, s) ? "is held before VM entry" : "is ready to enter"
+        case .idle: return "is idle"
         case .instruction(let q): return "waits at \(statementText(q)) (line \(line(q)))"
         }
     }

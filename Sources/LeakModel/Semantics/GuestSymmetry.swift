@@ -47,9 +47,15 @@ public struct GuestSymmetry: Sendable {
         for (t, thread) in model.threads.enumerated() {
             for g in thread.guests { threadsOf[g].append(t) }
         }
-        // A trusted guest is told apart from an untrusted one: nothing is secret to it.
+        // Guests that read differently are told apart: a trusted guest (nothing is secret to
+        // it) from an untrusted one, and guests whose `attack` lines differ. The key's
+        // negative entries are these marks (thread indices are not negative).
         for g in model.guests.indices where !distinguished.contains(g) {
-            placement[threadsOf[g] + (model.guests[g].trusted ? [-1] : []), default: []].append(g)
+            let guest = model.guests[g]
+            var marks: [Int] = guest.trusted ? [-1] : []
+            if !guest.readsSiblings { marks.append(-2) }
+            if let read = guest.readsBuffers { marks += [-3] + read.map { -4 - $0 } }
+            placement[threadsOf[g] + marks, default: []].append(g)
         }
         var classes: [GuestClass] = []
         for (key, guests) in placement where guests.count > 1 {

@@ -19,6 +19,7 @@ extension Model {
         case .kickSiblings: return "kick siblings"
         case .holdSiblings: return "hold siblings"
         case .releaseSiblings: return "release siblings"
+        case .idle: return "idle"
         case .wait(.outOfGuest): return "wait until siblings out of guest"
         case .wait(.notIn(let d)): return "wait until siblings not in \(waitedTable(d))"
         case .wait(.in(let d)): return "wait until siblings in \(waitedTable(d))"
@@ -44,6 +45,7 @@ extension Model {
         case .kickSiblings: "kick"
         case .holdSiblings: "hold"
         case .releaseSiblings: "release"
+        case .idle: "idle"
         case .wait(.outOfGuest): "wait out"
         case .wait(.notIn): "wait not in"
         case .wait(.in): "wait in"
@@ -104,7 +106,7 @@ extension Model.Statement.Kind {
         case .irqs(on: false): "irqs off"
         case .setFlag(_, let value): value ? "set" : "clear"
         case .ifFlag: "if"
-        case .irqs(on: true), .touch, .either: nil
+        case .irqs(on: true), .touch, .either, .idle: nil
         }
     }
 }

@@ -37,6 +37,12 @@ public struct Model: Sendable {
     public var checks: [Check]
     public var bound: Bound?
     public var expect: Expectation?
+    /// `sched core`: siblings serve one guest at a time or are idle (docs/SEMANTICS.md,
+    /// "Core scheduling").
+    public var schedCore = false
+    /// Some exit handler has an `idle` statement (set by the resolver; never cleared by a
+    /// change that removes one, which only widens what `canIdle` allows).
+    public var hasIdleStatement = false
 
     public init(file: SourceFile, title: String?, cores: [Core], threads: [Thread], hosts: [Host],
                 guests: [Guest], regionDecls: [RegionDecl], regions: [Region], tableDecls: [TableDecl],
@@ -102,7 +108,8 @@ extension Model {
         public var span: SourceSpan
         /// Index into `Model.cores`.
         public var core: Int
-        /// Guests that may run on this thread (indices into `Model.guests`, ascending, non-empty).
+        /// Guests that may run on this thread (indices into `Model.guests`, ascending); empty for
+        /// a host-only thread, which is idle for ever (docs/SEMANTICS.md, "Idle threads").
         public var guests: [Int]
         /// `start THREAD in TABLE`: the table declaration it starts in (nil: the first declared).
         public var startTable: Int?
@@ -122,8 +129,14 @@ extension Model {
         public var span: SourceSpan
         /// `trusted NAME`: the guest attacks nobody (its own data is still secret to the others).
         public var trusted: Bool
-        public init(name: String, span: SourceSpan, trusted: Bool = false) {
+        /// `attack NAME reads ...`: whether it reads what its siblings are exposed to (`corun`),
+        /// and which buffers it reads (nil: every one). Without an `attack` line, everything.
+        public var readsSiblings: Bool
+        public var readsBuffers: [Int]?
+        public init(name: String, span: SourceSpan, trusted: Bool = false, readsSiblings: Bool = true,
+                    readsBuffers: [Int]? = nil) {
             self.name = name; self.span = span; self.trusted = trusted
+            self.readsSiblings = readsSiblings; self.readsBuffers = readsBuffers
         }
     }
 
@@ -150,8 +163,10 @@ extension Model {
         public var name: String
         public var decl: Int
         public var owner: Owner
-        public init(name: String, decl: Int, owner: Owner) {
-            self.name = name; self.decl = decl; self.owner = owner
+        /// `uncached`: never enters a `cache` buffer.
+        public var uncached: Bool
+        public init(name: String, decl: Int, owner: Owner, uncached: Bool = false) {
+            self.name = name; self.decl = decl; self.owner = owner; self.uncached = uncached
         }
     }
 
@@ -185,8 +200,10 @@ extension Model {
         public var name: String
         public var span: SourceSpan
         public var fill: Fill
-        public init(name: String, span: SourceSpan, fill: Fill) {
-            self.name = name; self.span = span; self.fill = fill
+        /// `cache`: a cache (L1D); `uncached` regions never enter it.
+        public var cache: Bool
+        public init(name: String, span: SourceSpan, fill: Fill, cache: Bool = false) {
+            self.name = name; self.span = span; self.fill = fill; self.cache = cache
         }
     }
 
@@ -219,8 +236,10 @@ extension Model {
         public var name: String
         public var span: SourceSpan
         public var body: Block
-        public init(kind: InterruptKind, name: String, span: SourceSpan, body: Block) {
-            self.kind = kind; self.name = name; self.span = span; self.body = body
+        /// `on THREAD, ...`: the threads it may start on (nil: every thread).
+        public var threads: [Int]?
+        public init(kind: InterruptKind, name: String, span: SourceSpan, body: Block, threads: [Int]? = nil) {
+            self.kind = kind; self.name = name; self.span = span; self.body = body; self.threads = threads
         }
     }
 
@@ -250,6 +269,8 @@ extension Model {
             case kickSiblings
             case holdSiblings
             case releaseSiblings
+            /// `idle`: the vCPU task blocks and the thread goes idle (only in an exit handler).
+            case idle
             case wait(WaitCondition)
             case flush(buffer: Int)
             case irqs(on: Bool)
@@ -314,6 +335,49 @@ extension Model {
         return set
     }
 
+    /// What a guest reads from: what its siblings are exposed to, or a buffer of its core.
+    public enum Channel: Hashable, Sendable {
+        case siblings
+        case buffer(Int)
+    }
+
+    /// Whether guest `g` reads through `channel` (docs/SEMANTICS.md, "What a guest can read").
+    public func reads(_ g: Int, _ channel: Channel) -> Bool {
+        let guest = guests[g]
+        if guest.trusted { return false }
+        switch channel {
+        case .siblings: return guest.readsSiblings
+        case .buffer(let b): return guest.readsBuffers?.contains(b) ?? true
+        }
+    }
+
+    /// The regions secret to guest `g` that it can read through `channel`: `secret(to:)`, or
+    /// none where it cannot read there.
+    public func secret(to g: Int, via channel: Channel) -> RegionSet {
+        reads(g, channel) ? secret(to: g) : RegionSet(count: regions.count)
+    }
+
+    /// The regions that may enter buffer `b`: all, but no `uncached` one for a `cache`.
+    public func enterable(buffer b: Int) -> RegionSet {
+        RegionSet(count: regions.count, regions.indices.filter { !buffers[b].cache || !regions[$0].uncached })
+    }
+
+    /// Whether thread `t` starts idle: a host-only thread, and every thread under `sched core`.
+    public func startsIdle(_ t: Int) -> Bool { threads[t].guests.isEmpty || schedCore }
+
+    /// Whether thread `t` can be idle: when it starts idle, or when some exit handler has an
+    /// `idle` statement (docs/SEMANTICS.md, "Idle threads").
+    public func canIdle(_ t: Int) -> Bool { startsIdle(t) || hasIdleStatement }
+
+    /// Whether some thread can be idle: the state then has an idle code for `served`.
+    public var hasIdle: Bool { threads.indices.contains(where: canIdle) }
+
+    /// The `served` value of an idle thread: no guest.
+    public var noGuest: Int { guests.count }
+
+    /// Whether interrupt `i` may start on thread `t` (its `on` list, if any).
+    public func interrupt(_ i: Int, canStartOn t: Int) -> Bool { interrupts[i].threads?.contains(t) ?? true }
+
     /// Regions owned by guest `g` (what it fills buffers with, and what a thread running it exposes).
     public func owned(by g: Int) -> RegionSet {
         var set = RegionSet(count: regions.count)
@@ -356,7 +420,8 @@ extension Model {
     /// The table declaration thread `t` starts in: its `start` line's, else the first declared.
     public func startTableDecl(thread t: Int) -> Int { threads[t].startTable ?? 0 }
 
-    /// The table thread `t` starts with (its copy for the guest served).
+    /// The table thread `t` starts with (its copy for the guest served), and the one it loads
+    /// when it goes idle (`g` is then `noGuest`; the resolver ensures it is no per-guest table).
     public func initialTable(thread t: Int, servingGuest g: Int) -> Int {
         let d = tableDecls[startTableDecl(thread: t)]
         return d.perGuest ? d.copies[g] : d.copies[0]

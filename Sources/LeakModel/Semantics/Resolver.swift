@@ -58,10 +58,14 @@ struct Resolver {
     /// Buffers whose `fill` had an error (not warned about when unused).
     private var brokenBuffers: Set<Int> = []
     private var exitSyntax: [(name: Identifier, body: BlockSyntax)] = []
-    private var interruptSyntax: [(kind: Model.InterruptKind, name: Identifier, body: BlockSyntax)] = []
+    private var interruptSyntax: [(kind: Model.InterruptKind, name: Identifier, threads: [Identifier]?, body: BlockSyntax)] = []
     private var runs: [(guests: [Identifier], threads: [Identifier])] = []
     /// `trusted` declarations' guest names, resolved once every guest is declared.
     private var trustedNames: [Identifier] = []
+    /// `attack` declarations, resolved once every guest and buffer is declared.
+    private var attacks: [(guests: [Identifier], reads: [Identifier])] = []
+    /// The first `sched core` line.
+    private var schedCore: SourceSpan?
     /// `start` declarations, resolved once every thread and table is declared.
     private var starts: [(threads: [Identifier], table: Identifier)] = []
     private var hooks: [HookKind: (body: BlockSyntax, kindSpan: SourceSpan)] = [:]
@@ -85,6 +89,9 @@ struct Resolver {
     private var tableUsed: [Bool] = []
     private var bufferUsed: [Bool] = []
     private var kicksOrHolds = false
+    /// Resolving an exit handler's body (where `idle` may appear), and whether one has.
+    private var inExitHandler = false
+    private var sawIdle = false
 
     init(file: SourceFile, sink: DiagnosticSink) {
         self.file = file
@@ -104,25 +111,133 @@ struct Resolver {
         let onFault = hooks[.fault].map { resolveBlock($0.body) }
         if let onFault { reportIfFirst(in: onFault.statements) }
         for body in unknownHookBodies { _ = resolveBlock(body) }
-        var exits = exitSyntax.map {
-            Model.Exit(name: $0.name.text, span: $0.name.span, body: resolveBlock($0.body), implicit: false)
+        var exits: [Model.Exit] = []
+        inExitHandler = true
+        for e in exitSyntax {
+            exits.append(Model.Exit(name: e.name.text, span: e.name.span, body: resolveBlock(e.body), implicit: false))
         }
+        inExitHandler = false
         let declaredKick = exits.firstIndex { $0.name == "kick" }
         if declaredKick == nil {
             exits.append(Model.Exit(name: "kick", span: .none, body: .empty, implicit: true))
         }
-        let interrupts = interruptSyntax.map {
-            Model.Interrupt(kind: $0.kind, name: $0.name.text, span: $0.name.span, body: resolveBlock($0.body))
+        var interrupts: [Model.Interrupt] = []
+        for i in interruptSyntax {
+            let threads = i.threads.map { resolveThreadList($0) }
+            interrupts.append(Model.Interrupt(kind: i.kind, name: i.name.text, span: i.name.span, body: resolveBlock(i.body),
+                                              threads: threads))
         }
+        resolveAttacks()
         let checks = resolveChecks()
         warnUnused(declaredKick: declaredKick.map { exits[$0] })
 
         guard !sink.hasErrors else { return nil }
-        return Model(file: file, title: title?.0, cores: cores, threads: threads, hosts: hosts, guests: guests,
-                     regionDecls: regionDecls, regions: regions, tableDecls: tableDecls, tables: tables,
-                     buffers: buffers, flags: flags, onVMExit: onVMExit, onVMEntry: onVMEntry, onFault: onFault,
-                     exits: exits, kickExit: declaredKick ?? exits.count - 1, interrupts: interrupts,
-                     checks: checks, bound: bound, expect: expect)
+        var model = Model(file: file, title: title?.0, cores: cores, threads: threads, hosts: hosts, guests: guests,
+                          regionDecls: regionDecls, regions: regions, tableDecls: tableDecls, tables: tables,
+                          buffers: buffers, flags: flags, onVMExit: onVMExit, onVMEntry: onVMEntry, onFault: onFault,
+                          exits: exits, kickExit: declaredKick ?? exits.count - 1, interrupts: interrupts,
+                          checks: checks, bound: bound, expect: expect)
+        model.schedCore = schedCore != nil
+        model.hasIdleStatement = sawIdle
+        reportPerGuestWhileIdle(in: model)
+        guard !sink.hasErrors else { return nil }
+        return model
+    }
+
+    /// Threads named in an interrupt's `on` list (unknown ones reported and dropped; a thread
+    /// named twice is reported once).
+    private mutating func resolveThreadList(_ ids: [Identifier]) -> [Int] {
+        var out: [Int] = []
+        for id in ids {
+            guard let t = lookup(id, as: .thread) else { continue }
+            if out.contains(t) {
+                sink.report(.givenTwice(setting: id.text), at: id.span)
+                continue
+            }
+            out.append(t)
+        }
+        return out.sorted()
+    }
+
+    /// `attack GUEST... reads TARGET...`: `siblings`, or buffers.
+    private mutating func resolveAttacks() {
+        var seen: [Int: SourceSpan] = [:]
+        for attack in attacks {
+            var readsSiblings = false
+            var buffersRead: [Int] = []
+            for id in attack.reads {
+                if id.text == "siblings" && names[id.text] == nil {
+                    if readsSiblings { sink.report(.givenTwice(setting: "siblings"), at: id.span) }
+                    readsSiblings = true
+                    continue
+                }
+                guard let b = lookup(id, as: [.buffer], what: "buffer", whatWithArticle: "a buffer",
+                                     unknownHelp: "a guest reads buffers, or 'siblings' (what its siblings are exposed to)")?.index
+                else { continue }
+                if buffersRead.contains(b) {
+                    sink.report(.givenTwice(setting: id.text), at: id.span)
+                    continue
+                }
+                bufferUsed[b] = true
+                buffersRead.append(b)
+            }
+            for id in attack.guests {
+                guard let g = lookup(id, as: .guest) else { continue }
+                if let first = seen[g] {
+                    sink.report(.givenTwice(setting: "attack \(id.text)"), at: id.span,
+                                notes: [.init("first given here", at: first)])
+                    continue
+                }
+                seen[g] = id.span
+                if guests[g].trusted { sink.report(.attackOfTrustedGuest(guest: id.text), at: id.span) }
+                guests[g].readsSiblings = readsSiblings
+                guests[g].readsBuffers = buffersRead.sorted()
+            }
+        }
+    }
+
+    /// E031: code that may run while its thread is idle (an interrupt handler; the table an
+    /// idle thread loads) cannot name a per-guest region or table: an idle thread serves no guest.
+    private func reportPerGuestWhileIdle(in model: Model) {
+        let idle = model.threads.indices.filter(model.canIdle)
+        guard !idle.isEmpty else { return }
+        for t in model.threads.indices where model.startsIdle(t) {
+            let d = model.startTableDecl(thread: t)
+            if model.tableDecls[d].perGuest {
+                sink.report(.perGuestStartWhileIdle(thread: model.threads[t].name, table: model.tableDecls[d].name),
+                            at: model.threads[t].span,
+                            help: "add 'start \(model.threads[t].name) in TABLE' with a table that is not 'per guest'")
+            }
+        }
+        for (i, interrupt) in model.interrupts.enumerated() {
+            guard let t = idle.first(where: { model.interrupt(i, canStartOn: $0) }) else { continue }
+            if let (kind, name, span) = Self.firstPerGuestName(in: interrupt.body, model: model) {
+                sink.report(.perGuestWhileIdle(code: "interrupt '\(interrupt.name)'", kind: kind, name: name,
+                                               thread: model.threads[t].name),
+                            at: span, help: "keep the interrupt off that thread with 'interrupt ... \(interrupt.name) on THREAD, ...'")
+            }
+        }
+    }
+
+    /// The first per-guest region or table a block names, with the statement's span.
+    private static func firstPerGuestName(in block: Model.Block, model: Model) -> (String, String, SourceSpan)? {
+        for statement in block.statements {
+            switch statement.kind {
+            case .touch(let refs):
+                for case .perGuest(let d) in refs { return ("region", model.regionDecls[d].name, statement.span) }
+            case .switchTable(.perGuest(let d)):
+                return ("table", model.tableDecls[d].name, statement.span)
+            case .either(let blocks):
+                for b in blocks { if let found = firstPerGuestName(in: b, model: model) { return found } }
+            case .ifFlag(_, _, let then, let otherwise):
+                for b in [then] + (otherwise.map { [$0] } ?? []) {
+                    if let found = firstPerGuestName(in: b, model: model) { return found }
+                }
+            default:
+                break
+            }
+        }
+        return nil
     }
 
     // MARK: - Declarations
@@ -197,16 +312,24 @@ struct Resolver {
             }
         case .trusted(let list, _):
             trustedNames += list
+        case .attack(let list, let reads, _):
+            attacks.append((list, reads))
+        case .schedCore(let span):
+            if let first = schedCore {
+                sink.report(.givenTwice(setting: "sched core"), at: span, notes: [.init("first given here", at: first)])
+            } else {
+                schedCore = span
+            }
         case .start(let list, let table, _):
             starts.append((list, table))
         case .region(let r):
             if declare(r.name, as: .region, index: regionSyntax.count) { regionSyntax.append(r) }
         case .table(let t):
             if declare(t.name, as: .table, index: tableSyntax.count) { tableSyntax.append(t) }
-        case .buffer(let name, let fill, _):
+        case .buffer(let name, let fill, let cache, _):
             if declare(name, as: .buffer, index: buffers.count) {
                 if fill == nil { brokenBuffers.insert(buffers.count) }
-                buffers.append(Model.Buffer(name: name.text, span: name.span, fill: fill ?? .mapped))
+                buffers.append(Model.Buffer(name: name.text, span: name.span, fill: fill ?? .mapped, cache: cache))
             }
         case .flag(let name, let scope, _):
             if declare(name, as: .flag, index: flags.count) {
@@ -229,9 +352,9 @@ struct Resolver {
             }
         case .exit(let name, let body, _):
             if declare(name, as: .exit, index: exitSyntax.count) { exitSyntax.append((name, body)) }
-        case .interrupt(let kind, let name, let body, _):
+        case .interrupt(let kind, let name, let threads, let body, _):
             if declare(name, as: .interrupt, index: interruptSyntax.count) {
-                interruptSyntax.append((kind, name, body))
+                interruptSyntax.append((kind, name, threads, body))
             }
         case .check(let check, let span):
             sawCheck = true
@@ -343,7 +466,8 @@ struct Resolver {
                 var copies: [Int] = []
                 for (g, guest) in guests.enumerated() {
                     copies.append(regions.count)
-                    regions.append(Model.Region(name: "\(r.name.text)[\(guest.name)]", decl: d, owner: .guest(g)))
+                    regions.append(Model.Region(name: "\(r.name.text)[\(guest.name)]", decl: d, owner: .guest(g),
+                                                uncached: r.uncached))
                 }
                 regionDecls.append(Model.RegionDecl(name: r.name.text, span: r.name.span, perGuest: true, copies: copies))
             case .owner(let domain)?:
@@ -363,7 +487,7 @@ struct Resolver {
     private mutating func appendPlainRegion(_ r: RegionSyntax, owner: Model.Owner, decl d: Int) {
         regionDecls.append(Model.RegionDecl(name: r.name.text, span: r.name.span, perGuest: false,
                                             copies: [regions.count]))
-        regions.append(Model.Region(name: r.name.text, decl: d, owner: owner))
+        regions.append(Model.Region(name: r.name.text, decl: d, owner: owner, uncached: r.uncached))
     }
 
     private mutating func resolveTables() {
@@ -470,12 +594,6 @@ struct Resolver {
                              at: guest.span, help: "place it with 'run \(guest.name) on THREAD' if it should run here")
             }
         }
-        if !guests.isEmpty {
-            for thread in threads where thread.guests.isEmpty {
-                sink.report(.idleThread(thread: thread.name), at: thread.span,
-                           help: "every thread must serve at least one guest: add 'run GUEST on \(thread.name)'")
-            }
-        }
     }
 
     // MARK: - Statements
@@ -515,6 +633,14 @@ struct Resolver {
             kind = .holdSiblings
         case .releaseSiblings:
             kind = .releaseSiblings
+        case .idle:
+            guard inExitHandler else {
+                sink.report(.idleOutsideExitHandler, at: s.span,
+                            help: "a vCPU task blocks while it handles an exit: put 'idle' in an 'exit NAME { ... }' block")
+                return nil
+            }
+            sawIdle = true
+            kind = .idle
         case .wait(.outOfGuest):
             kind = .wait(.outOfGuest)
         case .wait(.notIn(let id)):

@@ -12,6 +12,9 @@ public struct SystemState: Hashable, Sendable {
         case guest
         /// `on vmentry` is done: the next base step is the VM entry.
         case ready
+        /// Idle: the thread serves no guest (`served` is `Model.noGuest`) and runs the idle
+        /// loop: a host-only thread always, any thread under `sched core` between its guests.
+        case idle
         /// About to run this instruction of `Program.instructions`.
         case instruction(Int)
     }
@@ -106,6 +109,10 @@ public enum Action: Hashable, Sendable {
     case entry(thread: Int)
     /// An interrupt handler starts.
     case interrupt(thread: Int, interrupt: Int)
+    /// An idle thread runs its idle loop (buffers fill; nothing else changes).
+    case idle(thread: Int)
+    /// An idle thread is scheduled onto `guest` (`sched core`): it goes on with `on vmentry`.
+    case schedule(thread: Int, guest: Int)
     /// The thread runs an instruction; `faultedAt` is the touch whose page fault led straight
     /// to this first statement of `on fault`.
     case statement(thread: Int, instruction: Int, faultedAt: Int?)
@@ -113,10 +120,22 @@ public enum Action: Hashable, Sendable {
     /// host crashes (counted, and the last of its schedule).
     case crash(thread: Int, instruction: Int)
 
+    /// An idle thread's idle step: no move for deadlock, and not counted by the fairness of
+    /// `check progress` (docs/SEMANTICS.md, "Idle threads").
+    public var isIdle: Bool { if case .idle = self { true } else { false } }
+
+    /// A step that fairness does not count: an interrupt handler starting, an idle step.
+    public var isUncountedByFairness: Bool {
+        switch self {
+        case .interrupt, .idle: true
+        default: false
+        }
+    }
+
     public var thread: Int {
         switch self {
         case .guestStep(let t), .exit(let t, _), .entry(let t), .interrupt(let t, _),
-             .statement(let t, _, _), .crash(let t, _): t
+             .statement(let t, _, _), .crash(let t, _), .idle(let t), .schedule(let t, _): t
         }
     }
 }

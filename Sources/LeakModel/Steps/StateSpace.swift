@@ -11,6 +11,9 @@ public struct StateSpace: Sendable {
     private let threadCount: Int
     private let coreCount: Int
     private let flagCopies: [Int]
+    /// The `served` code of an idle thread (`Model.noGuest`), when some thread can be idle: an
+    /// idle thread is `served = noGuest` with its base at `readyCode`.
+    public let noGuest: Int?
 
     /// Program-counter codes: 0 = guest (base level) or inactive (handler levels), 1 = ready,
     /// `instructionBase + q` = about to run instruction q.
@@ -22,6 +25,7 @@ public struct StateSpace: Sendable {
         threadCount = model.threads.count
         coreCount = model.cores.count
         flagCopies = model.flags.indices.map(model.flagCopies)
+        noGuest = model.hasIdle ? model.noGuest : nil
         let levels: [(SystemState.Level, String)] = [(.base, "base"), (.irq, "irq"), (.nmi, "nmi")]
         let pc = StateVar.Sort.code(program.instructions.count + Self.instructionBase)
         var vars: [StateVar] = []
@@ -33,7 +37,7 @@ public struct StateSpace: Sendable {
             for (l, name) in levels { add(.pc(thread: t, level: l), pc, "pc.\(name)") }
             for (l, name) in levels { add(.faultReturn(thread: t, level: l), pc, "fret.\(name)") }
             for (l, name) in levels { add(.retry(thread: t, level: l), .bool, "retry.\(name)") }
-            add(.served(thread: t), .code(model.guests.count), "served")
+            add(.served(thread: t), .code(model.guests.count + (model.hasIdle ? 1 : 0)), "served")
             add(.table(thread: t), .code(model.tables.count), "table")
             add(.exitReason(thread: t), .code(model.exits.count + 1), "exit")
             add(.interruptsOn(thread: t), .bool, "if")
@@ -90,7 +94,7 @@ public struct StateSpace: Sendable {
     public static func code(_ p: SystemState.Position) -> Int {
         switch p {
         case .guest: guestCode
-        case .ready: readyCode
+        case .ready, .idle: readyCode
         case .instruction(let q): code(instruction: q)
         }
     }
@@ -163,9 +167,12 @@ public struct StateSpace: Sendable {
             let exit = code(.exitReason(thread: t))
             var holds: UInt64 = 0
             for u in set(.holds(thread: t)) { holds |= 1 << UInt64(u) }
+            let served = code(.served(thread: t))
+            var base = frames[0]!
+            if served == noGuest && base.position == .ready { base.position = .idle }
             threads.append(SystemState.ThreadState(
-                served: code(.served(thread: t)), table: code(.table(thread: t)),
-                base: frames[0]!, irq: frames[1], nmi: frames[2],
+                served: served, table: code(.table(thread: t)),
+                base: base, irq: frames[1], nmi: frames[2],
                 exitReason: exit == 0 ? nil : exit - 1,
                 interruptsOn: bool(.interruptsOn(thread: t)), nmiSavedInterrupts: bool(.nmiSaved(thread: t)),
                 holds: holds, kickPending: bool(.kickPending(thread: t)), crashed: bool(.crashed(thread: t))))

@@ -8,7 +8,7 @@ extension StepRules {
         for t in model.threads.indices {
             for u in siblings[t] {
                 let exposed = StepTerm.ite(inGuest(u), own(u), maps(u))
-                parts.append(.and([inGuest(t), .intersects(exposed, secret(t))]))
+                parts.append(.and([inGuest(t), .intersects(exposed, secret(t, via: .siblings))]))
             }
         }
         return .or(parts)
@@ -16,7 +16,7 @@ extension StepRules {
 
     /// Some guest runs while buffer `b` of its core holds a region secret to it.
     func residue(_ b: Int) -> StepTerm {
-        .or(model.threads.indices.map { t in .and([inGuest(t), .intersects(buffer(t, b), secret(t))]) })
+        .or(model.threads.indices.map { t in .and([inGuest(t), .intersects(buffer(t, b), secret(t, via: .buffer(b)))]) })
     }
 
     /// What every reachable state satisfies by construction of the semantics: program
@@ -32,7 +32,16 @@ extension StepRules {
             .or(values.map { .eq(v(role), code($0, for: role)) })
         }
         for (t, thread) in model.threads.enumerated() {
-            parts.append(member(.served(thread: t), thread.guests))
+            parts.append(member(.served(thread: t), thread.guests + (model.canIdle(t) ? [model.noGuest] : [])))
+            if model.canIdle(t) {
+                // Idle: at the ready code, no handler of the base level running.
+                parts.append(.implies(idle(t), .eq(v(.pc(thread: t, level: .base)), pcCode(t, .base, StateSpace.readyCode))))
+            }
+            if model.schedCore {
+                for u in siblings[t] where u > t {
+                    parts.append(.or([idle(t), idle(u), .eq(v(.served(thread: t)), v(.served(thread: u)))]))
+                }
+            }
             parts.append(member(.table(thread: t), Array(model.tables.indices)))
             for level in SystemState.Level.allCases {
                 let pc = StateVar.Role.pc(thread: t, level: level), fret = StateVar.Role.faultReturn(thread: t, level: level)

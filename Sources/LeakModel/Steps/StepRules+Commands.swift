@@ -42,6 +42,14 @@ extension StepRules {
 
     func initialChoices(_ t: Int) -> [InitialChoice] {
         var out: [InitialChoice] = [], seen = Set<[GuardedCommand.Assignment]>()
+        if model.startsIdle(t) {
+            // A host-only thread, and every thread under `sched core`, starts idle in the table
+            // it starts in (docs/SEMANTICS.md, "Idle threads").
+            var u = Update()
+            setIdle(&u, t)
+            set(&u, .table(thread: t), code(model.initialTable(thread: t, servingGuest: model.noGuest), for: .table(thread: t)))
+            return [InitialChoice(assignments: u.assignments, note: "\(model.threads[t].name) is idle")]
+        }
         for g in model.threads[t].guests {
             for alt in baseAlternatives(t, program.vmentryEntry, in: .vmentry, exit: nil) {
                 var u = Update()
@@ -56,6 +64,27 @@ extension StepRules {
         return out
     }
 
+    /// Thread `t` idle: no guest, at the ready code, interrupts on (its table is unchanged).
+    func setIdle(_ u: inout Update, _ t: Int) {
+        set(&u, .served(thread: t), code(model.noGuest, for: .served(thread: t)))
+        set(&u, .pc(thread: t, level: .base), pcCode(t, .base, StateSpace.readyCode))
+        set(&u, .retry(thread: t, level: .base), .false)
+        set(&u, .faultReturn(thread: t, level: .base), pcCode(t, .base, 0))
+        set(&u, .interruptsOn(thread: t), .true)
+    }
+
+    /// The scheduler's pick in `alt`, if any.
+    func applyPick(_ u: inout Update, _ alt: BaseAlternative, _ t: Int) {
+        if let g = alt.pick { set(&u, .served(thread: t), code(g, for: .served(thread: t))) }
+    }
+
+    /// When `alt` may be taken: under core scheduling the pick at the end of an exit handler
+    /// keeps the guest served (another guest only through `idle`, a context switch).
+    func pickGuard(_ alt: BaseAlternative, _ t: Int) -> StepTerm {
+        guard model.schedCore, let g = alt.pick else { return .true }
+        return .eq(v(.served(thread: t)), code(g, for: .served(thread: t)))
+    }
+
     /// Moves the base program to `alt`.
     func baseMove(_ u: Update, _ alt: BaseAlternative, _ t: Int) -> Update {
         var n = u
@@ -63,7 +92,7 @@ extension StepRules {
         set(&n, .retry(thread: t, level: .base), .false)
         set(&n, .faultReturn(thread: t, level: .base), pcCode(t, .base, 0))
         if alt.leftVMExit { set(&n, .exitReason(thread: t), code(0, for: .exitReason(thread: t))) }
-        if let g = alt.pick { set(&n, .served(thread: t), code(g, for: .served(thread: t))) }
+        applyPick(&n, alt, t)
         n.notes += alt.notes
         return n
     }
@@ -83,9 +112,9 @@ extension StepRules {
                 set(&u, .pc(thread: t, level: .base), pcCode(t, .base, alt.code))
                 set(&u, .exitReason(thread: t), code(alt.leftVMExit ? 0 : x + 1, for: .exitReason(thread: t)))
                 set(&u, .kickPending(thread: t), .false)
-                if let g = alt.pick { set(&u, .served(thread: t), code(g, for: .served(thread: t))) }
+                applyPick(&u, alt, t)
                 u.notes += alt.notes
-                out.append(command(.exit(thread: t, exit: x), .and([running, allowed]), u))
+                out.append(command(.exit(thread: t, exit: x), .and([running, allowed, pickGuard(alt, t)]), u))
             }
         }
     }
@@ -102,10 +131,28 @@ extension StepRules {
         fillGuest(t, &entry)
         set(&entry, .pc(thread: t, level: .base), pcCode(t, .base, StateSpace.guestCode))
         entry.notes = ["\(name): enters the guest it serves"]
-        out.append(command(.entry(thread: t),
-                           .and([active(t, .base), .eq(v(.pc(thread: t, level: .base)), pcCode(t, .base, StateSpace.readyCode)),
-                                 .not(held)]),
-                           entry))
+        let ready = StepTerm.and([active(t, .base), .eq(v(.pc(thread: t, level: .base)), pcCode(t, .base, StateSpace.readyCode))])
+        out.append(command(.entry(thread: t), .and([ready, .not(idle(t)), .not(held)]), entry))
+
+        // An idle thread: its idle loop, and the switch to a guest's vCPU task, which goes on
+        // with `on vmentry` (docs/SEMANTICS.md, "Idle threads").
+        if model.canIdle(t) {
+            let isIdle = StepTerm.and([ready, idle(t)])
+            var loop = Update()
+            fillHost(t, touched: nil, &loop)
+            loop.notes = ["\(name): idles"]
+            out.append(command(.idle(thread: t), isIdle, loop))
+            for g in model.threads[t].guests {
+                for alt in baseAlternatives(t, program.vmentryEntry, in: .vmentry, exit: nil) {
+                    var u = loop
+                    u.notes = ["\(name): is scheduled onto \(model.guests[g].name)"]
+                    var picked = alt
+                    picked.pick = g
+                    out.append(command(.schedule(thread: t, guest: g), .and([isIdle, coScheduled(t, g)]),
+                                       baseMove(u, picked, t)))
+                }
+            }
+        }
 
         // Instructions, at every level they can run at, directly or straight after a fault.
         for (q, instruction) in program.instructions.enumerated() {
@@ -147,7 +194,7 @@ extension StepRules {
         }
 
         // Interrupt handlers starting.
-        for (i, interrupt) in model.interrupts.enumerated() {
+        for (i, interrupt) in model.interrupts.enumerated() where model.interrupt(i, canStartOn: t) {
             let level: SystemState.Level = interrupt.kind == .nmi ? .nmi : .irq
             let enabled: StepTerm = level == .nmi
                 ? .and([host, inactive(t, .nmi)])
@@ -181,7 +228,7 @@ extension StepRules {
                     into out: inout [GuardedCommand]) {
         let moves = main.filter {
             switch $0.action {
-            case .statement, .crash, .entry: true
+            case .statement, .crash, .entry, .idle, .schedule: true
             case .guestStep, .exit, .interrupt: false
             }
         }
@@ -246,7 +293,7 @@ extension StepRules {
         u.notes = [what]
         var g = guardTerm
         if case .touch(let refs) = instruction.op {
-            fillHost(t, touched: touched(refs, t), &u)
+            fillHost(t, touched: refs, &u)
         } else {
             fillHost(t, touched: nil, &u)
         }
@@ -262,6 +309,12 @@ extension StepRules {
             set(&u, .holds(thread: t), .union(v(.holds(thread: t)), threadSet(siblings[t])))
         case .releaseSiblings:
             set(&u, .holds(thread: t), threadSet([]))
+        case .idle:
+            // The vCPU task blocks: the handler ends here and the thread is idle.
+            setIdle(&u, t)
+            u.notes.append("goes idle")
+            out.append(command(.statement(thread: t, instruction: q, faultedAt: faultedAt), g, u))
+            return
         case .wait(let condition):
             g = .and([g, waitCondition(condition, thread: t)])
         case .flush(let b):
@@ -325,12 +378,12 @@ extension StepRules {
                     for x in model.exits.indices {
                         let reason = StepTerm.eq(v(.exitReason(thread: t)), code(x + 1, for: .exitReason(thread: t)))
                         for alt in baseAlternatives(t, [.end], in: .vmexit, exit: x) {
-                            out.append((reason, baseMove(u, alt, t)))
+                            out.append((.and([reason, pickGuard(alt, t)]), baseMove(u, alt, t)))
                         }
                     }
                 case .exit, .vmentry:
                     for alt in baseAlternatives(t, [.end], in: block, exit: nil) {
-                        out.append((.true, baseMove(u, alt, t)))
+                        out.append((pickGuard(alt, t), baseMove(u, alt, t)))
                     }
                 }
             }

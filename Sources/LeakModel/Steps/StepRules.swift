@@ -14,12 +14,19 @@ public struct StepRules {
     let program: Program
     package let space: StateSpace
     let siblings: [[Int]]
+    /// `enterable[b]`: the regions that may enter buffer b, or nil where every region may (so
+    /// that a model without `uncached` regions keeps its terms as they were).
+    let enterable: [RegionSet?]
 
     public init(model: Model, program: Program) {
         self.model = model
         self.program = program
         space = StateSpace(model: model, program: program)
         siblings = model.threads.indices.map { model.siblings(of: $0) }
+        enterable = model.buffers.indices.map { b in
+            let set = model.enterable(buffer: b)
+            return set.count == model.regions.count && model.regions.indices.allSatisfy(set.contains) ? nil : set
+        }
     }
 
     /// The transition system of the model.
@@ -76,9 +83,11 @@ public struct StepRules {
         }
     }
 
-    /// `value(g)` for the guest that thread `t` serves.
+    /// `value(g)` for the guest that thread `t` serves. An idle thread serves none: it gets the
+    /// last guest's value, which nothing reads (it is not in guest mode, and the resolver keeps
+    /// per-guest names out of the code it runs, E031).
     func byGuest(_ t: Int, _ value: (Int) -> StepTerm) -> StepTerm {
-        let guests = model.threads[t].guests
+        let guests = model.threads[t].guests.isEmpty ? [0] : model.threads[t].guests
         var term = value(guests.last!)
         for g in guests.dropLast().reversed() {
             term = .ite(.eq(v(.served(thread: t)), code(g, for: .served(thread: t))), value(g), term)
@@ -86,24 +95,43 @@ public struct StepRules {
         return term
     }
 
-    /// The regions the loaded table of `t` maps.
-    func maps(_ t: Int) -> StepTerm {
-        var term = regions(model.tables.last!.maps)
+    /// The regions the loaded table of `t` maps (those of them in `within`, if given).
+    func maps(_ t: Int, within: RegionSet? = nil) -> StepTerm {
+        func mapped(_ k: Int) -> StepTerm { regions(within.map { model.tables[k].maps.intersection($0) } ?? model.tables[k].maps) }
+        var term = mapped(model.tables.count - 1)
         for k in model.tables.indices.dropLast().reversed() {
-            term = .ite(.eq(v(.table(thread: t)), code(k, for: .table(thread: t))), regions(model.tables[k].maps), term)
+            term = .ite(.eq(v(.table(thread: t)), code(k, for: .table(thread: t))), mapped(k), term)
         }
         return term
     }
 
-    func touched(_ refs: [Model.RegionRef], _ t: Int) -> StepTerm {
-        byGuest(t) { g in regions(RegionSet(count: model.regions.count, refs.map { model.region($0, servingGuest: g) })) }
+    func touched(_ refs: [Model.RegionRef], _ t: Int, within: RegionSet? = nil) -> StepTerm {
+        byGuest(t) { g in
+            regions(RegionSet(count: model.regions.count,
+                              refs.map { model.region($0, servingGuest: g) }.filter { within?.contains($0) ?? true }))
+        }
     }
 
     func mapped(_ refs: [Model.RegionRef], _ t: Int) -> StepTerm { .subset(touched(refs, t), maps(t)) }
 
-    func own(_ t: Int) -> StepTerm { byGuest(t) { regions(model.owned(by: $0)) } }
+    func own(_ t: Int, within: RegionSet? = nil) -> StepTerm {
+        byGuest(t) { g in regions(within.map { model.owned(by: g).intersection($0) } ?? model.owned(by: g)) }
+    }
 
-    func secret(_ t: Int) -> StepTerm { byGuest(t) { regions(model.secret(to: $0)) } }
+    /// The regions secret to the guest `t` serves that it reads through `channel`.
+    func secret(_ t: Int, via channel: Model.Channel) -> StepTerm { byGuest(t) { regions(model.secret(to: $0, via: channel)) } }
+
+    /// Thread `t` is idle: it serves no guest (`Model.noGuest`).
+    func idle(_ t: Int) -> StepTerm {
+        guard model.canIdle(t) else { return .false }
+        return .eq(v(.served(thread: t)), code(model.noGuest, for: .served(thread: t)))
+    }
+
+    /// Core scheduling allows thread `t` to serve guest `g`: every sibling is idle or serves g.
+    func coScheduled(_ t: Int, _ g: Int) -> StepTerm {
+        guard model.schedCore else { return .true }
+        return .and(siblings[t].map { u in .or([idle(u), .eq(v(.served(thread: u)), code(g, for: .served(thread: u)))]) })
+    }
 
     func buffer(_ t: Int, _ b: Int) -> StepTerm { v(.buffer(core: model.threads[t].core, buffer: b)) }
 
@@ -128,20 +156,22 @@ public struct StepRules {
         GuardedCommand(action: action, guard: guardTerm, updates: u.assignments, notes: u.notes)
     }
 
-    /// A guest-mode step (the VM entry included): every buffer of the core gets the guest's own regions.
+    /// A guest-mode step (the VM entry included): every buffer of the core gets the guest's own
+    /// regions (no uncached one in a cache).
     func fillGuest(_ t: Int, _ u: inout Update) {
         for b in model.buffers.indices {
-            u[space[.buffer(core: model.threads[t].core, buffer: b)]] = .union(buffer(t, b), own(t))
+            u[space[.buffer(core: model.threads[t].core, buffer: b)]] = .union(buffer(t, b), own(t, within: enterable[b]))
         }
     }
 
-    /// A host-mode step: `fill mapped` buffers get the loaded table, `fill touched` ones the touched regions.
-    func fillHost(_ t: Int, touched: StepTerm?, _ u: inout Update) {
+    /// A host-mode step: `fill mapped` buffers get the loaded table, `fill touched` ones the
+    /// touched regions (no uncached one in a cache).
+    func fillHost(_ t: Int, touched refs: [Model.RegionRef]?, _ u: inout Update) {
         for (b, buf) in model.buffers.enumerated() {
             let i = space[.buffer(core: model.threads[t].core, buffer: b)]
             switch buf.fill {
-            case .mapped: u[i] = .union(buffer(t, b), maps(t))
-            case .touched: if let touched { u[i] = .union(buffer(t, b), touched) }
+            case .mapped: u[i] = .union(buffer(t, b), maps(t, within: enterable[b]))
+            case .touched: if let refs { u[i] = .union(buffer(t, b), touched(refs, t, within: enterable[b])) }
             }
         }
     }

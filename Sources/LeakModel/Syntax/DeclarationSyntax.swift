@@ -10,10 +10,15 @@ package enum DeclarationSyntax {
     case guests([Identifier], span: SourceSpan)
     /// `trusted GUEST[, GUEST...]`: guests that do not attack.
     case trusted([Identifier], span: SourceSpan)
+    /// `attack GUEST[, ...] reads TARGET[, ...]`: what the guests can read (a buffer, or
+    /// `siblings` for what the siblings are exposed to).
+    case attack(guests: [Identifier], reads: [Identifier], span: SourceSpan)
+    /// `sched core`: core scheduling on every core.
+    case schedCore(span: SourceSpan)
     case region(RegionSyntax)
     case table(TableSyntax)
-    /// `buffer NAME fill KIND`; `fill` is nil after an error already reported.
-    case buffer(name: Identifier, fill: BufferFill?, span: SourceSpan)
+    /// `buffer NAME [cache] fill KIND`; `fill` is nil after an error already reported.
+    case buffer(name: Identifier, fill: BufferFill?, cache: Bool, span: SourceSpan)
     /// `flag NAME per thread|per core`; `scope` is nil after an error already reported.
     case flag(name: Identifier, scope: FlagScope?, span: SourceSpan)
     /// `start THREAD[, ...] in TABLE`.
@@ -25,8 +30,8 @@ package enum DeclarationSyntax {
     case hook(kind: HookKind?, kindSpan: SourceSpan, body: BlockSyntax, span: SourceSpan)
     /// `exit NAME { ... }`.
     case exit(name: Identifier, body: BlockSyntax, span: SourceSpan)
-    /// `interrupt nmi|irq NAME { ... }`.
-    case interrupt(kind: InterruptKind, name: Identifier, body: BlockSyntax, span: SourceSpan)
+    /// `interrupt nmi|irq NAME [on THREAD, ...] { ... }`; `threads` is nil without `on`.
+    case interrupt(kind: InterruptKind, name: Identifier, threads: [Identifier]?, body: BlockSyntax, span: SourceSpan)
     /// `check ...`; nil after an error already reported (the model still names a check, so
     /// "model has no check" would be a cascade).
     case check(CheckSyntax?, span: SourceSpan)
@@ -36,7 +41,7 @@ package enum DeclarationSyntax {
     case expect(ExpectedVerdict, span: SourceSpan)
 }
 
-/// `region NAME public | owner DOMAIN | per guest`.
+/// `region NAME public | owner DOMAIN | per guest [uncached]`.
 package struct RegionSyntax {
     package enum Ownership {
         case `public`
@@ -46,6 +51,8 @@ package struct RegionSyntax {
     package var name: Identifier
     /// nil after an error already reported.
     package var ownership: Ownership?
+    /// `uncached`: the region never enters a `cache` buffer.
+    package var uncached = false
     var span: SourceSpan
 }
 

@@ -43,8 +43,8 @@ public enum DiagnosticCode: String, CaseIterable, Hashable, Sendable {
     case duplicateHook = "E016"
     // E017 ("a guest placed on no thread") is retired: DESIGN.md allows such a guest, and
     // W008 (`unplacedGuest`) says so instead. The number is not reused.
-    /// A thread on which no guest is placed.
-    case idleThread = "E018"
+    // E018 ("a thread on which no guest is placed") is retired: such a thread is host-only
+    // (docs/SEMANTICS.md, "Idle threads"). The number is not reused.
     /// A `bound` that is not between 1 and 1000.
     case badBound = "E019"
     /// A number too large to represent.
@@ -69,6 +69,10 @@ public enum DiagnosticCode: String, CaseIterable, Hashable, Sendable {
     case binaryFile = "E029"
     /// An `if` among the first statements of `on fault` (not supported yet).
     case ifFirstInFaultHandler = "E030"
+    /// Code that may run while its thread serves no guest names a `per guest` region or table.
+    case perGuestWhileIdle = "E031"
+    /// An `idle` statement outside an exit handler.
+    case idleOutsideExitHandler = "E032"
 
     // MARK: Warnings
     /// A region no table maps, no statement touches and no guest owns.
@@ -89,6 +93,8 @@ public enum DiagnosticCode: String, CaseIterable, Hashable, Sendable {
     case unplacedGuest = "W008"
     /// A guest named `trusted`: `guest vm1 trusted` declares two guests, it trusts none.
     case guestNamedTrusted = "W009"
+    /// An `attack` line for a trusted guest, which attacks nothing.
+    case attackOfTrustedGuest = "W010"
 
     /// `error` for the E codes, `warning` for the W codes.
     public var severity: Diagnostic.Severity {

@@ -73,8 +73,6 @@ public enum DiagnosticMessage: Hashable, Sendable {
     case duplicateHook(kind: String)
 
     // MARK: Settings and the model as a whole (E018-E028)
-    /// E018.
-    case idleThread(thread: String)
     /// E019.
     case boundTooSmall(value: Int, minimum: Int)
     /// E019.
@@ -128,6 +126,14 @@ public enum DiagnosticMessage: Hashable, Sendable {
     case unplacedGuest(guest: String)
     /// W009.
     case guestNamedTrusted
+    /// W010.
+    case attackOfTrustedGuest(guest: String)
+    /// E032.
+    case idleOutsideExitHandler
+    /// E031: "WHERE names per-guest KIND 'NAME', but it may run on thread 'T', which serves no guest".
+    case perGuestWhileIdle(code: String, kind: String, name: String, thread: String)
+    /// E031: a thread that starts idle cannot start in a per-guest table.
+    case perGuestStartWhileIdle(thread: String, table: String)
 
     // MARK: Notes of the frontend itself (no code)
     /// The error cap was reached.
@@ -157,7 +163,9 @@ public enum DiagnosticMessage: Hashable, Sendable {
         case .perGuestNotAllowed, .perGuestAndOwned: .misplacedPerGuest
         case .regionWithoutOwner, .regionWithTwoOwners: .badOwnership
         case .duplicateHook: .duplicateHook
-        case .idleThread: .idleThread
+        case .perGuestWhileIdle, .perGuestStartWhileIdle: .perGuestWhileIdle
+        case .attackOfTrustedGuest: .attackOfTrustedGuest
+        case .idleOutsideExitHandler: .idleOutsideExitHandler
         case .boundTooSmall, .boundTooLarge: .badBound
         case .numberTooLarge: .numberTooLarge
         case .givenTwice, .titleGivenTwice, .twoClauses: .duplicateSetting
@@ -221,7 +229,12 @@ public enum DiagnosticMessage: Hashable, Sendable {
         case .regionWithoutOwner(let region): "region '\(region)' has no owner"
         case .regionWithTwoOwners(let region): "region '\(region)' has more than one owner"
         case .duplicateHook(let kind): "two 'on \(kind)' blocks"
-        case .idleThread(let thread): "thread '\(thread)' serves no guest"
+        case .perGuestWhileIdle(let code, let kind, let name, let thread):
+            "\(code) names per-guest \(kind) '\(name)', but it may run on thread '\(thread)', which serves no guest"
+        case .idleOutsideExitHandler: "'idle' can only be used in an exit handler"
+        case .perGuestStartWhileIdle(let thread, let table):
+            "thread '\(thread)' starts idle, serving no guest, so it cannot start in per-guest table '\(table)'"
+        case .attackOfTrustedGuest(let guest): "guest '\(guest)' is trusted: it attacks nothing, so its 'attack' line has no effect"
         case .boundTooSmall(let value, let minimum): "bound must be at least \(minimum), found \(value)"
         case .boundTooLarge(let value, let maximum): "bound \(value) is too large (at most \(maximum))"
         case .numberTooLarge(let number): "number \(number) is too large"

@@ -14,17 +14,17 @@ import Darwin
 /// huge inputs in debug builds.
 enum Keyword: String, Sendable, CaseIterable {
     // Declarations.
-    case model, core, host, guest, trusted, region, table, buffer, flag, run, start, on, exit, interrupt, check, bound, expect
+    case model, core, host, guest, trusted, attack, sched, region, table, buffer, flag, run, start, on, exit, interrupt, check, bound, expect
     // Statements.
-    case touch, `switch`, kick, hold, release, wait, flush, irqs, `set`, clear, either, `if`, `else`
+    case touch, `switch`, kick, hold, release, wait, flush, irqs, `set`, clear, either, `if`, `else`, idle
     // Other words.
-    case or, `public`, owner, per, maps, all, fill, siblings, until, out, of, not, `in`, off, thread
+    case or, `public`, owner, per, maps, all, fill, siblings, until, out, of, not, `in`, off, thread, reads, uncached, cache
 
     /// True for the words that start a declaration.
     var startsDeclaration: Bool {
         switch self {
-        case .model, .core, .host, .guest, .trusted, .region, .table, .buffer, .flag, .run, .start, .on, .exit,
-             .interrupt, .check, .bound, .expect: true
+        case .model, .core, .host, .guest, .trusted, .attack, .sched, .region, .table, .buffer, .flag, .run, .start,
+             .on, .exit, .interrupt, .check, .bound, .expect: true
         default: false
         }
     }
@@ -32,7 +32,7 @@ enum Keyword: String, Sendable, CaseIterable {
     /// True for the words that start a statement.
     var startsStatement: Bool {
         switch self {
-        case .touch, .switch, .kick, .hold, .release, .wait, .flush, .irqs, .set, .clear, .either, .if: true
+        case .touch, .switch, .kick, .hold, .release, .wait, .flush, .irqs, .set, .clear, .either, .if, .idle: true
         default: false
         }
     }
@@ -45,6 +45,7 @@ enum Keyword: String, Sendable, CaseIterable {
         switch p[0] {
         case 0x61: // a
             if eq("all") { return .all }
+            if eq("attack") { return .attack }
         case 0x62: // b
             if eq("buffer") { return .buffer }
             if eq("bound") { return .bound }
@@ -52,6 +53,7 @@ enum Keyword: String, Sendable, CaseIterable {
             if eq("core") { return .core }
             if eq("check") { return .check }
             if eq("clear") { return .clear }
+            if eq("cache") { return .cache }
         case 0x65: // e
             if eq("exit") { return .exit }
             if eq("expect") { return .expect }
@@ -68,6 +70,7 @@ enum Keyword: String, Sendable, CaseIterable {
             if eq("hold") { return .hold }
         case 0x69: // i
             if eq("in") { return .in }
+            if eq("idle") { return .idle }
             if eq("if") { return .if }
             if eq("interrupt") { return .interrupt }
             if eq("irqs") { return .irqs }
@@ -92,11 +95,13 @@ enum Keyword: String, Sendable, CaseIterable {
             if eq("region") { return .region }
             if eq("run") { return .run }
             if eq("release") { return .release }
+            if eq("reads") { return .reads }
         case 0x73: // s
             if eq("switch") { return .switch }
             if eq("siblings") { return .siblings }
             if eq("set") { return .set }
             if eq("start") { return .start }
+            if eq("sched") { return .sched }
         case 0x74: // t
             if eq("table") { return .table }
             if eq("touch") { return .touch }
@@ -104,6 +109,7 @@ enum Keyword: String, Sendable, CaseIterable {
             if eq("trusted") { return .trusted }
         case 0x75: // u
             if eq("until") { return .until }
+            if eq("uncached") { return .uncached }
         case 0x77: // w
             if eq("wait") { return .wait }
         default:

@@ -18,11 +18,11 @@ package struct Parser {
     static let maxDepth = 64
 
     /// Words that start a declaration.
-    static let declarationKeywords = ["model", "core", "host", "guest", "trusted", "region", "table", "buffer", "flag", "run", "start",
+    static let declarationKeywords = ["model", "core", "host", "guest", "trusted", "attack", "sched", "region", "table", "buffer", "flag", "run", "start",
                                       "on", "exit", "interrupt", "check", "bound", "expect"]
     /// Words that start a statement.
     static let statementKeywords = ["touch", "switch", "kick", "hold", "release", "wait", "flush", "irqs", "set", "clear",
-                                    "either", "if"]
+                                    "either", "if", "idle"]
 
     private var lexer: Lexer
     private let sink: DiagnosticSink
@@ -303,6 +303,8 @@ package struct Parser {
         case .host?: return parseDomains(host: true)
         case .guest?: return parseDomains(host: false)
         case .trusted?: return parseTrusted()
+        case .attack?: return parseAttack()
+        case .sched?: return parseSched()
         case .start?: return parseStart()
         case .region?: return parseRegion()
         case .table?: return parseTable()
@@ -436,6 +438,52 @@ package struct Parser {
         return .trusted(names, span: span)
     }
 
+    /// `attack GUEST[, GUEST...] reads TARGET[, TARGET...]`: what those guests can read.
+    private mutating func parseAttack() -> DeclarationSyntax? {
+        let keyword = advance()
+        guard let guests = parseNameList(of: "guest", allowWhitespace: true, stopWords: [.reads]) else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        if guests.isEmpty {
+            expected("a guest name", after: "'attack'")
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        guard isWord(.reads) else {
+            expected("'reads' and what the guests can read", after: "the attacking guests", suggestions: ["reads"])
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        advance()
+        guard let targets = parseNameList(of: "buffer", allowWhitespace: false) else {
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        if targets.isEmpty {
+            expected("a buffer name or 'siblings'", after: "'reads'")
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        let span = SourceSpan(start: keyword.span.start, end: lastEnd)
+        finishDeclaration("what the guests read")
+        return .attack(guests: guests, reads: targets, span: span)
+    }
+
+    /// `sched core`: core scheduling (siblings serve one guest at a time, or are idle).
+    private mutating func parseSched() -> DeclarationSyntax? {
+        let keyword = advance()
+        guard isWord(.core) else {
+            expected("'core'", after: "'sched'", suggestions: ["core"])
+            skipToEnd(stopAtClosingBrace: false)
+            return nil
+        }
+        advance()
+        let span = SourceSpan(start: keyword.span.start, end: lastEnd)
+        finishDeclaration("'sched core'")
+        return .schedCore(span: span)
+    }
+
     /// `start THREAD[, THREAD...] in TABLE`: where threads start instead of the first table.
     private mutating func parseStart() -> DeclarationSyntax? {
         let keyword = advance()
@@ -487,9 +535,14 @@ package struct Parser {
         }
         enum Modifier { case `public`, owner(Identifier), perGuest }
         var modifiers: [(Modifier, SourceSpan)] = []
+        var uncached: SourceSpan?
         var failed = false
         while !atEndOfLine() {
-            if isWord(.public) {
+            if isWord(.uncached) {
+                let kw = advance()
+                if uncached != nil { sink.report(.givenTwice(setting: "uncached"), at: kw.span) }
+                uncached = kw.span
+            } else if isWord(.public) {
                 modifiers.append((.public, advance().span))
             } else if isWord(.owner) {
                 let kw = advance()
@@ -499,8 +552,8 @@ package struct Parser {
                 guard let span = parsePerGuest() else { failed = true; break }
                 modifiers.append((.perGuest, span))
             } else {
-                expected("'public', 'owner DOMAIN' or 'per guest'", after: "region name",
-                         suggestions: ["public", "owner", "per"])
+                expected("'public', 'owner DOMAIN', 'per guest' or 'uncached'", after: "region name",
+                         suggestions: ["public", "owner", "per", "uncached"])
                 failed = true
                 break
             }
@@ -536,7 +589,7 @@ package struct Parser {
         case .owner(let d): .owner(d)
         case .perGuest: .perGuest
         }
-        return .region(RegionSyntax(name: name, ownership: ok ? ownership : nil, span: span))
+        return .region(RegionSyntax(name: name, ownership: ok ? ownership : nil, uncached: uncached != nil, span: span))
     }
 
     private mutating func parseTable() -> DeclarationSyntax? {
@@ -628,9 +681,14 @@ package struct Parser {
             return nil
         }
         var fills: [(BufferFill, SourceSpan)] = []
+        var cache: SourceSpan?
         var failed = false
         while !atEndOfLine() {
-            if isWord(.fill) {
+            if isWord(.cache) {
+                let kw = advance()
+                if cache != nil { sink.report(.givenTwice(setting: "cache"), at: kw.span) }
+                cache = kw.span
+            } else if isWord(.fill) {
                 let kw = advance()
                 guard tok.kind == .identifier else {
                     expected("'mapped' or 'touched'", after: "'fill'")
@@ -651,7 +709,7 @@ package struct Parser {
                 sink.report(.perGuestNotAllowed(kind: "buffer"), at: span,
                            help: "a buffer belongs to a core and is shared by all its threads, whatever guest they serve")
             } else {
-                expected("'fill mapped' or 'fill touched'", after: "buffer name", suggestions: ["fill"])
+                expected("'fill mapped', 'fill touched' or 'cache'", after: "buffer name", suggestions: ["fill", "cache"])
                 failed = true
                 break
             }
@@ -659,7 +717,7 @@ package struct Parser {
         let span = SourceSpan(start: start, end: lastEnd)
         if failed {
             skipToEnd(stopAtClosingBrace: false)
-            return .buffer(name: name, fill: nil, span: span)
+            return .buffer(name: name, fill: nil, cache: cache != nil, span: span)
         }
         if fills.isEmpty {
             sink.report(.bufferWithoutFill(buffer: name.text), at: name.span,
@@ -669,7 +727,7 @@ package struct Parser {
             sink.report(.twoClauses(declaration: "buffer", name: name.text, clause: "fill"), at: extra,
                        notes: [.init("the first 'fill' clause is here", at: fills[0].1)])
         }
-        return .buffer(name: name, fill: fills.count == 1 ? fills[0].0 : nil, span: span)
+        return .buffer(name: name, fill: fills.count == 1 ? fills[0].0 : nil, cache: cache != nil, span: span)
     }
 
     private mutating func parseRun() -> DeclarationSyntax? {
@@ -768,13 +826,28 @@ package struct Parser {
             skipToEnd(stopAtClosingBrace: false)
             return nil
         }
-        guard let body = parseBlock(after: "interrupt name", of: "interrupt '\(name.text)'") else {
+        var threads: [Identifier]?
+        if isWord(.on) {
+            let on = advance()
+            guard let list = parseNameList(of: "thread", allowWhitespace: false) else {
+                skipToEnd(stopAtClosingBrace: false)
+                return nil
+            }
+            if list.isEmpty {
+                expected("a thread name", after: "'\(on.text)'")
+                skipToEnd(stopAtClosingBrace: false)
+                return nil
+            }
+            threads = list
+        }
+        guard let body = parseBlock(after: threads == nil ? "interrupt name" : "the interrupt's threads",
+                                    of: "interrupt '\(name.text)'") else {
             skipToEnd(stopAtClosingBrace: false)
-            return .interrupt(kind: kind, name: name, body: .empty, span: SourceSpan(start: start, end: lastEnd))
+            return .interrupt(kind: kind, name: name, threads: threads, body: .empty, span: SourceSpan(start: start, end: lastEnd))
         }
         let span = SourceSpan(start: start, end: lastEnd)
         finishDeclaration("interrupt '\(name.text)'")
-        return .interrupt(kind: kind, name: name, body: body, span: span)
+        return .interrupt(kind: kind, name: name, threads: threads, body: body, span: span)
     }
 
     private mutating func parseCheck() -> DeclarationSyntax? {
@@ -924,6 +997,8 @@ package struct Parser {
             kind = expectWord(.siblings, after: "'hold'") ? .holdSiblings : nil
         case .release?:
             kind = expectWord(.siblings, after: "'release'") ? .releaseSiblings : nil
+        case .idle?:
+            kind = .idle
         case .wait?:
             kind = parseWait().map { .wait($0) }
         case .flush?:

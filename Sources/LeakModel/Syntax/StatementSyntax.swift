@@ -14,6 +14,8 @@ package struct StatementSyntax: Sendable {
         case kickSiblings
         case holdSiblings
         case releaseSiblings
+        /// `idle`: the vCPU task blocks; the thread goes idle.
+        case idle
         case wait(WaitConditionSyntax)
         case flush(Identifier)
         case irqs(on: Bool)

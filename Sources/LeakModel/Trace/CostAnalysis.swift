@@ -297,7 +297,7 @@ public struct CostAnalysis: Sendable {
                         b.choices.append("if \(value ? "not " : "")\(name) (\(line(s)))")
                         next += otherwise.map { walk($0.statements, [b], context) } ?? [b]
                         continue
-                    case .releaseSiblings, .wait, .setFlag: break
+                    case .releaseSiblings, .wait, .setFlag, .idle: break
                     }
                     next.append(st)
                 }

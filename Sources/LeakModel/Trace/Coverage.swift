@@ -51,7 +51,7 @@ public struct Coverage: Hashable, Sendable {
             // The step is counted, but the statement does nothing: a touch at which every
             // schedule crashes is reported as never running (W007), as docs/LANGUAGE.md says.
             break
-        case .guestStep, .entry: break
+        case .guestStep, .entry, .idle, .schedule: break
         }
     }
 
