@@ -727,6 +727,33 @@ let designRules: [DesignRule] = [
                model: world(first: "pub", guests: ["vm1", "vm2"], "sched core\nexit x { idle }\ncheck residue l1d"),
                expected: .leak(6),
                schedule: "1 t0 scheduled onto vm1, 2 entry (l1d += vcpu[vm1]), 3 exit x, 4 idle, 5 scheduled onto vm2, 6 entry: l1d holds vcpu[vm1], secret to vm2"),
+    DesignRule(id: "step-at-an-if-back-to-idle-is-a-move",
+               sentence: extensionSentence,
+               model: world(threads: ["t0", "t1"], first: "kernel", run: "run vm1 on t0",
+                            "flag f per thread\non vmentry { wait until siblings in small }\ninterrupt irq tick on t1 { if f { clear f } }\nexit x { }\ncheck deadlock"),
+               expected: .vacuous,
+               schedule: "t0 waits for ever (t1 idles in kernel), so vm1 never runs: vacuous; t1 can always start tick, and the step at its `if` (f false) returns to idle: a move, not an idle step, so no state is a deadlock"),
+    DesignRule(id: "schedule-step-through-the-symmetry-reduction",
+               sentence: extensionSentence,
+               model: """
+                   core c0 { t0 t1 }
+                   host host
+                   guest g1, g2, g3, g4, vz
+                   region text public
+                   region heap owner host
+                   table restricted maps text
+                   table kernel maps all
+                   buffer l1d fill touched
+                   flag f per thread
+                   run g1, g2, g3, g4 on t1
+                   run vz on t0
+                   attack vz reads l1d
+                   on vmentry { if f { switch kernel } }
+                   exit hlt { set f; idle }
+                   check corun
+                   """,
+               expected: .leak(7),
+               schedule: "g1..g4 are interchangeable (auto checks two of them); 1 t1 enters a g, 2 t0 enters vz, 3 exit hlt, 4 set f, 5 idle, 6 t0 scheduled onto vz (guest 4 of the model, 2 of the reduced one), 7 switch kernel (f set): t0 exposes heap next to the g"),
 ]
 
 /// The sentence of DESIGN.md section 6 that leaves these additions to the project.

@@ -154,11 +154,14 @@ public struct SymmetryReduction: Sendable {
         var steps: [Trace.Step] = []
         for (k, step) in trace.steps.enumerated() {
             let want = threads(step.state)
-            guard let next = interpreter.moves(of: step.action.thread, in: state)
-                .first(where: { $0.0 == step.action && $0.1.threads == want })?.1 else {
+            // A scheduling step names a guest: the reduced model's index, the original's here.
+            var action = step.action
+            if case .schedule(let t, let g) = action { action = .schedule(thread: t, guest: guestMap[g]) }
+            guard let next = interpreter.moves(of: action.thread, in: state)
+                .first(where: { $0.0 == action && $0.1.threads == want })?.1 else {
                 throw Replay.Failure(step: k + 1, reason: "the schedule of the reduced model (symmetric guests left out) is no schedule of the model")
             }
-            steps.append(.init(action: step.action, state: next))
+            steps.append(.init(action: action, state: next))
             state = next
         }
         let lifted = Trace(initial: initial, steps: steps, finding: finding(trace.finding), loopStart: trace.loopStart)

@@ -38,8 +38,8 @@ extension Coverage {
         for (action, _) in successors {
             record(action)
             switch action {
-            case .statement(let t, _, _), .crash(let t, _), .entry(let t): mainStep.insert(t)
-            case .guestStep, .exit, .interrupt, .idle, .schedule: break
+            case .statement(let t, _, _), .crash(let t, _), .entry(let t), .schedule(let t, _): mainStep.insert(t)
+            case .guestStep, .exit, .interrupt, .idle: break
             }
         }
         for t in mainStep.sorted() { ran.formUnion(interpreter.ifsPassed(by: t, in: s)) }

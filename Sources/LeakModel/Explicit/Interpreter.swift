@@ -256,7 +256,11 @@ public struct Interpreter: Sendable {
                     var there = s
                     there.threads[ti] = r
                     if reachedWaitInNMI(r) != nil { return [(.statement(thread: ti, instruction: q, faultedAt: faultedAt), there)] }
-                    return mainMoves(of: ti, in: there)
+                    // An idle loop's step reached through the `if` is a step at the `if`, a
+                    // move like any other (not an idle step: the thread left a handler).
+                    return mainMoves(of: ti, in: there).map { action, n in
+                        (action.isIdle ? .statement(thread: ti, instruction: q, faultedAt: faultedAt) : action, n)
+                    }
                 }
         }
         var n = s

@@ -183,8 +183,9 @@ extension PromelaExport {
                 "   Threads (T<i>_ variables):",
             ]
             for (t, th) in model.threads.enumerated() {
+                let idle = model.canIdle(t) ? ["\(model.noGuest) = none (idle)"] : []
                 out.append("     T\(t) = \(th.name) (core \(model.cores[th.core].name)), serves "
-                           + th.guests.map { "\($0) = \(model.guests[$0].name)" }.joined(separator: ", "))
+                           + (th.guests.map { "\($0) = \(model.guests[$0].name)" } + idle).joined(separator: ", "))
             }
             out.append("   Tables (T<i>_table): " + model.tables.enumerated().map { "\($0.offset) = \($0.element.name)" }.joined(separator: ", "))
             out.append("   Regions (buffer bit): " + model.regions.enumerated().map { "\($0.offset) = \($0.element.name)" }.joined(separator: ", "))

@@ -233,7 +233,7 @@ extension HTMLReport {
     /// A table's name in a lane: the declaration's name for the copy of the guest served.
     func tableLabel(_ t: Int, served g: Int, _ model: Model) -> String {
         let decl = model.tableDecls[model.tables[t].decl]
-        return decl.perGuest && decl.copies[g] == t ? decl.name : model.tables[t].name
+        return decl.perGuest && g < decl.copies.count && decl.copies[g] == t ? decl.name : model.tables[t].name
     }
 
     private func isHeld(_ t: Int, _ s: SystemState, _ model: Model) -> Bool {

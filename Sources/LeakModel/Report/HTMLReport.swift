@@ -211,7 +211,8 @@ public struct HTMLReport: Sendable {
             h += "<div class=\"core\"><span class=\"core-name\">\(esc(core.name))</span>"
             for t in core.threads {
                 let guests = model.threads[t].guests.map { model.guests[$0].name }.joined(separator: ", ")
-                h += "<span class=\"thread\"><b>\(esc(model.threads[t].name))</b> runs \(esc(guests))</span>"
+                let runs = guests.isEmpty ? "is host-only (idle)" : "runs \(esc(guests))"
+                h += "<span class=\"thread\"><b>\(esc(model.threads[t].name))</b> \(runs)</span>"
             }
             h += "</div>\n"
         }

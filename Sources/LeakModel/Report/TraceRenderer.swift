@@ -101,8 +101,8 @@ public struct TraceRenderer: Sendable {
     /// coverage; Report cannot see the interpreter, and a schedule's step took one path.)
     func ifsPassed(_ action: Action, _ before: SystemState) -> [(Int, Bool)] {
         switch action {
-        case .statement, .crash, .entry: break
-        case .guestStep, .exit, .interrupt, .idle, .schedule: return []
+        case .statement, .crash, .entry, .schedule: break
+        case .guestStep, .exit, .interrupt, .idle: return []
         }
         let t = action.thread
         let thread = before.threads[t]

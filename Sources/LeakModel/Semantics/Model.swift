@@ -341,7 +341,7 @@ extension Model {
         case buffer(Int)
     }
 
-    /// Whether guest `g` reads through `channel` (docs/SEMANTICS.md, "What a guest can read").
+    /// Whether guest `g` reads through `channel` (docs/SEMANTICS.md, "What a guest reads").
     public func reads(_ g: Int, _ channel: Channel) -> Bool {
         let guest = guests[g]
         if guest.trusted { return false }

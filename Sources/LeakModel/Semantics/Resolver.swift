@@ -209,13 +209,21 @@ struct Resolver {
                             help: "add 'start \(model.threads[t].name) in TABLE' with a table that is not 'per guest'")
             }
         }
+        var faultWhileIdle: Int?
         for (i, interrupt) in model.interrupts.enumerated() {
             guard let t = idle.first(where: { model.interrupt(i, canStartOn: $0) }) else { continue }
+            faultWhileIdle = faultWhileIdle ?? t
             if let (kind, name, span) = Self.firstPerGuestName(in: interrupt.body, model: model) {
                 sink.report(.perGuestWhileIdle(code: "interrupt '\(interrupt.name)'", kind: kind, name: name,
                                                thread: model.threads[t].name),
                             at: span, help: "keep the interrupt off that thread with 'interrupt ... \(interrupt.name) on THREAD, ...'")
             }
+        }
+        // A touch in such an interrupt handler may fault: `on fault` then runs while idle too.
+        if let t = faultWhileIdle, let fault = model.onFault,
+           let (kind, name, span) = Self.firstPerGuestName(in: fault, model: model) {
+            sink.report(.perGuestWhileIdle(code: "on fault", kind: kind, name: name, thread: model.threads[t].name),
+                        at: span, help: "an interrupt may start on that thread and fault; keep interrupts off it with 'interrupt ... on THREAD, ...'")
         }
     }
 

@@ -13,7 +13,8 @@ public struct SystemState: Hashable, Sendable {
         /// `on vmentry` is done: the next base step is the VM entry.
         case ready
         /// Idle: the thread serves no guest (`served` is `Model.noGuest`) and runs the idle
-        /// loop: a host-only thread always, any thread under `sched core` between its guests.
+        /// loop: a host-only thread always; a thread that ran `idle`, or started idle under
+        /// `sched core`, until it is scheduled onto a guest.
         case idle
         /// About to run this instruction of `Program.instructions`.
         case instruction(Int)
@@ -111,7 +112,8 @@ public enum Action: Hashable, Sendable {
     case interrupt(thread: Int, interrupt: Int)
     /// An idle thread runs its idle loop (buffers fill; nothing else changes).
     case idle(thread: Int)
-    /// An idle thread is scheduled onto `guest` (`sched core`): it goes on with `on vmentry`.
+    /// An idle thread is scheduled onto `guest` (under `sched core`, only where the siblings
+    /// allow it): it goes on with `on vmentry`.
     case schedule(thread: Int, guest: Int)
     /// The thread runs an instruction; `faultedAt` is the touch whose page fault led straight
     /// to this first statement of `on fault`.

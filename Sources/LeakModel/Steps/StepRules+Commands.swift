@@ -265,7 +265,9 @@ extension StepRules {
                         for a in c.updates { n[a.variable] = a.value.substituting(u.values) }
                         n.notes = u.notes + c.notes
                         let composed = StepTerm.and([g0, g])
-                        if composed != .false { result.append(command(c.action, composed, n)) }
+                        // An idle loop's step reached through the `if` is a step at the `if`.
+                        let action = c.action.isIdle ? Action.statement(thread: t, instruction: q, faultedAt: nil) : c.action
+                        if composed != .false { result.append(command(action, composed, n)) }
                     }
                 }
             }
