@@ -58,6 +58,14 @@ extension LeakCheck {
         @Option(help: "Output format: text, json (docs/JSON.md), junit (JUnit XML) or sarif (SARIF 2.1.0).")
         var format: OutputFormat = .text
 
+        @Option(name: [.customShort("j"), .long],
+                help: "Check this many models at once (default: the machine's cores); the output stays in file order and each check gets an equal share of --memory.")
+        var jobs: Int?
+
+        func validate() throws {
+            if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, found \(jobs)") }
+        }
+
         func run() throws {
             let files = try ModelFiles.expand(paths)
             let stored = try Certificates(certificate, models: files.count, option: "--certificate")
@@ -66,74 +74,89 @@ extension LeakCheck {
             let interrupt = Interrupt()
             var checker = engineOptions.checker(cancellation: interrupt.cancellation, wantsCertificate: saving != nil)
             checker.options.coverage = !noCoverage
-            var saveFailed = false
-            /// The checker for one model: with its stored certificate, if any.
-            func checkerFor(_ model: Model) throws -> Checker {
-                var c = checker
-                c.options.certificate = try stored?.load(for: model.file.path)
-                return c
+            let workers = max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, files.count))
+            if workers > 1 {
+                checker.options.memoryBudget = MemoryBudget(bytes: checker.options.memoryBudget.bytes / workers)
             }
+            // Stored certificates are read before the checks start: a bad one stops the run.
+            let certificates = try files.map { try stored?.load(for: $0) }
+            var saveFailed = false
             /// After a check: the certificate written, statements that never run warned about.
-            func finished(_ report: Checker.Report) -> Checker.Report {
+            func finished(_ report: Checker.Report) {
                 if let saving, !saving.save(report) { saveFailed = true }
                 if let warnings = report.coverage?.warnings(for: report.model), !warnings.isEmpty {
                     Output.diagnostics(DiagnosticRenderer(file: report.model.file, colored: Output.colored).render(warnings))
                 }
-                return report
             }
-            if format != .text {
-                var entries: [RunEntry] = []
-                let progress = Progress()
-                for path in files where !interrupt.cancellation.isCancelled {
-                    let (model, failed) = LeakCheck.loadEntry(path)
-                    if let model {
-                        let entry = LeakCheck.checkEntry(model, try checkerFor(model), progress: progress)
-                        if case .checked(let report) = entry { _ = finished(report) }
-                        entries.append(entry)
-                    }
-                    if let failed { entries.append(failed) }
+            let progress = Progress()
+            let engine = checker.options.engine.rawValue
+            let base = checker, cancellation = interrupt.cancellation
+            /// One model: loaded (its diagnostics rendered, printed in order by the caller) and
+            /// checked; nil once the run is interrupted.
+            let work: @Sendable (Int) -> Checked? = { i in
+                guard !cancellation.isCancelled else { return nil }
+                let path = files[i]
+                let loaded = Frontend.load(path: path)
+                let diagnostics = loaded.diagnostics.isEmpty ? nil : Output.render(loaded)
+                guard let model = loaded.model else {
+                    return Checked(entry: .modelError(path: path, file: loaded.file, diagnostics: loaded.diagnostics),
+                                   diagnostics: diagnostics)
                 }
-                LeakCheck.printDocument(format, entries)
-                if interrupt.cancellation.isCancelled {
-                    Output.error("leakcheck: interrupted")
-                    throw ExitCode(ExitStatus.interrupted.rawValue)
+                var one = base
+                one.options.certificate = certificates[i]
+                if workers == 1 { progress.begin("checking \(path) (engine \(engine))...") }
+                defer { if workers == 1 { progress.finish() } }
+                do {
+                    return Checked(entry: .checked(try one.check(model)), diagnostics: diagnostics)
+                } catch {
+                    return Checked(entry: .internalError(model: model, message: "\(error)"), diagnostics: diagnostics)
                 }
-                let status = ExitStatus.of(entries)
-                throw ExitCode((saveFailed ? status.combined(with: .modelError) : status).rawValue)
             }
+            if workers > 1 { progress.begin("checking \(files.count) models, \(workers) at a time (engine \(engine))...") }
+            var entries: [RunEntry] = []
             var status = ExitStatus.ok
             var tally = Tally()
             let renderer = ReportRenderer()
-            for path in files where !interrupt.cancellation.isCancelled {
-                guard let model = ModelFiles.load(path) else {
-                    status = status.combined(with: .modelError)
-                    tally.add(.modelError)
-                    continue
-                }
-                let one = try checkerFor(model)
-                do {
-                    let progress = Progress()
-                    progress.begin("checking \(path) (engine \(checker.options.engine.rawValue))...")
-                    let report = try { defer { progress.finish() }; return try one.check(model) }()
-                    print(quiet ? renderer.headline(report) : renderer.render(report))
-                    fflush(nil)
-                    _ = finished(report)
+            OrderedParallel.run(count: files.count, jobs: workers, work: work) { i, checked in
+                guard let checked else { return }
+                if workers > 1 { progress.finish() }
+                if let diagnostics = checked.diagnostics { Output.diagnostics(diagnostics) }
+                entries.append(checked.entry)
+                switch checked.entry {
+                case .checked(let report):
+                    if format == .text {
+                        print(quiet ? renderer.headline(report) : renderer.render(report))
+                        fflush(nil)
+                    }
+                    finished(report)
                     status = status.combined(with: ExitStatus(report))
                     tally.add(.report(report.expectation))
-                } catch {
-                    Output.error("\(path): internal error: \(error)")
+                case .modelError:
+                    status = status.combined(with: .modelError)
+                    tally.add(.modelError)
+                case .internalError(_, let message):
+                    Output.error("\(files[i]): internal error: \(message)")
                     status = status.combined(with: .internalError)
                     tally.add(.internalError)
                 }
             }
-            if files.count > 1 { print("\(files.count) models: \(tally.summary)") }
-            if saveFailed { status = status.combined(with: .modelError) }
-            if interrupt.cancellation.isCancelled {
-                Output.error("leakcheck: interrupted")
-                throw ExitCode(ExitStatus.interrupted.rawValue)
+            if workers > 1 { progress.finish() }
+            if format != .text {
+                LeakCheck.printDocument(format, entries)
+                status = ExitStatus.of(entries)
+            } else if files.count > 1 {
+                print("\(files.count) models: \(tally.summary)")
             }
+            if saveFailed { status = status.combined(with: .modelError) }
+            try interrupt.exitIfInterrupted()
             throw ExitCode(status.rawValue)
         }
+    }
+
+    /// What checking one file gave, with its diagnostics rendered for stderr.
+    struct Checked: Sendable {
+        var entry: RunEntry
+        var diagnostics: String?
     }
 }
 

@@ -10,8 +10,8 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Which engine decides.")
     var engine: Checker.Engine = .auto
 
-    @Option(help: "States the explicit engine may visit before it gives up.")
-    var stateLimit: Int = CheckDefaults.stateLimit
+    @Option(help: "States the explicit engine may visit before it gives up (default: as many as the memory budget holds, see --memory).")
+    var stateLimit: Int?
 
     @Option(help: "Stop the whole run after this many seconds; the verdict is then unknown (exit 3).")
     var timeout: Double?
@@ -26,7 +26,7 @@ struct EngineOptions: ParsableArguments {
         if let bound, !Model.Bound.validRange.contains(bound) {
             throw ValidationError("--bound must be between \(Model.Bound.validRange.lowerBound) and \(Model.Bound.validRange.upperBound), as in a model's bound line")
         }
-        if stateLimit < 1 { throw ValidationError("--state-limit must be positive") }
+        if let stateLimit, stateLimit < 1 { throw ValidationError("--state-limit must be positive") }
         if let timeout, !(timeout > 0 && timeout <= 1e6) { throw ValidationError("--timeout must be a positive number of seconds") }
         if let memory, memory < 1 { throw ValidationError("--memory must be a positive number of megabytes") }
     }
@@ -35,7 +35,9 @@ struct EngineOptions: ParsableArguments {
     func checker(cancellation: Cancellation? = nil, wantsCertificate: Bool = false) -> Checker {
         ToolInfo.defaultZ3Version = Checker.z3Version
         let deadline = timeout.map { DispatchTime.now() + .nanoseconds(Int($0 * 1e9)) }
-        var checker = Checker(options: .init(bound: bound, engine: engine, stateLimit: stateLimit,
+        // On the command line the memory budget, not a count, ends the explicit search: a model
+        // it can exhaust is proved there rather than left to a bounded search (issue 18).
+        var checker = Checker(options: .init(bound: bound, engine: engine, stateLimit: stateLimit ?? .max,
                                              deadline: deadline, cancellation: cancellation,
                                              wantsCertificate: wantsCertificate))
         checker.options.answerEachCheck = !shortestOnly

@@ -321,6 +321,17 @@ struct ShippedModelTests {
         }
         #expect(r.stdoutLines.last == "\(files.count) models: \(files.count) as expected", "\(r)")
     }
+
+    /// `-j`: models checked at once print as checked one at a time: the same verdicts in file
+    /// order, the same warnings in the same order (only the times differ).
+    @Test func jobsKeepTheFileOrder() throws {
+        let one = try leakcheck(["check", "-q", "-j", "1", "Models/"])
+        let three = try leakcheck(["check", "-q", "--jobs", "3", "Models/"])
+        #expect(one.status == Documented.ok && three.status == Documented.ok, "\(one)\n\(three)")
+        let verdicts = { (r: RunResult) in r.stdoutLines.map { String($0.prefix { $0 != "[" }) } }
+        #expect(verdicts(one) == verdicts(three), "\(one)\n\(three)")
+        #expect(Self.warnings(one) == Self.warnings(three), "\(one)\n\(three)")
+    }
 }
 
 // MARK: - Expectations and exit statuses
@@ -504,6 +515,7 @@ struct UsageErrorTests {
         Case(arguments: ["check", "--bound", "x", "Models/asi.leak"], message: "The value 'x' is invalid for '--bound <bound>'"),
         Case(arguments: ["check", "--engine", "nope", "Models/asi.leak"], message: "The value 'nope' is invalid for '--engine <engine>'. Please provide one of 'auto', 'bmc', 'explicit', 'kinduction' or 'spacer'."),
         Case(arguments: ["check", "--state-limit", "0", "Models/asi.leak"], message: "--state-limit must be positive"),
+        Case(arguments: ["check", "-j", "0", "Models/asi.leak"], message: "--jobs must be at least 1, found 0"),
         Case(arguments: ["check"], message: "Missing expected argument '<paths> ...'"),
         Case(arguments: ["parse"], message: "Missing expected argument '<path>'"),
         Case(arguments: ["frob"], message: "Unexpected argument 'frob'"),

@@ -56,7 +56,6 @@ extension Encoder {
     /// `n` beside `next`, the step being the one `selector` chooses.
     func lassoStep(from m: LassoFrame, _ s: SymbolicState, commands: [Command], selector: Z3Expr,
                    to n: LassoFrame, _ next: SymbolicState) throws -> Z3Expr {
-        let system = try system()
         let threads = model.threads.indices
         var onward = try zip(n.saved.vars, m.saved.vars).map { try equal($0, $1) }
         for t in threads {

@@ -36,13 +36,22 @@ public final class Z3Context: @unchecked Sendable {
     /// Sets Z3's process-wide memory limit (the `memory_max_size` parameter); 0 removes it.
     /// A query that needs more stops with "unknown" or a memory-out error.
     public static func setMemoryLimit(megabytes: Int) {
-        Z3_global_param_set("memory_max_size", String(max(0, megabytes)))
-        limit.withLock { $0 = megabytes > 0 ? megabytes : nil }
+        // Z3's global parameters are not thread-safe: checks running in parallel (`check -j`)
+        // set them under the lock, and only when the value changes.
+        limit.withLock { current in
+            let wanted = megabytes > 0 ? megabytes : nil
+            guard let set = current, set == wanted else {
+                Z3_global_param_set("memory_max_size", String(max(0, megabytes)))
+                current = .some(wanted)
+                return
+            }
+        }
     }
 
     /// The memory limit last set with `setMemoryLimit`, in megabytes (nil: none).
-    public static var memoryLimit: Int? { limit.withLock { $0 } }
-    private static let limit = Mutex<Int?>(nil)
+    public static var memoryLimit: Int? { limit.withLock { $0 ?? nil } }
+    /// nil until `setMemoryLimit` is first called, then the limit it set (nil inside: none).
+    private static let limit = Mutex<Int??>(nil)
 
     deinit {
         Z3_del_context(raw)
