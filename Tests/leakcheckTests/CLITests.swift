@@ -168,9 +168,9 @@ struct HelpTests {
                  mentions: ["USAGE: leakcheck <subcommand>", "EXIT STATUS", "check", "parse"] + exitStatusLines),
         HelpCase(arguments: ["-h"], mentions: ["USAGE: leakcheck <subcommand>", "EXIT STATUS"]),
         HelpCase(arguments: ["check", "--help"],
-                 mentions: ["USAGE: leakcheck check <paths> ...", "--bound <bound>", "--engine <engine>",
+                 mentions: ["USAGE: leakcheck check [<options>] <paths> ...", "--bound <bound>", "-j, --jobs <jobs>", "--engine <engine>",
                             "--state-limit <state-limit>", "-q, --quiet", "EXIT STATUS"] + exitStatusLines),
-        HelpCase(arguments: ["help", "check"], mentions: ["USAGE: leakcheck check <paths> ...", "EXIT STATUS"]),
+        HelpCase(arguments: ["help", "check"], mentions: ["USAGE: leakcheck check [<options>] <paths> ...", "EXIT STATUS"]),
         HelpCase(arguments: ["parse", "--help"], mentions: ["USAGE: leakcheck parse <path>", "Exit status 0"]),
     ])
     func help(_ c: HelpCase) throws {

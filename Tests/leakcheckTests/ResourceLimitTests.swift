@@ -29,12 +29,23 @@ struct ResourceLimitTests {
     @Test func ctrlCInterruptsAndPrintsThePartialResult() throws {
         let dir = try TemporaryDirectory()
         try writeSlowModel(in: dir)
-        let r = try leakcheck(["check", "-q", "slow.leak", "slow.leak"], in: dir.url, interruptAfter: 2)
+        // One at a time (`-j 1`): with several jobs the second file would already be running.
+        let r = try leakcheck(["check", "-q", "-j", "1", "slow.leak", "slow.leak"], in: dir.url, interruptAfter: 2)
         #expect(r.status == 130, "\(r)")
         #expect(r.stdout.contains("(interrupted)"), "\(r)")
         #expect(r.stderr.contains("leakcheck: interrupted"), "\(r)")
         // The second file is not started after the interrupt.
         #expect(r.stdout.components(separatedBy: "slow.leak:").count == 2, "\(r)")
+    }
+
+    /// With two jobs both files are running when Ctrl-C comes: both stop, and both say so.
+    @Test func ctrlCStopsEveryJob() throws {
+        let dir = try TemporaryDirectory()
+        try writeSlowModel(in: dir)
+        let r = try leakcheck(["check", "-q", "-j", "2", "slow.leak", "slow.leak"], in: dir.url, interruptAfter: 2)
+        #expect(r.status == 130, "\(r)")
+        #expect(r.stdout.components(separatedBy: "(interrupted)").count == 3, "\(r)")
+        #expect(r.stderr.contains("leakcheck: interrupted"), "\(r)")
     }
 
     @Test func memoryLimitIsValidated() throws {

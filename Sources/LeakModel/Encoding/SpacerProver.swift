@@ -39,10 +39,16 @@ public final class SpacerProver: @unchecked Sendable {
     }
 
     public func prove(deadline: DispatchTime? = nil, cancellation: Cancellation? = nil) throws -> Result {
-        try stoppable(deadline: deadline, cancellation: cancellation, stopped: { .unknown(reason: $0) }) { stoppedBy in
+        // Z3 4.8.12's fixedpoint engine is not safe to run in two contexts at once: two
+        // Spacer runs of `check -j` ended in a sort mismatch inside Z3. One runs at a time.
+        Self.oneAtATime.lock()
+        defer { Self.oneAtATime.unlock() }
+        return try stoppable(deadline: deadline, cancellation: cancellation, stopped: { .unknown(reason: $0) }) { stoppedBy in
             try self.run(stoppedBy: stoppedBy)
         }
     }
+
+    private static let oneAtATime = NSLock()
 
     /// Re-checks an invariant stored as SMT-LIB 2 text (from `Result.proved`) against the
     /// model as it is now, with one query. The text is trusted for nothing: `CertificateParser`
