@@ -79,7 +79,7 @@ extension Encoder {
         parts += try zip(m.saved.vars, s.vars).map { try equal($0, $1) }
         parts += try threads.map { try ctx.implies(m.couldMove[$0], m.stepped[$0]) }
         // A host-only thread never runs a guest: it cannot starve.
-        parts.append(try ctx.or(threads.filter { !model.threads[$0].guests.isEmpty }.map { m.outOfGuest[$0] }))
+        parts.append(try ctx.or(threads.filter(model.canStarve).map { m.outOfGuest[$0] }))
         return try ctx.and(parts)
     }
 

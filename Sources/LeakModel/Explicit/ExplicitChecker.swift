@@ -61,7 +61,7 @@ public struct ExplicitChecker: Sendable {
             let model = interpreter.model
             return LassoSearch(states: states, depth: depthOf, parent: parent, edges: edges, enabled: enabled,
                                threadCount: model.threads.count,
-                               starvable: model.threads.indices.filter { !model.threads[$0].guests.isEmpty })
+                               starvable: model.threads.indices.filter(model.canStarve))
                 .shortest(maxLength: maxLength, stop: stopReason)
         }
         let perState = MemoryBudget.bytesPerState(interpreter.model)

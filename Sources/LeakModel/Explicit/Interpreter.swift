@@ -131,11 +131,8 @@ public struct Interpreter: Sendable {
                 var nt = t
                 nt.kickPending = false
                 nt.exitReason = x
-                for r in advance(nt, thread: ti, level: .base, block: .vmexit, targets: program.vmexitEntry) {
-                    var n = filled
-                    n.threads[ti] = r
-                    out.append((.exit(thread: ti, exit: x), n))
-                }
+                out += steps(.exit(thread: ti, exit: x), thread: ti, in: filled,
+                             advance(nt, thread: ti, level: .base, block: .vmexit, targets: program.vmexitEntry))
             }
             return out
         }
@@ -153,11 +150,8 @@ public struct Interpreter: Sendable {
             if k == .nmi { nt.nmiSavedInterrupts = nt.interruptsOn }
             nt.interruptsOn = false
             nt.setFrame(k, .init(position: .ready))
-            for r in advance(nt, thread: ti, level: k, block: .interrupt(i), targets: program.interruptEntry[i]) {
-                var n = filled
-                n.threads[ti] = r
-                out.append((.interrupt(thread: ti, interrupt: i), n))
-            }
+            out += steps(.interrupt(thread: ti, interrupt: i), thread: ti, in: filled,
+                         advance(nt, thread: ti, level: k, block: .interrupt(i), targets: program.interruptEntry[i]))
         }
         return out
     }
@@ -182,11 +176,8 @@ public struct Interpreter: Sendable {
             for g in model.threads[ti].guests {
                 var t = s.threads[ti]
                 t.served = g
-                for r in advance(t, thread: ti, level: .base, block: .vmentry, targets: program.vmentryEntry) {
-                    var n = idled
-                    n.threads[ti] = r
-                    out.append((.schedule(thread: ti, guest: g), n))
-                }
+                out += steps(.schedule(thread: ti, guest: g), thread: ti, in: idled,
+                             advance(t, thread: ti, level: .base, block: .vmentry, targets: program.vmentryEntry))
             }
             return out
         case .instruction(let p):
@@ -305,8 +296,17 @@ public struct Interpreter: Sendable {
             preconditionFailure("handled above")
         }
         let action = Action.statement(thread: ti, instruction: q, faultedAt: faultedAt)
-        return advance(nt, thread: ti, level: level, block: instruction.block, targets: instruction.next)
-            .map { r in var m = n; m.threads[ti] = r; return (action, m) }
+        return steps(action, thread: ti, in: n, advance(nt, thread: ti, level: level, block: instruction.block, targets: instruction.next))
+    }
+
+    /// `s` with thread `ti` in each of `outcomes`: the steps `action` can lead to.
+    private func steps(_ action: Action, thread ti: Int, in s: SystemState,
+                       _ outcomes: [SystemState.ThreadState]) -> [(Action, SystemState)] {
+        outcomes.map { r in
+            var n = s
+            n.threads[ti] = r
+            return (action, n)
+        }
     }
 
     /// Moves a level of a thread to each of `targets` of `block`, following block ends.

@@ -53,7 +53,7 @@ public struct Replay: Sendable {
                 throw Failure(step: j, reason: "thread \(interpreter.model.threads[t].name) can move after step \(j) but never steps in the loop: not fair")
             }
         }
-        let starvable = interpreter.model.threads.indices.filter { !interpreter.model.threads[$0].guests.isEmpty }
+        let starvable = interpreter.model.threads.indices.filter(interpreter.model.canStarve)
         guard let t = starvable.first(where: { t in (l...k).allSatisfy { !loopState($0).threads[t].inGuest } }) else {
             throw Failure(step: k, reason: "every thread runs its guest somewhere in the loop: no starvation")
         }

@@ -392,7 +392,7 @@ extension PromelaExport {
                 "    :: true -> goto start",
             ]
             var blocks: [String] = []
-            for t in 0..<n where !model.threads[t].guests.isEmpty {  // a host-only thread cannot starve
+            for t in 0..<n where model.canStarve(t) {
                 for set in 0..<(1 << n) {
                     let still = (0..<n).filter { set & (1 << $0) != 0 }
                     let movers = (0..<n).filter { set & (1 << $0) == 0 }

@@ -369,6 +369,10 @@ extension Model {
     /// `idle` statement (docs/SEMANTICS.md, "Idle threads").
     public func canIdle(_ t: Int) -> Bool { startsIdle(t) || hasIdleStatement }
 
+    /// Whether thread `t` can be the starving thread of `check progress`: a host-only thread
+    /// runs no guest, so it never starves (docs/SEMANTICS.md, "Idle threads").
+    public func canStarve(_ t: Int) -> Bool { !threads[t].guests.isEmpty }
+
     /// Whether some thread can be idle: the state then has an idle code for `served`.
     public var hasIdle: Bool { threads.indices.contains(where: canIdle) }
 
@@ -420,8 +424,8 @@ extension Model {
     /// The table declaration thread `t` starts in: its `start` line's, else the first declared.
     public func startTableDecl(thread t: Int) -> Int { threads[t].startTable ?? 0 }
 
-    /// The table thread `t` starts with (its copy for the guest served), and the one it loads
-    /// when it goes idle (`g` is then `noGuest`; the resolver ensures it is no per-guest table).
+    /// The table thread `t` starts with (its copy for the guest served; `g` is `noGuest` for a
+    /// thread that starts idle, whose start table the resolver ensures is not per guest, E031).
     public func initialTable(thread t: Int, servingGuest g: Int) -> Int {
         let d = tableDecls[startTableDecl(thread: t)]
         return d.perGuest ? d.copies[g] : d.copies[0]

@@ -196,8 +196,9 @@ struct Resolver {
         }
     }
 
-    /// E031: code that may run while its thread is idle (an interrupt handler; the table an
-    /// idle thread loads) cannot name a per-guest region or table: an idle thread serves no guest.
+    /// E031: what an idle thread may run or start in (an interrupt handler that may start on
+    /// it, then `on fault`; the start table of a thread that starts idle) cannot name a
+    /// per-guest region or table: an idle thread serves no guest.
     private func reportPerGuestWhileIdle(in model: Model) {
         let idle = model.threads.indices.filter(model.canIdle)
         guard !idle.isEmpty else { return }
@@ -235,14 +236,11 @@ struct Resolver {
                 for case .perGuest(let d) in refs { return ("region", model.regionDecls[d].name, statement.span) }
             case .switchTable(.perGuest(let d)):
                 return ("table", model.tableDecls[d].name, statement.span)
-            case .either(let blocks):
-                for b in blocks { if let found = firstPerGuestName(in: b, model: model) { return found } }
-            case .ifFlag(_, _, let then, let otherwise):
-                for b in [then] + (otherwise.map { [$0] } ?? []) {
-                    if let found = firstPerGuestName(in: b, model: model) { return found }
-                }
             default:
                 break
+            }
+            for b in statement.kind.branches {
+                if let found = firstPerGuestName(in: b, model: model) { return found }
             }
         }
         return nil

@@ -73,11 +73,6 @@ extension StepRules {
         set(&u, .interruptsOn(thread: t), .true)
     }
 
-    /// The scheduler's pick in `alt`, if any.
-    func applyPick(_ u: inout Update, _ alt: BaseAlternative, _ t: Int) {
-        if let g = alt.pick { set(&u, .served(thread: t), code(g, for: .served(thread: t))) }
-    }
-
     /// When `alt` may be taken: under core scheduling the pick at the end of an exit handler
     /// keeps the guest served (another guest only through `idle`, a context switch).
     func pickGuard(_ alt: BaseAlternative, _ t: Int) -> StepTerm {
@@ -92,7 +87,7 @@ extension StepRules {
         set(&n, .retry(thread: t, level: .base), .false)
         set(&n, .faultReturn(thread: t, level: .base), pcCode(t, .base, 0))
         if alt.leftVMExit { set(&n, .exitReason(thread: t), code(0, for: .exitReason(thread: t))) }
-        applyPick(&n, alt, t)
+        if let g = alt.pick { set(&n, .served(thread: t), code(g, for: .served(thread: t))) }
         n.notes += alt.notes
         return n
     }
@@ -112,7 +107,7 @@ extension StepRules {
                 set(&u, .pc(thread: t, level: .base), pcCode(t, .base, alt.code))
                 set(&u, .exitReason(thread: t), code(alt.leftVMExit ? 0 : x + 1, for: .exitReason(thread: t)))
                 set(&u, .kickPending(thread: t), .false)
-                applyPick(&u, alt, t)
+                if let g = alt.pick { set(&u, .served(thread: t), code(g, for: .served(thread: t))) }
                 u.notes += alt.notes
                 out.append(command(.exit(thread: t, exit: x), .and([running, allowed, pickGuard(alt, t)]), u))
             }
