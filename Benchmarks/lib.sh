@@ -1,6 +1,6 @@
-# Shared by Benchmarks/run and Benchmarks/scaling (sourced, not run). Needs $work (a scratch
-# folder), $spin_timeout (seconds per SPIN step) and $exporter (a leakcheck binary with
-# `export`).
+# Shared by Benchmarks/run, Benchmarks/scaling and Benchmarks/explicit (sourced, not run).
+# Needs $work (a scratch folder), $spin_timeout (seconds per SPIN step) and $exporter (a
+# leakcheck binary with `export`).
 
 # "median" (ms, one decimal) of the numbers (ns) on stdin.
 median() { python3 -c 'import statistics, sys; print(f"{statistics.median(int(x) / 1e6 for x in sys.stdin.read().split()):.1f}")'; }
@@ -9,7 +9,8 @@ ms_of() { python3 -c "print(f'{$1 / 1e6:.1f}')"; }
 mb_of() { python3 -c "print(f'{${1:-0} / 1024:.0f}')"; }
 
 # timed CMD...: runs CMD once under /usr/bin/time; sets `elapsed_ns`, `rss_kb` (peak
-# resident set size), `rc` and `out` (stdout).
+# resident set size), `cpu_ms` (CPU time, user + sys, ms; /usr/bin/time counts 10 ms steps),
+# `rc` and `out` (stdout).
 timed() {
     local t0 t1
     t0=$(date +%s%N)
@@ -20,6 +21,7 @@ timed() {
     t1=$(date +%s%N)
     elapsed_ns=$((t1 - t0))
     rss_kb=$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$work/time.txt")
+    cpu_ms=$(awk -F': ' '/^[[:space:]]*(User|System) time \(seconds\):/ { s += $2 } END { printf "%.0f", s * 1000 }' "$work/time.txt")
 }
 
 # spin_run NAME FILE SEARCH: exports FILE to Promela and runs SPIN on it, each step under
@@ -30,7 +32,9 @@ timed() {
 # acceptance-cycle search of the export's never claim, docs/EXPORT.md), then `./pan`. Sets
 # spin_verdict ("finding at depth N", "starvation (acceptance cycle)", "no finding",
 # "(timeout in STEP)" or "(STEP failed)"),
-# gcc_ms, pan_ms, spin_ms (all four steps) and spin_peak_kb (the largest step's peak RSS).
+# gcc_ms, pan_ms, spin_ms (all four steps) and spin_peak_kb (the largest step's peak RSS);
+# of the ./pan step alone also pan_cpu_ms (user + sys), pan_peak_kb and pan_states (its
+# "N states, stored"), "-" (0 for pan_peak_kb) when pan did not run.
 spin_run() {
     local dir="$work/$1.spin" total=0 step
     local file; file="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"   # the steps run in $dir
@@ -40,7 +44,7 @@ spin_run() {
     [ "$3" = accept ] && flags=(-O2 -DNOREDUCE -DNOSTUTTER)
     local pan_flags=(-m10000000 -w24)
     [ "$3" = accept ] && pan_flags=(-a -m10000000 -w24)
-    gcc_ms="-"; pan_ms="-"; spin_ms="-"; spin_peak_kb=0
+    gcc_ms="-"; pan_ms="-"; spin_ms="-"; spin_peak_kb=0; pan_cpu_ms="-"; pan_peak_kb=0; pan_states="-"
     pushd "$dir" >/dev/null
     for step in export spin gcc pan; do
         case "$step" in
@@ -52,7 +56,12 @@ spin_run() {
         total=$((total + elapsed_ns))
         [ "${rss_kb:-0}" -gt "$spin_peak_kb" ] && spin_peak_kb=$rss_kb
         [ "$step" = gcc ] && gcc_ms=$(ms_of "$elapsed_ns")
-        [ "$step" = pan ] && pan_ms=$(ms_of "$elapsed_ns")
+        if [ "$step" = pan ]; then
+            pan_ms=$(ms_of "$elapsed_ns"); pan_cpu_ms=$cpu_ms; pan_peak_kb=${rss_kb:-0}
+            # pan prints the count with %9.8g: exact below 10^8
+            pan_states=$(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*\([0-9][0-9.e+]*\) states, stored.*/\1/p' | head -1 \
+                | python3 -c 'import sys; s = sys.stdin.read().strip(); print(int(float(s)) if s else "-")')
+        fi
         if [ "$rc" -eq 124 ]; then spin_verdict="(timeout in $step)"; popd >/dev/null; return; fi
         if [ "$rc" -ne 0 ]; then spin_verdict="($step failed)"; popd >/dev/null; return; fi
     done

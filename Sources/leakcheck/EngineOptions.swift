@@ -22,6 +22,9 @@ struct EngineOptions: ParsableArguments {
     @Flag(help: "When a model names several checks, answer only its verdict (the shortest finding of any check), not each check on its own; skips a run per check.")
     var shortestOnly = false
 
+    @Flag(help: "Check every guest and every order of interchangeable threads: no symmetry reduction (docs/SEMANTICS.md, \"Symmetric guests\", \"Interchangeable threads\"). Slower; for cross-checking the reductions and for benchmarks.")
+    var noSymmetry = false
+
     func validate() throws {
         if let bound, !Model.Bound.validRange.contains(bound) {
             throw ValidationError("--bound must be between \(Model.Bound.validRange.lowerBound) and \(Model.Bound.validRange.upperBound), as in a model's bound line")
@@ -41,6 +44,9 @@ struct EngineOptions: ParsableArguments {
                                              deadline: deadline, cancellation: cancellation,
                                              wantsCertificate: wantsCertificate))
         checker.options.answerEachCheck = !shortestOnly
+        if ProcessInfo.processInfo.activeProcessorCount > 1 { checker.options.parallelProofAfter = CheckDefaults.parallelProofStates }
+        checker.options.symmetry = !noSymmetry
+        checker.options.threadSymmetry = !noSymmetry
         if let memory {
             checker.options.memoryBudget = MemoryBudget(megabytes: memory)
             checker.options.z3MemoryLimit = memory

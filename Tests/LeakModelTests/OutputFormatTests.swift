@@ -526,7 +526,7 @@ struct OutputFormatTests {
         let html = HTMLReport(explanation: explanation).render(r)
         #expect(html.contains("id=\"proof\""))
         #expect(html.contains("id=\"mitigations\""))
-        #expect(html.contains("all 431 reachable states explored"))
+        #expect(html.contains("all 226 reachable states explored; interchangeable threads (t0, t1) in one order"))
         #expect(!html.contains("id=\"finding-step\""))
         #expect(html.contains("needed: leak (residue l1d)"))
     }

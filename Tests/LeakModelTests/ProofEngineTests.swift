@@ -150,3 +150,69 @@ struct VacuityTests {
         }
     }
 }
+
+/// A model no explicit search can hold, proved by k-induction: the symbolic engines' reason
+/// to exist (issue 18). Benchmarks/models/wide-uncached.leak derives its verdict by hand.
+@Suite("Proofs beyond the explicit engine")
+struct BeyondExplicitTests {
+    static func wide() throws -> Model {
+        let path = repositoryRoot.appendingPathComponent("Benchmarks/models/wide-uncached.leak").path
+        let result = Frontend.load(path: path)
+        guard let model = result.model else {
+            throw ModelLoadError(text: DiagnosticRenderer(file: result.file, colored: false).render(result.diagnostics))
+        }
+        return model
+    }
+
+    @Test func kInductionProvesWhatTheExplicitEngineCannotHold() throws {
+        let model = try Self.wide()
+        // l1d can hold any subset of the 40 public regions: the explicit engine runs out of any
+        // memory budget (here 8 MB, reached in well under a million states).
+        let (outcome, stats) = ExplicitChecker(model: model, memoryBudget: MemoryBudget(megabytes: 8)).check(bound: nil)
+        guard case .unknown(let reason, _) = outcome else { Issue.record("explicit: \(outcome)"); return }
+        #expect(reason.contains("memory budget"))
+        #expect(stats.states > 100_000)
+        // k-induction holds at depth 4, as the model's comment derives, with BMC's base case.
+        let report = try Checker(options: .init(engine: .kinduction)).check(model)
+        guard case .proved(let proof) = report.outcome else { Issue.record("k-induction: \(report.outcome)"); return }
+        #expect(proof.summary == "k-induction at depth 4, base case by bmc")
+        #expect(report.guestRuns == true)
+    }
+
+    /// `auto` with k-induction alongside (from 65,536 states here, a million on the command
+    /// line): k-induction proves the model while the explicit search runs, and stops it.
+    @Test func autoProvesItWithKInductionAlongside() throws {
+        var options = Checker.Options(engine: .auto)
+        options.stateLimit = .max
+        options.parallelProofAfter = 65_536
+        let report = try Checker(options: options).check(try Self.wide())
+        guard case .proved(let proof) = report.outcome else { Issue.record("\(report.outcome)"); return }
+        #expect(report.engines == [.kInduction])
+        #expect(proof.summary == "k-induction at depth 4, base case by bmc")
+        #expect(report.otherPhases.first?.engine == .explicit)
+        #expect(report.otherPhases.first?.result.contains("k-induction, run alongside from 65536 states, proved the model first") == true,
+                "\(report.otherPhases)")
+    }
+
+    /// Without the option nothing runs alongside: a small model is decided by the explicit
+    /// engine whatever the threshold, as before.
+    @Test func smallModelsAreDecidedByTheExplicitEngineAlone() throws {
+        var options = Checker.Options(engine: .auto)
+        options.parallelProofAfter = 65_536
+        let report = try Checker(options: options).check(try ShippedModelsTests.load("asi.leak"))
+        #expect(report.engines == [.explicit] && report.otherPhases.isEmpty)
+    }
+
+    /// The same model with VERW removed: k-induction must not prove it, and BMC finds the leak
+    /// the comment predicts: entry, exit io, touch io_buf, entry (4 steps), io_buf in fill_buf.
+    @Test func withoutTheFlushItLeaks() throws {
+        var text = try String(contentsOfFile: repositoryRoot.appendingPathComponent("Benchmarks/models/wide-uncached.leak").path, encoding: .utf8)
+        text = text.replacingOccurrences(of: "on vmentry { flush fill_buf }", with: "on vmentry { }")
+        text = text.replacingOccurrences(of: "expect safe", with: "expect leak")
+        let model = try loadModel(text, path: "wide-no-verw.leak")
+        let report = try Checker(options: .init(engine: .kinduction)).check(model)
+        guard case .finding(let trace) = report.outcome else { Issue.record("\(report.outcome)"); return }
+        #expect(trace.finding.check == .residue(buffer: 1))
+        #expect(trace.length == 4)
+    }
+}

@@ -60,8 +60,11 @@ struct AdversarialInputTests {
 
     @Test func explicitEngineStaysWithinItsMemoryBudget() throws {
         let dir = try TemporaryDirectory()
-        try writeSlowModel(in: dir)
-        let r = try leakcheck(["check", "-q", "--engine", "explicit", "--memory", "5", "slow.leak"], in: dir.url)
+        // One core (no decomposition), 701,603 states: about 35 MB packed.
+        let g = try leakcheck(["generate", "--cores", "1", "--threads-per-core", "2", "--exits", "64", "--regions", "64",
+                               "--interrupts", "8", "-o", "big.leak"], in: dir.url)
+        #expect(g.status == 0, "\(g)")
+        let r = try leakcheck(["check", "-q", "--engine", "explicit", "--memory", "5", "big.leak"], in: dir.url)
         #expect(r.status == Documented.undecided, "\(r)")
         #expect(r.stdout.contains("memory budget of 5 MB reached"), "\(r)")
         #expect(!r.stdout.contains(": safe"), "\(r)")

@@ -277,6 +277,17 @@ struct ShippedModelTests {
         #expect(r.stdout.contains("UNDECIDED: the model expects safe"), "\(r)")
     }
 
+    /// The explicit engine keeps one order of interchangeable threads and says so;
+    /// `--no-symmetry` explores every order: more states, the same verdict.
+    @Test func noSymmetryExploresEveryOrderOfInterchangeableThreads() throws {
+        let reduced = try leakcheck(["check", "-q", "--engine", "explicit", "Models/asi.leak"])
+        #expect(reduced.status == 0, "\(reduced)")
+        #expect(reduced.stdout.contains("(all 226 reachable states explored; interchangeable threads (t0, t1) in one order)"), "\(reduced)")
+        let every = try leakcheck(["check", "-q", "--engine", "explicit", "--no-symmetry", "Models/asi.leak"])
+        #expect(every.status == 0, "\(every)")
+        #expect(every.stdout.contains("(all 431 reachable states explored)"), "\(every)")
+    }
+
     /// Every check answered, one line each under the verdict; `--shortest-only` answers the
     /// verdict alone, the same verdict.
     @Test func everyCheckIsAnsweredUnderTheVerdict() throws {

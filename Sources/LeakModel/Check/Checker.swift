@@ -199,7 +199,8 @@ extension Checker {
         switch options.engine {
         case .explicit:
             let ((outcome, stats), seconds) = Self.timed {
-                ExplicitChecker(model: model, stateLimit: options.stateLimit, memoryBudget: options.memoryBudget).check(bound: nil, stopReason: stop)
+                ExplicitChecker(model: model, stateLimit: options.stateLimit, memoryBudget: options.memoryBudget,
+                                threadSymmetry: options.threadSymmetry).check(bound: nil, stopReason: stop)
             }
             return explicitReport(model, outcome, stats, bound: bound, seconds: seconds)
         case .bmc, .auto, .kinduction, .spacer:
@@ -298,8 +299,22 @@ extension Checker {
     /// searched again by bounded model checking, which must find the same shortest length (its
     /// schedule, replayed, is the one reported).
     private func probe(_ model: Model, bound: Int, stop: @escaping () -> String?) throws -> ProbeResult {
+        // k-induction proves no progress; it joins only a search that has grown large.
+        let after = options.parallelProofAfter ?? .max
+        let companion = after < .max && !model.checks.contains(.progress)
+            ? ProofCompanion(model: model, bound: bound, deadline: options.deadline, cancellation: options.cancellation) : nil
         let ((outcome, stats), seconds) = Self.timed {
-            ExplicitChecker(model: model, stateLimit: options.stateLimit, memoryBudget: options.memoryBudget).check(bound: nil, stopReason: stop)
+            ExplicitChecker(model: model, stateLimit: options.stateLimit, memoryBudget: options.memoryBudget,
+                            threadSymmetry: options.threadSymmetry)
+                .check(bound: nil, stopReason: { stop() ?? (companion?.result != nil ? "k-induction proved the model first" : nil) },
+                       held: { if $0 >= after { companion?.start() } })
+        }
+        if let proof = try companion?.finish(), case .unknown = outcome {
+            var report = Report(model: model, outcome: .proved(.init(summary: "k-induction at depth \(proof.depth), base case by bmc")),
+                                engines: [.kInduction], bound: bound, seconds: proof.seconds, guestRuns: proof.guestRuns)
+            report.otherPhases = [Phase(engine: .explicit, seconds: seconds,
+                                        result: "stopped after \(stats.states) states (depth \(stats.depth)): k-induction, run alongside from \(after) states, proved the model first")]
+            return .decided(report)
         }
         switch outcome {
         case .proved:

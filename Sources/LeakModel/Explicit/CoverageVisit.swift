@@ -9,39 +9,50 @@ extension Coverage {
                 stopReason: () -> String? = { nil }) {
         self.init()
         let interpreter = Interpreter(model: model)
-        let stateLimit = Swift.min(stateLimit, Swift.max(1, memoryBudget.bytes / MemoryBudget.bytesPerState(model)))
         guard let initial = interpreter.initialStates(limit: stateLimit) else { return }
-        var seen = Set(initial)
-        var frontier = Array(seen)
-        var visited = 0
-        while let s = frontier.popLast() {
-            visited += 1
-            if stopReason() != nil { states = seen.count; return }
+        // A permutation of interchangeable threads runs the same statements, exits and
+        // interrupts: one order of them is enough to see what runs.
+        var visited = VisitedStates(codec: StateCodec(model: model, program: interpreter.program),
+                                    symmetry: ThreadSymmetry(model), expectedCount: initial.count)
+        // Depth-first over state numbers: the store holds the states, the stack their numbers.
+        var frontier: [Int] = []
+        for s in initial where visited.insert(s) { frontier.append(visited.count - 1) }
+        while let n = frontier.popLast() {
+            if stopReason() != nil { states = visited.count; return }
+            let s = visited.state(n)
             record(s)
             let successors = interpreter.successors(of: s)
             record(successors, from: s, interpreter: interpreter)
-            for (_, next) in successors {
-                if seen.insert(next).inserted {
-                    if seen.count > stateLimit { states = seen.count; return }
-                    frontier.append(next)
+            for (_, next) in successors where visited.insert(next) {
+                if visited.count > stateLimit || visited.store.bytes + frontier.capacity * 8 > memoryBudget.bytes {
+                    states = visited.count
+                    return
                 }
+                frontier.append(visited.count - 1)
             }
         }
-        states = seen.count
+        states = visited.count
         complete = true
     }
 
     /// Records the steps from `s`: each action, and the `if`s a main step passes through (they
     /// ran, though no step is taken at them alone).
     package mutating func record(_ successors: [(Action, SystemState)], from s: SystemState, interpreter: Interpreter) {
-        var mainStep = Set<Int>()
+        // Which threads take a main step: bits for the first 64 (no allocation per state).
+        var mainStep: UInt64 = 0
+        var beyond64 = Set<Int>()
         for (action, _) in successors {
             record(action)
             switch action {
-            case .statement(let t, _, _), .crash(let t, _), .entry(let t), .schedule(let t, _): mainStep.insert(t)
+            case .statement(let t, _, _), .crash(let t, _), .entry(let t), .schedule(let t, _):
+                if t < 64 { mainStep |= 1 << UInt64(t) } else { beyond64.insert(t) }
             case .guestStep, .exit, .interrupt, .idle: break
             }
         }
-        for t in mainStep.sorted() { ran.formUnion(interpreter.ifsPassed(by: t, in: s)) }
+        // Only an `if` can be passed through; most models have none.
+        guard interpreter.program.hasIf else { return }
+        for t in s.threads.indices where t < 64 ? mainStep & (1 << UInt64(t)) != 0 : beyond64.contains(t) {
+            ran.formUnion(interpreter.ifsPassed(by: t, in: s))
+        }
     }
 }

@@ -15,6 +15,10 @@ public struct Interpreter: Sendable {
     private let owned: [RegionSet]
     /// `enterable[b]`: the regions that may enter buffer b (no uncached one in a cache).
     private let enterable: [RegionSet]
+    /// `guestFill[g][b]`, `tableFill[x][b]`: what a step fills buffer b with while running guest
+    /// g, or in host mode with table x loaded (`fill mapped`): computed once, not per step.
+    private let guestFill: [[RegionSet]]
+    private let tableFill: [[RegionSet]]
     /// `nmis[t]`, `irqs[t]`: the interrupts that may start on thread t.
     private let nmis: [[Int]]
     private let irqs: [[Int]]
@@ -25,8 +29,12 @@ public struct Interpreter: Sendable {
         siblings = model.threads.indices.map { model.siblings(of: $0) }
         secretToSiblings = model.guests.indices.map { model.secret(to: $0, via: .siblings) }
         secretInBuffer = model.buffers.indices.map { b in model.guests.indices.map { model.secret(to: $0, via: .buffer(b)) } }
-        owned = model.guests.indices.map { model.owned(by: $0) }
-        enterable = model.buffers.indices.map { model.enterable(buffer: $0) }
+        let owned = model.guests.indices.map { model.owned(by: $0) }
+        let enterable = model.buffers.indices.map { model.enterable(buffer: $0) }
+        self.owned = owned
+        self.enterable = enterable
+        guestFill = owned.map { regions in enterable.map { regions.intersection($0) } }
+        tableFill = model.tables.map { table in enterable.map { table.maps.intersection($0) } }
         nmis = model.threads.indices.map { t in
             model.interrupts.indices.filter { model.interrupts[$0].kind == .nmi && model.interrupt($0, canStartOn: t) }
         }
@@ -285,7 +293,7 @@ public struct Interpreter: Sendable {
         case .wait(let condition):
             guard waitHolds(condition, thread: ti, in: s) else { return [] }
         case .flush(let b):
-            n.buffers[model.threads[ti].core][b].removeAll()
+            if !n.buffers[model.threads[ti].core][b].isEmpty { n.buffers[model.threads[ti].core][b].removeAll() }
         case .irqs(let on):
             nt.interruptsOn = on
         case .setFlag(let f, let value):
@@ -365,19 +373,27 @@ public struct Interpreter: Sendable {
 
     // MARK: Fills, conditions
 
+    // The fills write a buffer only when they add to it: most steps add nothing, and writing
+    // would copy the state's buffer arrays, which it shares with the state it came from.
     private func fillGuest(_ s: inout SystemState, thread ti: Int) {
         let core = model.threads[ti].core
-        let regions = owned[s.threads[ti].served]
-        for b in model.buffers.indices { s.buffers[core][b].formUnion(regions.intersection(enterable[b])) }
+        let fill = guestFill[s.threads[ti].served]
+        for b in model.buffers.indices where !fill[b].isSubset(of: s.buffers[core][b]) {
+            s.buffers[core][b].formUnion(fill[b])
+        }
     }
 
     private func fillHost(_ s: inout SystemState, thread ti: Int, touched: [Int]?) {
         let core = model.threads[ti].core
-        let maps = model.tables[s.threads[ti].table].maps
+        let fill = tableFill[s.threads[ti].table]
         for (b, buffer) in model.buffers.enumerated() {
             switch buffer.fill {
-            case .mapped: s.buffers[core][b].formUnion(maps.intersection(enterable[b]))
-            case .touched: for r in touched ?? [] where enterable[b].contains(r) { s.buffers[core][b].insert(r) }
+            case .mapped:
+                if !fill[b].isSubset(of: s.buffers[core][b]) { s.buffers[core][b].formUnion(fill[b]) }
+            case .touched:
+                for r in touched ?? [] where enterable[b].contains(r) && !s.buffers[core][b].contains(r) {
+                    s.buffers[core][b].insert(r)
+                }
             }
         }
     }
@@ -464,7 +480,10 @@ public struct Interpreter: Sendable {
             guard !s.isCrashed else { return nil }
             for (ti, t) in s.threads.enumerated() where t.inGuest {
                 for u in siblings[ti] {
-                    if let r = exposure(of: u, in: s).intersection(secretToSiblings[t.served]).first(where: { _ in true }) {
+                    let exposed = exposure(of: u, in: s)
+                    // Most states leak nothing: test before building the intersection.
+                    guard !exposed.isDisjoint(with: secretToSiblings[t.served]) else { continue }
+                    if let r = exposed.intersection(secretToSiblings[t.served]).first(where: { _ in true }) {
                         return .corun(thread: ti, guest: t.served, sibling: u, region: r)
                     }
                 }
@@ -474,6 +493,7 @@ public struct Interpreter: Sendable {
             guard !s.isCrashed else { return nil }
             for (ti, t) in s.threads.enumerated() where t.inGuest {
                 let held = s.buffers[model.threads[ti].core][b]
+                guard !held.isDisjoint(with: secretInBuffer[b][t.served]) else { continue }
                 if let r = held.intersection(secretInBuffer[b][t.served]).first(where: { _ in true }) {
                     return .residue(thread: ti, guest: t.served, buffer: b, region: r)
                 }

@@ -58,6 +58,8 @@ public struct Program: Sendable {
     /// Empty when the model has no `on fault` block.
     public private(set) var faultEntry: [Target] = []
     public let hasFaultHandler: Bool
+    /// Some instruction is an `if` (a step can pass through it without stopping there).
+    public private(set) var hasIf = false
     public private(set) var interruptEntry: [[Target]] = []
     /// The control levels at which each instruction can run: a handler's own level, and for
     /// `on fault` every level (a fault can happen in the base program or in either handler).
@@ -70,6 +72,7 @@ public struct Program: Sendable {
         vmentryEntry = lower(model.onVMEntry, in: .vmentry)
         if let fault = model.onFault { faultEntry = lower(fault, in: .fault) }
         interruptEntry = model.interrupts.indices.map { lower(model.interrupts[$0].body, in: .interrupt($0)) }
+        hasIf = instructions.contains { if case .ifFlag = $0.op { true } else { false } }
         levels = instructions.map { i in
             switch i.block {
             case .vmexit, .exit, .vmentry: [.base]

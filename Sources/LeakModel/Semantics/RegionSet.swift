@@ -8,6 +8,12 @@ public struct RegionSet: Hashable, Sendable, Sequence {
         self.words = Array(repeating: 0, count: Swift.max(1, (count + 63) / 64))
     }
 
+    /// The set whose bit words are `words` (as `words` returns them).
+    package init(count: Int, words: [UInt64]) {
+        self.count = count
+        self.words = words
+    }
+
     public init(count: Int, _ members: some Sequence<Int>) {
         self.init(count: count)
         for m in members { insert(m) }
@@ -26,6 +32,9 @@ public struct RegionSet: Hashable, Sendable, Sequence {
     }
     public func isDisjoint(with o: RegionSet) -> Bool {
         zip(words, o.words).allSatisfy { $0 & $1 == 0 }
+    }
+    public func isSubset(of o: RegionSet) -> Bool {
+        zip(words, o.words).allSatisfy { $0 & ~$1 == 0 }
     }
     public var isEmpty: Bool { words.allSatisfy { $0 == 0 } }
 

@@ -10,6 +10,10 @@ public enum CheckDefaults {
     /// Memory for the states the explicit engine holds when `--memory` gives none: half the
     /// machine's physical memory, at most 8 GB.
     public static var memoryBudget: MemoryBudget { .defaultBudget }
+    /// States `auto`'s explicit search holds before k-induction starts alongside it on another
+    /// core (`Checker.Options.parallelProofAfter`): a model smaller than this is decided by the
+    /// explicit engine alone, as before, so its answer does not depend on timing.
+    public static let parallelProofStates = 1_000_000
     /// Seconds a run may take when `--timeout` gives none: no limit.
     public static let timeout: Double? = nil
 }

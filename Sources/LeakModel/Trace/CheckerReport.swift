@@ -56,6 +56,14 @@ public struct Checker: Sendable {
         /// that keeps only that many (`SymmetryReduction`); false checks every guest, as the
         /// differential test of the reduction does.
         public var symmetry = true
+        /// Let the explicit engine store one order of interchangeable threads
+        /// (`ThreadSymmetry`); false stores every order.
+        public var threadSymmetry = true
+        /// In `auto`, once the explicit search holds this many states, run k-induction
+        /// alongside it on another thread: the first decisive answer wins and stops the other.
+        /// nil: never. The command line sets `CheckDefaults.parallelProofStates` on a machine
+        /// with two or more cores.
+        public var parallelProofAfter: Int?
         /// When the model names several checks, also answer each check on its own
         /// (`Report.perCheck`); false answers only the verdict, the shortest finding.
         public var answerEachCheck = false

@@ -4,10 +4,11 @@ import LeakSemantics
 /// How much memory the explicit engine may use for the states it stores, and what one stored
 /// state costs: the search stops with `unknown` (and says why) before it goes over.
 ///
-/// The cost is an estimate from the model's shape, not a measurement: a `SystemState` is an
-/// array of thread states plus one array of `RegionSet`s per core, each a heap allocation;
-/// the search stores each state once in its list, once as a key of its index (sharing the
-/// heap storage) and a parent link. `docs/PERFORMANCE.md` ("Memory") compares it with the
+/// The packed search (every check but progress) counts the bytes its store holds. For the
+/// graph search of `check progress` the cost is an estimate from the model's shape, not a
+/// measurement: a `SystemState` is an array of thread states plus one array of `RegionSet`s
+/// per core, each a heap allocation; the search stores each state once in its list, once as
+/// a key of its index (sharing the heap storage) and a parent link. `docs/PERFORMANCE.md` ("Memory") compares it with the
 /// measured peak.
 public struct MemoryBudget: Hashable, Sendable {
     /// The budget in bytes.
@@ -24,7 +25,7 @@ public struct MemoryBudget: Hashable, Sendable {
         return MemoryBudget(bytes: Swift.min(half, 8 << 30))
     }
 
-    /// Estimated bytes one state of `model` takes while the search holds it (the state's own
+    /// Estimated bytes one state of `model` takes while the graph search holds it (the state's own
     /// heap storage, its slots in the list, the index and the parent links, malloc overhead).
     public static func bytesPerState(_ model: Model) -> Int {
         let header = 32, malloc = 16

@@ -1,0 +1,115 @@
+/// The explicit engine's visited set: packed states in one flat array, numbered in the order
+/// they were added, with an open-addressing index over them.
+///
+/// A state costs its words, one 32-bit slot of the index (at most 70% full, so 1.4-2.9
+/// slots a state) and nothing else: no per-state allocation, no reference counting, and
+/// breadth-first layers are ranges of state numbers.
+public struct PackedStateStore {
+    /// Words per state.
+    public let width: Int
+    /// State n is `words[n * width ..< (n + 1) * width]`.
+    private var words: [UInt64] = []
+    /// 0: empty; n + 1: state n. The count is a power of two.
+    private var slots: [UInt32]
+    public private(set) var count = 0
+
+    /// The most states a store holds (state numbers are 32-bit).
+    public static let capacityLimit = Int(UInt32.max - 1)
+
+    public init(width: Int, expectedCount: Int = 1024) {
+        self.width = width
+        var capacity = 16
+        while capacity * 7 < expectedCount * 10 { capacity <<= 1 }
+        slots = Array(repeating: 0, count: capacity)
+    }
+
+    /// Bytes held for `count` states at the current capacities.
+    public var bytes: Int { words.capacity * 8 + slots.count * 4 }
+
+    /// Bytes held once one more state is added (its arrays doubled where they are full), so
+    /// that a search can stop before a growth would take it over a budget.
+    public var bytesAfterInsert: Int {
+        let words = self.words.count + width > self.words.capacity ? Swift.max(2 * self.words.capacity, self.words.count + width) : self.words.capacity
+        let slots = (count + 1) * 10 > self.slots.count * 7 ? 2 * self.slots.count : self.slots.count
+        return words * 8 + slots * 4
+    }
+
+    /// The number of the state in `key` (`width` words), if the store holds it.
+    public func index(of key: UnsafeBufferPointer<UInt64>) -> Int? {
+        if case .found(let n) = find(key, hash: Self.hash(key)) { return n }
+        return nil
+    }
+
+    /// Adds the state in `key`, which the store does not hold: its number.
+    @discardableResult
+    public mutating func append(_ key: UnsafeBufferPointer<UInt64>) -> Int {
+        if (count + 1) * 10 > slots.count * 7 { grow() }
+        guard case .empty(let i) = find(key, hash: Self.hash(key)) else {
+            preconditionFailure("the state is in the store already")
+        }
+        slots[i] = UInt32(count + 1)
+        words.append(contentsOf: key)
+        count += 1
+        return count - 1
+    }
+
+    /// Adds the state in `key` unless the store holds it: its number, and whether it is new.
+    public mutating func insert(_ key: UnsafeBufferPointer<UInt64>) -> (index: Int, inserted: Bool) {
+        if let n = index(of: key) { return (n, false) }
+        return (append(key), true)
+    }
+
+    private enum Probe { case found(Int), empty(Int) }
+
+    /// Where `key` is, or the empty slot where it would go.
+    private func find(_ key: UnsafeBufferPointer<UInt64>, hash: Int) -> Probe {
+        let mask = slots.count - 1
+        var i = hash & mask
+        return words.withUnsafeBufferPointer { stored in
+            slots.withUnsafeBufferPointer { slots in
+                while true {
+                    let s = Int(slots[i])
+                    if s == 0 { return .empty(i) }
+                    let base = (s - 1) * width
+                    var equal = true
+                    for k in 0..<width where stored[base + k] != key[k] { equal = false; break }
+                    if equal { return .found(s - 1) }
+                    i = (i + 1) & mask
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with the words of state `n`.
+    public func withState<R>(_ n: Int, _ body: (UnsafeBufferPointer<UInt64>) -> R) -> R {
+        words.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[n * width ..< (n + 1) * width])) }
+    }
+
+    private mutating func grow() {
+        var bigger = [UInt32](repeating: 0, count: slots.count * 2)
+        let mask = bigger.count - 1
+        words.withUnsafeBufferPointer { stored in
+            bigger.withUnsafeMutableBufferPointer { bigger in
+                for n in 0..<count {
+                    var i = Self.hash(UnsafeBufferPointer(rebasing: stored[n * width ..< (n + 1) * width])) & mask
+                    while bigger[i] != 0 { i = (i + 1) & mask }
+                    bigger[i] = UInt32(n + 1)
+                }
+            }
+        }
+        slots = bigger
+    }
+
+    /// A hash of a state's words (multiply-xorshift per word, then a final avalanche), so that
+    /// states differing in one low bit land far apart under linear probing.
+    private static func hash(_ key: UnsafeBufferPointer<UInt64>) -> Int {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for w in key {
+            h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 31
+        }
+        h = (h ^ (h >> 30)) &* 0x94D0_49BB_1331_11EB
+        h ^= h >> 31
+        return Int(truncatingIfNeeded: h)
+    }
+}

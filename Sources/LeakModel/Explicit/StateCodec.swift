@@ -1,0 +1,175 @@
+import LeakSemantics
+
+/// Packs a `SystemState` into a fixed number of 64-bit words and back, for the explicit
+/// engine's state store.
+///
+/// Every variable of the state gets a bit field as wide as its range in this model needs
+/// (a position among the program's instructions, a table, a guest, one bit per region of a
+/// buffer), so equal states have equal words and a state costs a few words instead of a
+/// tree of arrays. `decode(encode(s)) == s` for every state the interpreter produces; the
+/// codec tests check it on every reachable state of random models.
+public struct StateCodec: Sendable {
+    /// Words per packed state.
+    public let wordCount: Int
+    private let threadCount: Int
+    private let regionCount: Int
+    private let coreCount: Int
+    private let buffersPerCore: Int
+    private let flagCopies: [Int]
+    private let guestBits: Int
+    private let tableBits: Int
+    /// A frame's position: 0 no frame (an `irq` or `nmi` level not active), 1 guest,
+    /// 2 ready, 3 idle, 4 + q at instruction q.
+    private let positionBits: Int
+    /// A fault return or an exit reason: 0 none, 1 + value.
+    private let returnBits: Int
+    private let exitBits: Int
+
+    public init(model: Model, program: Program) {
+        threadCount = model.threads.count
+        regionCount = model.regions.count
+        coreCount = model.cores.count
+        buffersPerCore = model.buffers.count
+        flagCopies = model.flags.indices.map(model.flagCopies)
+        guestBits = Self.bits(model.guests.count + 1)
+        tableBits = Self.bits(model.tables.count)
+        positionBits = Self.bits(program.instructions.count + 4)
+        returnBits = Self.bits(program.instructions.count + 1)
+        exitBits = Self.bits(model.exits.count + 1)
+        let frame = positionBits + returnBits + 1
+        let thread = guestBits + tableBits + 3 * frame + exitBits + 4 + threadCount
+        let total = threadCount * thread + coreCount * buffersPerCore * regionCount + flagCopies.reduce(0, +)
+        wordCount = Swift.max(1, (total + 63) / 64)
+    }
+
+    /// Bits to hold the values 0..<n.
+    private static func bits(_ n: Int) -> Int { n <= 1 ? 0 : Int.bitWidth - (n - 1).leadingZeroBitCount }
+
+    /// Writes the packed form of `s` into `out` (which has `wordCount` words).
+    public func encode(_ s: SystemState, into out: UnsafeMutableBufferPointer<UInt64>) {
+        var w = BitWriter(out)
+        for t in s.threads {
+            w.put(UInt64(t.served), guestBits)
+            w.put(UInt64(t.table), tableBits)
+            put(t.base, &w)
+            put(t.irq, &w)
+            put(t.nmi, &w)
+            w.put(t.exitReason.map { UInt64($0 + 1) } ?? 0, exitBits)
+            w.put(t.interruptsOn ? 1 : 0, 1)
+            w.put(t.nmiSavedInterrupts ? 1 : 0, 1)
+            w.put(t.kickPending ? 1 : 0, 1)
+            w.put(t.crashed ? 1 : 0, 1)
+            w.put(t.holds, threadCount)
+        }
+        for core in s.buffers {
+            for set in core {
+                var left = regionCount
+                for word in set.words where left > 0 {
+                    w.put(word, Swift.min(64, left))
+                    left -= 64
+                }
+            }
+        }
+        for copies in s.flags { for f in copies { w.put(f ? 1 : 0, 1) } }
+    }
+
+    private func put(_ frame: SystemState.Frame?, _ w: inout BitWriter) {
+        guard let frame else {
+            w.put(0, positionBits + returnBits + 1)
+            return
+        }
+        let position: UInt64 = switch frame.position {
+        case .guest: 1
+        case .ready: 2
+        case .idle: 3
+        case .instruction(let q): UInt64(q + 4)
+        }
+        w.put(position, positionBits)
+        w.put(frame.faultReturn.map { UInt64($0 + 1) } ?? 0, returnBits)
+        w.put(frame.retry ? 1 : 0, 1)
+    }
+
+    /// The state packed in `words`.
+    public func decode(_ words: UnsafeBufferPointer<UInt64>) -> SystemState {
+        var r = BitReader(words)
+        var threads: [SystemState.ThreadState] = []
+        threads.reserveCapacity(threadCount)
+        for _ in 0..<threadCount {
+            let served = Int(r.take(guestBits))
+            let table = Int(r.take(tableBits))
+            let base = frame(&r)!
+            let irq = frame(&r)
+            let nmi = frame(&r)
+            let exit = Int(r.take(exitBits))
+            let interruptsOn = r.take(1) == 1
+            let nmiSaved = r.take(1) == 1
+            let kick = r.take(1) == 1
+            let crashed = r.take(1) == 1
+            let holds = r.take(threadCount)
+            threads.append(.init(served: served, table: table, base: base, irq: irq, nmi: nmi,
+                                 exitReason: exit == 0 ? nil : exit - 1, interruptsOn: interruptsOn,
+                                 nmiSavedInterrupts: nmiSaved, holds: holds, kickPending: kick, crashed: crashed))
+        }
+        var buffers: [[RegionSet]] = []
+        buffers.reserveCapacity(coreCount)
+        for _ in 0..<coreCount {
+            var core: [RegionSet] = []
+            core.reserveCapacity(buffersPerCore)
+            for _ in 0..<buffersPerCore {
+                var words = [UInt64](repeating: 0, count: Swift.max(1, (regionCount + 63) / 64))
+                for k in words.indices { words[k] = r.take(Swift.min(64, regionCount - 64 * k)) }
+                core.append(RegionSet(count: regionCount, words: words))
+            }
+            buffers.append(core)
+        }
+        let flags = flagCopies.map { n in (0..<n).map { _ in r.take(1) == 1 } }
+        return SystemState(threads: threads, buffers: buffers, flags: flags)
+    }
+
+    private func frame(_ r: inout BitReader) -> SystemState.Frame? {
+        let position = r.take(positionBits)
+        let faultReturn = Int(r.take(returnBits))
+        let retry = r.take(1) == 1
+        let p: SystemState.Position
+        switch position {
+        case 0: return nil
+        case 1: p = .guest
+        case 2: p = .ready
+        case 3: p = .idle
+        default: p = .instruction(Int(position) - 4)
+        }
+        return .init(position: p, faultReturn: faultReturn == 0 ? nil : faultReturn - 1, retry: retry)
+    }
+}
+
+/// Appends bit fields to a run of words, low bits first.
+private struct BitWriter {
+    let out: UnsafeMutableBufferPointer<UInt64>
+    var bit = 0
+    init(_ out: UnsafeMutableBufferPointer<UInt64>) {
+        self.out = out
+        for k in out.indices { out[k] = 0 }
+    }
+    mutating func put(_ value: UInt64, _ width: Int) {
+        guard width > 0 else { return }
+        let word = bit >> 6, offset = bit & 63
+        out[word] |= value << UInt64(offset)
+        if offset + width > 64 { out[word + 1] |= value >> UInt64(64 - offset) }
+        bit += width
+    }
+}
+
+/// Reads the fields a `BitWriter` wrote, in the same order.
+private struct BitReader {
+    let words: UnsafeBufferPointer<UInt64>
+    var bit = 0
+    init(_ words: UnsafeBufferPointer<UInt64>) { self.words = words }
+    mutating func take(_ width: Int) -> UInt64 {
+        guard width > 0 else { return 0 }
+        let word = bit >> 6, offset = bit & 63
+        var value = words[word] >> UInt64(offset)
+        if offset + width > 64 { value |= words[word + 1] << UInt64(64 - offset) }
+        bit += width
+        return width == 64 ? value : value & ((1 << UInt64(width)) - 1)
+    }
+}
