@@ -309,7 +309,13 @@ extension Checker {
                 .check(bound: nil, stopReason: { stop() ?? (companion?.result != nil ? "k-induction proved the model first" : nil) },
                        held: { if $0 >= after { companion?.start() } })
         }
-        if let proof = try companion?.finish(), case .unknown = outcome {
+        let companionProof = try companion?.finish()
+        if companionProof != nil, case .finding(let t) = outcome {
+            // Both cannot be right: a bug in one of them, never an answer.
+            throw BMCChecker.InternalError(description:
+                "engines disagree: k-induction proves the model, the explicit engine finds a \(t.finding.check.verdictKind.rawValue) in \(t.length) steps")
+        }
+        if let proof = companionProof, case .unknown = outcome {
             var report = Report(model: model, outcome: .proved(.init(summary: "k-induction at depth \(proof.depth), base case by bmc")),
                                 engines: [.kInduction], bound: bound, seconds: proof.seconds, guestRuns: proof.guestRuns)
             report.otherPhases = [Phase(engine: .explicit, seconds: seconds,
