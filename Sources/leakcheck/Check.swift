@@ -23,9 +23,10 @@ extension LeakCheck {
                 far as --state-limit and --memory allow: that proves the model, or
                 finds its shortest finding, which Z3 then confirms on its schedule.
                 A model too large for that is searched with Z3 up to the bound, then
-                proved with Z3's Spacer (an invariant, re-checked and printed) or by
-                k-induction (not for check progress, which Spacer proves on a lasso
-                monitor). bmc only searches up to the bound;
+                proved by k-induction from an invariant mined from its first states
+                (clauses Z3 shows inductive; not for check progress, which Spacer
+                proves on a lasso monitor) or with Z3's Spacer (an invariant,
+                re-checked and printed). bmc only searches up to the bound;
                 explicit only explores states (no Z3); spacer and kinduction
                 search, then try that proof alone. Every schedule Z3 finds is
                 replayed through the explicit semantics before it is printed.

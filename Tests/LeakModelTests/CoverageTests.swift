@@ -87,6 +87,7 @@ struct CoverageTests {
         let model = try loadModel(Self.deadCode)
         let coverage = Coverage(model: model, stateLimit: 3)
         #expect(!coverage.complete)
+        #expect(coverage.states == 3)
         #expect(coverage.warnings(for: model).isEmpty)
         #expect(coverage.summary(for: model).hasPrefix("at least "))
     }

@@ -249,7 +249,7 @@ import Testing
     @Test func unreadableFile() throws {
         guard getuid() != 0 else { return }  // root reads anything
         let path = NSTemporaryDirectory() + "/leakcheck-\(UUID().uuidString).leak"
-        FileManager.default.createFile(atPath: path, contents: Data(Self.designExample), attributes: [.posixPermissions: 0])
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(Self.designExample), attributes: [.posixPermissions: 0]))
         defer { try? FileManager.default.removeItem(atPath: path) }
         let r = Frontend.load(path: path)
         #expect(r.diagnostics.first?.message == "cannot read '\(path)': permission denied")

@@ -54,6 +54,12 @@ struct ProofEngineTests {
             if case .proved(let depth) = result, case .finding(let t) = explicit, t.length >= depth {
                 Issue.record("seed \(seed), \(checks): k-induction proves depth \(depth), but there is a \(t.finding.check) in \(t.length) steps")
             }
+            // The same from mined clauses, mined from a sample too small to be right (20
+            // states): whatever Houdini keeps must still be an invariant.
+            let (mined, _) = try KInduction(model: model).proveWithMinedInvariant(maxDepth: 6, sampleLimit: 20)
+            if case .proved(let depth) = mined, case .finding(let t) = explicit, t.length >= depth {
+                Issue.record("seed \(seed), \(checks): k-induction from mined clauses proves depth \(depth), but there is a \(t.finding.check) in \(t.length) steps")
+            }
         }
     }
 
@@ -172,11 +178,28 @@ struct BeyondExplicitTests {
         guard case .unknown(let reason, _) = outcome else { Issue.record("explicit: \(outcome)"); return }
         #expect(reason.contains("memory budget"))
         #expect(stats.states > 100_000)
-        // k-induction holds at depth 4, as the model's comment derives, with BMC's base case.
-        let report = try Checker(options: .init(engine: .kinduction)).check(model)
+        // k-induction alone holds at depth 4, as the model's comment derives.
+        #expect(try KInduction(model: model).prove(maxDepth: 6) == .proved(depth: 4))
+        // From the mined clauses it holds at depth 0: they exclude every finding by themselves
+        // (mined from 20,000 states, which a debug build samples well within the miner's budget).
+        var options = Checker.Options(engine: .kinduction)
+        options.invariantSample = 20_000
+        let report = try Checker(options: options).check(model)
         guard case .proved(let proof) = report.outcome else { Issue.record("k-induction: \(report.outcome)"); return }
-        #expect(proof.summary == "k-induction at depth 4, base case by bmc")
+        #expect(proof.summary.hasPrefix("k-induction at depth 0, strengthened by "), "\(proof.summary)")
         #expect(report.guestRuns == true)
+    }
+
+    /// The coverage visit keeps to its memory budget as the search does: it stops before an
+    /// array doubling would exceed it, so its states' words alone fit in the budget.
+    @Test func theCoverageVisitStopsWithinItsMemoryBudget() throws {
+        let model = try Self.wide()
+        let budget = MemoryBudget(megabytes: 2)
+        let coverage = Coverage(model: model, stateLimit: .max, memoryBudget: budget)
+        #expect(!coverage.complete)
+        #expect(coverage.states > 1_000)
+        let words = StateCodec(model: model, program: Program(model)).wordCount
+        #expect(coverage.states * words * 8 <= budget.bytes, "\(coverage.states) states of \(words) words")
     }
 
     /// `auto` with k-induction alongside (from 65,536 states here, a million on the command
@@ -185,10 +208,11 @@ struct BeyondExplicitTests {
         var options = Checker.Options(engine: .auto)
         options.stateLimit = .max
         options.parallelProofAfter = 65_536
+        options.invariantSample = 20_000
         let report = try Checker(options: options).check(try Self.wide())
         guard case .proved(let proof) = report.outcome else { Issue.record("\(report.outcome)"); return }
         #expect(report.engines == [.kInduction])
-        #expect(proof.summary == "k-induction at depth 4, base case by bmc")
+        #expect(proof.summary.hasPrefix("k-induction at depth 0, strengthened by "), "\(proof.summary)")
         #expect(report.otherPhases.first?.engine == .explicit)
         #expect(report.otherPhases.first?.result.contains("k-induction, run alongside from 65536 states, proved the model first") == true,
                 "\(report.otherPhases)")

@@ -235,6 +235,30 @@ extension Checker {
                     seconds: 0, result: "not run: check progress is proved by the explicit engine (or --engine spacer)")]
                 return report
             }
+            // k-induction from mined clauses before Spacer in `auto`: it is bounded (a sample,
+            // Houdini, then the depths up to the bound) and proves the hold protocols, where
+            // Spacer on a large model can spend the whole time limit. Its base case up to
+            // `bound` is what BMC just showed.
+            if options.engine == .auto || options.engine == .kinduction {
+                let ((result, mined), seconds) = try Self.timed {
+                    try KInduction(model: model).proveWithMinedInvariant(maxDepth: bound + 1, sampleLimit: options.invariantSample,
+                                                                         deadline: deadline, cancellation: cancellation)
+                }
+                switch result {
+                case .proved(let depth):
+                    let (runs, vacuitySeconds) = try Self.timed { try guestRuns(model, within: bound) }
+                    var report = Report(model: model,
+                                        outcome: .proved(.init(summary: Self.kInductionSummary(depth: depth, invariant: mined))),
+                                        engines: [.kInduction], bound: bound, seconds: seconds + vacuitySeconds,
+                                        guestRuns: runs)
+                    report.otherPhases = earlier
+                    return report
+                case .notInductive(let depth):
+                    earlier.append(Phase(engine: .kInduction, seconds: seconds, result: "not inductive up to depth \(depth)"))
+                case .unknown(let reason, let depth):
+                    earlier.append(Phase(engine: .kInduction, seconds: seconds, result: "stopped at depth \(depth) (\(reason))"))
+                }
+            }
             if options.engine == .auto || options.engine == .spacer {
                 let (result, seconds) = try Self.timed {
                     try SpacerProver(model: model).prove(deadline: deadline, cancellation: cancellation)
@@ -254,36 +278,10 @@ extension Checker {
                 case .unknown(let reason):
                     earlier.append(Phase(engine: .spacer, seconds: seconds, result: "stopped (\(reason))"))
                 }
-                if options.engine == .spacer {
-                    var report = bmc
-                    report.otherPhases = Array(earlier.dropFirst())
-                    return report
-                }
             }
-            // k-induction: the base case up to `bound` is what BMC just showed.
-            let (result, seconds) = try Self.timed {
-                try KInduction(model: model).prove(maxDepth: bound + 1, deadline: deadline, cancellation: cancellation)
-            }
-            switch result {
-            case .proved(let depth):
-                let (runs, vacuitySeconds) = try Self.timed { try guestRuns(model, within: bound) }
-                var report = Report(model: model,
-                                    outcome: .proved(.init(summary: "k-induction at depth \(depth), base case by bmc")),
-                                    engines: [.kInduction], bound: bound, seconds: seconds + vacuitySeconds,
-                                    guestRuns: runs)
-                report.otherPhases = earlier
-                return report
-            case .notInductive(let depth):
-                var report = bmc
-                report.otherPhases = Array(earlier.dropFirst())
-                    + [Phase(engine: .kInduction, seconds: seconds, result: "not inductive up to depth \(depth)")]
-                return report
-            case .unknown(let reason, let depth):
-                var report = bmc
-                report.otherPhases = Array(earlier.dropFirst())
-                    + [Phase(engine: .kInduction, seconds: seconds, result: "stopped at depth \(depth) (\(reason))")]
-                return report
-            }
+            var report = bmc
+            report.otherPhases = Array(earlier.dropFirst())
+            return report
         }
     }
 
@@ -296,18 +294,19 @@ extension Checker {
 
     /// `auto`'s first try: the explicit engine up to `--state-limit` and the memory budget. A
     /// proof is final (every reachable state explored, docs/PERFORMANCE.md); a finding is
-    /// searched again by bounded model checking, which must find the same shortest length (its
-    /// schedule, replayed, is the one reported).
+    /// confirmed by one SMT query on its schedule (`BMCChecker.confirm`), whose schedule,
+    /// replayed, is the one reported.
     private func probe(_ model: Model, bound: Int, stop: @escaping () -> String?) throws -> ProbeResult {
         // k-induction proves no progress; it joins only a search that has grown large.
-        let after = options.parallelProofAfter ?? .max
-        let companion = after < .max && !model.checks.contains(.progress)
-            ? ProofCompanion(model: model, bound: bound, deadline: options.deadline, cancellation: options.cancellation) : nil
+        let companion = model.checks.contains(.progress) ? nil : options.parallelProofAfter.map {
+            ProofCompanion(model: model, bound: bound, deadline: options.deadline, cancellation: options.cancellation,
+                           startAfter: $0, sample: options.invariantSample)
+        }
         let ((outcome, stats), seconds) = Self.timed {
             ExplicitChecker(model: model, stateLimit: options.stateLimit, memoryBudget: options.memoryBudget,
                             threadSymmetry: options.threadSymmetry)
                 .check(bound: nil, stopReason: { stop() ?? (companion?.result != nil ? "k-induction proved the model first" : nil) },
-                       held: { if $0 >= after { companion?.start() } })
+                       held: { companion?.held($0) })
         }
         let companionProof = try companion?.finish()
         if companionProof != nil, case .finding(let t) = outcome {
@@ -315,11 +314,11 @@ extension Checker {
             throw BMCChecker.InternalError(description:
                 "engines disagree: k-induction proves the model, the explicit engine finds a \(t.finding.check.verdictKind.rawValue) in \(t.length) steps")
         }
-        if let proof = companionProof, case .unknown = outcome {
-            var report = Report(model: model, outcome: .proved(.init(summary: "k-induction at depth \(proof.depth), base case by bmc")),
+        if let companion, let proof = companionProof, case .unknown = outcome {
+            var report = Report(model: model, outcome: .proved(.init(summary: Self.kInductionSummary(depth: proof.depth, invariant: proof.invariant))),
                                 engines: [.kInduction], bound: bound, seconds: proof.seconds, guestRuns: proof.guestRuns)
             report.otherPhases = [Phase(engine: .explicit, seconds: seconds,
-                                        result: "stopped after \(stats.states) states (depth \(stats.depth)): k-induction, run alongside from \(after) states, proved the model first")]
+                                        result: "stopped after \(stats.states) states (depth \(stats.depth)): k-induction, run alongside from \(companion.startAfter) states, proved the model first")]
             return .decided(report)
         }
         switch outcome {
@@ -357,6 +356,13 @@ extension Checker {
             return .gaveUp(Phase(engine: .explicit, seconds: seconds,
                                  result: "gave up after \(stats.states) states (depth \(stats.depth))"))
         }
+    }
+
+    /// How a k-induction proof is described: its depth and the mined clauses it started from.
+    static func kInductionSummary(depth: Int, invariant: InvariantMiner.Invariant?) -> String {
+        let clauses = invariant?.clauses.count ?? 0
+        let strengthened = clauses == 0 ? "" : ", strengthened by \(clauses) mined invariant clause\(clauses == 1 ? "" : "s")"
+        return "k-induction at depth \(depth)\(strengthened), base case by bmc"
     }
 
     /// Whether a guest runs within `bound` steps. A proof without that evidence is reported

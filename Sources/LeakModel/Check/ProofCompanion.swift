@@ -14,6 +14,8 @@ final class ProofCompanion: @unchecked Sendable {
     /// What the companion established.
     struct Proof {
         var depth: Int
+        /// The mined clauses k-induction started from.
+        var invariant: InvariantMiner.Invariant?
         var guestRuns: Bool
         var seconds: Double
     }
@@ -29,8 +31,20 @@ final class ProofCompanion: @unchecked Sendable {
     private var proof: Proof?
     private var failure: Error?
 
-    init(model: Model, bound: Int, deadline: DispatchTime?, cancellation: Cancellation?) {
+    /// How many states the explicit search holds when k-induction starts.
+    let startAfter: Int
+
+    /// States sampled for k-induction's mined invariant.
+    private let sample: Int
+
+    init(model: Model, bound: Int, deadline: DispatchTime?, cancellation: Cancellation?, startAfter: Int, sample: Int) {
         self.model = model; self.bound = bound; self.deadline = deadline; self.parent = cancellation
+        self.startAfter = startAfter; self.sample = sample
+    }
+
+    /// Told how many states the explicit search holds: starts k-induction from `startAfter`.
+    func held(_ states: Int) {
+        if states >= startAfter { start() }
     }
 
     /// The proof, once there is one.
@@ -59,13 +73,14 @@ final class ProofCompanion: @unchecked Sendable {
 
     private func prove() throws -> Proof? {
         let start = DispatchTime.now().uptimeNanoseconds
-        guard case .proved(let depth) = try KInduction(model: model)
-            .prove(maxDepth: bound + 1, deadline: deadline, cancellation: own) else { return nil }
+        let (result, invariant) = try KInduction(model: model).proveWithMinedInvariant(maxDepth: bound + 1, sampleLimit: sample,
+                                                                                     deadline: deadline, cancellation: own)
+        guard case .proved(let depth) = result else { return nil }
         // The base case: nothing within depth - 1 steps.
         let (base, _) = try BMCChecker(model: model).check(bound: Swift.max(depth - 1, 0), deadline: deadline, cancellation: own)
         guard case .noFindingWithin = base else { return nil }
         let runs = try BMCChecker(model: model).firstGuestRun(within: bound) != nil
-        return Proof(depth: depth, guestRuns: runs, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        return Proof(depth: depth, invariant: invariant, guestRuns: runs, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 
     /// Stops the companion and waits for its thread; rethrows an internal error it met.

@@ -72,7 +72,7 @@ public final class BMCChecker: @unchecked Sendable {
 
         let unrolling = try Unrolling(encoder: encoder, solver: solver)
         try solver.assert(encoder.initial(unrolling.states[0]))
-        stats.commandsPerStep = unrolling.commands[0].count
+        stats.commandsPerStep = try encoder.descriptors.count
 
         for k in 0...bound {
             if k > 0 { try unrolling.extend() }
@@ -140,15 +140,12 @@ public final class BMCChecker: @unchecked Sendable {
             try solver.assert(encoder.initial(unrolling.states[0]))
             let descriptors = try encoder.descriptors
             for (k, step) in trace.steps.enumerated() {
-                try unrolling.extend()
                 // An action may be several commands (an `if` composed with what it leads to).
                 let commands = descriptors.indices.filter { descriptors[$0] == step.action }
                 guard !commands.isEmpty else {
                     throw InternalError(description: "step \(k + 1): the encoding has no command for \(step.action)")
                 }
-                try solver.assert(ctx.or(commands.map {
-                    try ctx.eq(unrolling.selectors[k], ctx.bitVector(UInt64($0), width: unrolling.selectorWidth))
-                }))
+                try unrolling.extend(only: commands)
             }
             let check = trace.finding.check
             try solver.assert(ctx.or(unrolling.finding(at: trace.length, checks: [check])))

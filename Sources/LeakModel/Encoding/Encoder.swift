@@ -133,6 +133,14 @@ final class Encoder {
         return try translation.expr(node)
     }
 
+    /// The SMT expressions of `terms` in state `s`, in one translation (each shared subterm
+    /// translated once, however many of the terms contain it).
+    func exprs(_ terms: [StepTerm], _ s: SymbolicState) throws -> [Z3Expr] {
+        let nodes = terms.map { dag.intern($0) }
+        var translation = translation(at: s)
+        return try nodes.map { try translation.expr($0) }
+    }
+
     /// A translation of the shared terms in state `s` (each distinct subterm once).
     private func translation(at s: SymbolicState) -> TermDAG.Translation {
         TermDAG.Translation(dag: dag, ctx: ctx) { [unowned self] leaf in
@@ -213,6 +221,32 @@ final class Encoder {
         case .functional: try functionalTransition(from: s, commands: commands, to: n, selector: selector)
         case .relational: try relationalTransition(from: s, commands: commands, to: n, selector: selector)
         }
+    }
+
+    /// The step from `s` to `n` by one of the commands `only` (selector values, ascending):
+    /// the functional step with every other command left out. Where `selector` is one of
+    /// them it is the same relation as `transition(form: .functional)` (the guard of the
+    /// chosen command; each variable takes the value of the one `assignedValues` entry whose
+    /// runs hold the selector, else keeps its own), so confirming a schedule need not build
+    /// the commands no step of it takes.
+    func transition(from s: SymbolicState, only chosenCommands: [Int], to n: SymbolicState, selector: Z3Expr) throws -> Z3Expr {
+        let frames = try build().frames
+        var translation = translation(at: s)
+        let width = try selector.width
+        func value(_ i: Int) throws -> Z3Expr { try ctx.bitVector(UInt64(i), width: width) }
+        var parts: [Z3Expr] = [try ctx.or(chosenCommands.map { try ctx.eq(selector, value($0)) }), try ctx.not(crashed(s))]
+        for c in chosenCommands {
+            parts.append(try ctx.implies(ctx.eq(selector, value(c)), translation.expr(guardNodes[c])))
+        }
+        for x in space.vars.indices {
+            var next = s.vars[x]
+            for (command, update, runs) in frames.assignedValues[x].reversed()
+            where chosenCommands.contains(where: { c in runs.contains { $0.contains(c) } }) {
+                next = try ctx.ite(chosen(runs, selector), translation.expr(updateNodes[command][update].node), next)
+            }
+            parts.append(try equal(n.vars[x], next))
+        }
+        return try ctx.and(parts)
     }
 
     /// `selector` is one of the values in `runs` (ranges of consecutive selector values: a

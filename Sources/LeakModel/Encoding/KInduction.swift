@@ -1,6 +1,7 @@
 import Foundation
 import LeakSMT
 import LeakSemantics
+import LeakSteps
 import LeakTrace
 
 /// Proves that no check of the model can ever fail, by k-induction with simple-path
@@ -29,37 +30,51 @@ public final class KInduction: @unchecked Sendable {
         self.context = try Z3Context()
     }
 
-    /// Tries depths `0...maxDepth` until one is inductive.
-    public func prove(maxDepth: Int, deadline: DispatchTime? = nil, cancellation: Cancellation? = nil) throws -> Result {
+    /// Tries depths `0...maxDepth` until one is inductive. Every state of the path satisfies
+    /// `invariant` (clauses over one state), which must hold in every reachable state
+    /// (`InvariantMiner` gives such clauses): the shortest path to a finding is made of
+    /// reachable states, so it is still such a path.
+    public func prove(maxDepth: Int, invariant: [StepTerm] = [], deadline: DispatchTime? = nil,
+                      cancellation: Cancellation? = nil) throws -> Result {
         let context = self.context
-        guard let cancellation else { return try run(maxDepth: maxDepth, deadline: deadline, cancellation: nil) }
+        guard let cancellation else { return try run(maxDepth: maxDepth, invariant: invariant, deadline: deadline, cancellation: nil) }
         return try cancellation.whileRegistered({ context.interrupt() }) {
-            try run(maxDepth: maxDepth, deadline: deadline, cancellation: cancellation)
+            try run(maxDepth: maxDepth, invariant: invariant, deadline: deadline, cancellation: cancellation)
         }
     }
 
-    private func run(maxDepth: Int, deadline: DispatchTime?, cancellation: Cancellation?) throws -> Result {
+    /// `prove` from the clauses `InvariantMiner` finds inductive (none when it is stopped):
+    /// what `auto` and `--engine kinduction` run. Also the invariant it used.
+    public func proveWithMinedInvariant(maxDepth: Int, sampleLimit: Int = CheckDefaults.invariantSample, deadline: DispatchTime? = nil,
+                                        cancellation: Cancellation? = nil) throws -> (Result, InvariantMiner.Invariant?) {
+        let mined = try InvariantMiner(model: model).invariant(sampleLimit: sampleLimit, deadline: deadline, cancellation: cancellation)
+        return (try prove(maxDepth: maxDepth, invariant: mined?.clauses ?? [], deadline: deadline, cancellation: cancellation), mined)
+    }
+
+    private func run(maxDepth: Int, invariant: [StepTerm], deadline: DispatchTime?, cancellation: Cancellation?) throws -> Result {
         var reached = 0
         do {
-            return try run(maxDepth: maxDepth, deadline: deadline, cancellation: cancellation, reached: &reached)
+            return try run(maxDepth: maxDepth, invariant: invariant, deadline: deadline, cancellation: cancellation, reached: &reached)
         } catch let stopped as Encoder.Stopped {
             return .unknown(reason: stopped.reason, depth: reached)
         }
     }
 
-    private func run(maxDepth: Int, deadline: DispatchTime?, cancellation: Cancellation?, reached: inout Int) throws -> Result {
+    private func run(maxDepth: Int, invariant: [StepTerm], deadline: DispatchTime?, cancellation: Cancellation?,
+                     reached: inout Int) throws -> Result {
         let ctx = context
         let encoder = try Encoder(context: ctx, model: model, program: program)
         encoder.stopReason = Cancellation.stopReason(deadline: deadline, cancellation: cancellation)
         let solver = try Z3Solver(ctx, kind: .logic("QF_BV"))
         let unrolling = try Unrolling(encoder: encoder, solver: solver)
+        let holds = StepTerm.all([try encoder.system().wellFormed] + invariant)
         var bad = [try ctx.or(unrolling.finding(at: 0, checks: model.stateChecks))]
-        try solver.assert(encoder.wellFormed(unrolling.states[0]))
+        try solver.assert(encoder.expr(holds, unrolling.states[0]))
         for k in 0...maxDepth {
             reached = k
             if k > 0 {
                 let next = try unrolling.extend()
-                try solver.assert(encoder.wellFormed(next))
+                try solver.assert(encoder.expr(holds, next))
                 try solver.assert(ctx.not(bad[k - 1]))
                 for earlier in unrolling.states.dropLast() { try solver.assert(encoder.differ(earlier, next)) }
                 bad.append(try ctx.or(unrolling.finding(at: k, checks: model.stateChecks)))

@@ -9,8 +9,9 @@ final class Unrolling {
     let encoder: Encoder
     let solver: Z3Solver
     private(set) var states: [SymbolicState]
-    /// The commands at each state (their guards decide deadlock at that state).
-    private(set) var commands: [[Encoder.Command]]
+    /// The commands at each state, built when first asked for (a confirmation that takes
+    /// only the schedule's commands never needs them all).
+    private var commandCache: [[Encoder.Command]?]
     /// The selector of the step from state k to state k+1.
     private(set) var selectors: [Z3Expr] = []
     let selectorWidth: Int
@@ -24,8 +25,8 @@ final class Unrolling {
         self.solver = solver
         let first = try SymbolicState(step: 0, space: encoder.space, context: encoder.ctx)
         states = [first]
-        commands = [try encoder.commands(at: first)]
-        selectorWidth = StateSpace.bits(commands[0].count + 1)
+        commandCache = [nil]
+        selectorWidth = StateSpace.bits(try encoder.descriptors.count + 1)
         progress = encoder.model.checks.contains(.progress)
         if progress {
             frames = [try LassoFrame("0", encoder: encoder)]
@@ -35,21 +36,34 @@ final class Unrolling {
 
     var last: SymbolicState { states[states.count - 1] }
 
-    /// Adds the next state and asserts the step to it.
+    /// The commands at state k (their guards decide deadlock there).
+    func commands(at k: Int) throws -> [Encoder.Command] {
+        if let built = commandCache[k] { return built }
+        let built = try encoder.commands(at: states[k])
+        commandCache[k] = built
+        return built
+    }
+
+    /// Adds the next state and asserts the step to it: any command, or with `only`, one of
+    /// those selector values (`Encoder.transition(from:only:to:selector:)`).
     @discardableResult
-    func extend() throws -> SymbolicState {
+    func extend(only chosen: [Int]? = nil) throws -> SymbolicState {
         let ctx = encoder.ctx
         let k = states.count
         let next = try SymbolicState(step: k, space: encoder.space, context: ctx)
         let selector = try ctx.bitVectorConstant("step@\(k - 1)", width: selectorWidth)
-        try solver.assert(encoder.transition(from: states[k - 1], commands: commands[k - 1], to: next, selector: selector,
-                                                  form: .functional))
+        if let chosen {
+            try solver.assert(encoder.transition(from: states[k - 1], only: chosen, to: next, selector: selector))
+        } else {
+            try solver.assert(encoder.transition(from: states[k - 1], commands: commands(at: k - 1), to: next, selector: selector,
+                                                 form: .functional))
+        }
         selectors.append(selector)
         states.append(next)
-        commands.append(try encoder.commands(at: next))
+        commandCache.append(nil)
         if progress {
             frames.append(try LassoFrame("\(k)", encoder: encoder))
-            try solver.assert(encoder.lassoStep(from: frames[k - 1], states[k - 1], commands: commands[k - 1], selector: selector,
+            try solver.assert(encoder.lassoStep(from: frames[k - 1], states[k - 1], commands: commands(at: k - 1), selector: selector,
                                                 to: frames[k], next))
         }
         return next
@@ -59,18 +73,25 @@ final class Unrolling {
     /// whose loop ends at state k (`LassoFrame`).
     func finding(at k: Int, checks: [Model.Check]) throws -> [Z3Expr] {
         try checks.map { check in
-            guard check == .progress else { return try encoder.property(check, at: states[k], commands: commands[k]) }
+            guard check == .progress else {
+                return try encoder.property(check, at: states[k], commands: check == .deadlock ? commands(at: k) : [])
+            }
             precondition(progress, "check progress of a model that does not name it")
             return try encoder.lasso(frames[k], states[k])
         }
     }
 
     /// Gives the next solver call what is left until `deadline`; false when nothing is left.
+    func limitTime(to deadline: DispatchTime?) throws -> Bool { try solver.limitTime(to: deadline) }
+}
+
+extension Z3Solver {
+    /// Gives the next call what is left until `deadline`; false when nothing is left.
     func limitTime(to deadline: DispatchTime?) throws -> Bool {
         guard let deadline else { return true }
         let left = Int64(deadline.uptimeNanoseconds) - Int64(DispatchTime.now().uptimeNanoseconds)
         guard left > 0 else { return false }
-        try solver.setTimeout(milliseconds: Int(max(1, left / 1_000_000)))
+        try setTimeout(milliseconds: Int(max(1, left / 1_000_000)))
         return true
     }
 }

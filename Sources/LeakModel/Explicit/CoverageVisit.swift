@@ -3,7 +3,7 @@ import LeakTrace
 
 /// How the explicit engine finds a model's `Coverage` (declared in Trace/, where reports see it).
 extension Coverage {
-    /// Visits up to `stateLimit` states (and no more than `memoryBudget` holds); `stopReason`
+    /// Visits up to `stateLimit` states, holding no more than `memoryBudget`; `stopReason`
     /// ends the visit early (incomplete).
     public init(model: Model, stateLimit: Int, memoryBudget: MemoryBudget = CheckDefaults.memoryBudget,
                 stopReason: () -> String? = { nil }) {
@@ -23,12 +23,20 @@ extension Coverage {
             record(s)
             let successors = interpreter.successors(of: s)
             record(successors, from: s, interpreter: interpreter)
-            for (_, next) in successors where visited.insert(next) {
-                if visited.count > stateLimit || visited.store.bytes + frontier.capacity * 8 > memoryBudget.bytes {
+            for (_, next) in successors {
+                // The search's rule (`ExplicitChecker`): stop before a state over the limit, or
+                // before an array doubling that would take the visit over its budget.
+                var full = false
+                let added = visited.insert(next) { store in
+                    let stack = frontier.count < frontier.capacity ? frontier.capacity : 2 * Swift.max(frontier.capacity, 1)
+                    full = store.count >= stateLimit || store.bytesAfterInsert + stack * 8 > memoryBudget.bytes
+                    return !full
+                }
+                if full {
                     states = visited.count
                     return
                 }
-                frontier.append(visited.count - 1)
+                if added { frontier.append(visited.count - 1) }
             }
         }
         states = visited.count

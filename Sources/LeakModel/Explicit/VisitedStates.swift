@@ -19,6 +19,7 @@ struct VisitedStates {
 
     /// Adds `s` (normalized) unless it is known; `admit` is asked first about a new state and
     /// may refuse it (a limit). Whether it was added.
+    @discardableResult
     mutating func insert(_ s: SystemState, admit: (PackedStateStore) -> Bool = { _ in true }) -> Bool {
         key.withUnsafeMutableBufferPointer { codec.encode(symmetry?.normalized(s) ?? s, into: $0) }
         return key.withUnsafeBufferPointer { key in

@@ -14,6 +14,9 @@ public enum CheckDefaults {
     /// core (`Checker.Options.parallelProofAfter`): a model smaller than this is decided by the
     /// explicit engine alone, as before, so its answer does not depend on timing.
     public static let parallelProofStates = 1_000_000
+    /// States sampled, breadth-first, for the invariant k-induction starts from
+    /// (`InvariantMiner`): enough for every state of the 64-exit generated model (254,767).
+    public static let invariantSample = 300_000
     /// Seconds a run may take when `--timeout` gives none: no limit.
     public static let timeout: Double? = nil
 }

@@ -64,6 +64,8 @@ public struct Checker: Sendable {
         /// nil: never. The command line sets `CheckDefaults.parallelProofStates` on a machine
         /// with two or more cores.
         public var parallelProofAfter: Int?
+        /// States sampled for k-induction's mined invariant (`CheckDefaults.invariantSample`).
+        public var invariantSample = CheckDefaults.invariantSample
         /// When the model names several checks, also answer each check on its own
         /// (`Report.perCheck`); false answers only the verdict, the shortest finding.
         public var answerEachCheck = false
