@@ -48,10 +48,6 @@ struct InvariantCandidates {
         var regions: RegionSet
 
         var term: StepTerm { .intersects(.variable(variable), with: .set(regions)) }
-        func holds(in row: [StateValue]) -> Bool {
-            guard case .set(let set) = row[variable] else { preconditionFailure("a buffer is a set variable") }
-            return !set.isDisjoint(with: regions)
-        }
     }
 
     /// One sampled combination of values and buffer facts, ordered for deterministic candidates.
@@ -72,6 +68,8 @@ struct InvariantCandidates {
     private let space: StateSpace
     private let facts: [Fact]
     private let bufferFacts: [BufferFact]
+    /// Where each of `bufferFacts` is in `facts` (a combination reads its truth from there).
+    private let bufferFactIndices: [Int]
     /// The variables of each combination: the threads' (all but the buffers), all together
     /// and, past two threads, for each pair.
     private let groups: [[Int]]
@@ -85,12 +83,18 @@ struct InvariantCandidates {
     /// matters little to a protocol, and 64 exits would make the combinations too many);
     /// every other position its own.
     private let positionClass: [Int]
+    /// The codes of each class (indexed by the class's code).
+    private let classMembers: [[Int]]
 
     init(space: StateSpace, bufferFacts: [BufferFact] = [], positionClass: [Int] = []) {
         self.space = space
         self.bufferFacts = bufferFacts
         self.positionClass = positionClass
+        var members = Array(repeating: [Int](), count: positionClass.count)
+        for (code, c) in positionClass.enumerated() { members[c].append(code) }
+        classMembers = members
         var facts: [Fact] = []
+        var bufferFactIndices = Array(repeating: 0, count: bufferFacts.count)
         for (i, v) in space.vars.enumerated() {
             switch v.sort {
             case .bool:
@@ -102,12 +106,14 @@ struct InvariantCandidates {
             case .set:
                 // A buffer: whether it holds each guest's secrets, not each region (with
                 // dozens of regions, pairs of regions would be most of the candidates).
-                for fact in bufferFacts where fact.variable == i {
+                for (k, fact) in bufferFacts.enumerated() where fact.variable == i {
+                    bufferFactIndices[k] = facts.count
                     facts.append(Fact(term: fact.term, variable: i, test: .meets(fact.regions)))
                 }
             }
         }
         self.facts = facts
+        self.bufferFactIndices = bufferFactIndices
         func owner(_ i: Int) -> Int? {
             if case .thread(let t) = space.vars[i].owner, !space.vars[i].isBuffer { return t }
             return nil
@@ -129,7 +135,7 @@ struct InvariantCandidates {
         var bits = [UInt64](repeating: 0, count: (facts.count + 63) / 64)
         for (f, fact) in facts.enumerated() where fact.holds(in: row) { bits[f / 64] |= 1 << UInt64(f % 64) }
         rows.insert(bits)
-        let buffers = bufferFacts.map { $0.holds(in: row) }
+        let buffers = bufferFactIndices.map { f in bits[f / 64] & (1 << UInt64(f % 64)) != 0 }
         for (g, vars) in groups.enumerated() {
             // Past the limit the candidate is left out: stop collecting.
             if combinations[g].count <= Self.combinationLimit {
@@ -156,7 +162,7 @@ struct InvariantCandidates {
         guard isPosition(i), case .code(let c) = value, case .code(let range) = space.vars[i].sort, c < positionClass.count else {
             return .equal(.variable(i), value.term(space.vars[i].sort))
         }
-        let members = positionClass.indices.filter { positionClass[$0] == c }
+        let members = classMembers[c]
         return members.count == 1 ? .equal(.variable(i), .code(c, range: range))
             : .any(members.map { .equal(.variable(i), .code($0, range: range)) })
     }

@@ -37,8 +37,9 @@ public final class InvariantMiner: @unchecked Sendable {
         self.context = try Z3Context()
     }
 
-    /// Mines the first `sampleLimit` states of a breadth-first search and returns the inductive clauses among their candidates; nil when `deadline`,
-    /// `cancellation` or the miner's own budget (`timeBudgetSeconds`) stopped it.
+    /// Mines the first `sampleLimit` states of a breadth-first search and returns the
+    /// inductive clauses among their candidates; nil when `deadline`, `cancellation` or the
+    /// miner's own budget (`timeBudgetSeconds`) stopped it.
     public func invariant(sampleLimit: Int = CheckDefaults.invariantSample, deadline: DispatchTime? = nil,
                           cancellation: Cancellation? = nil) throws -> Invariant? {
         let context = self.context
@@ -75,8 +76,9 @@ public final class InvariantMiner: @unchecked Sendable {
         let exitCodes = program.instructions.indices.filter {
             if case .exit = program.instructions[$0].block { true } else { false }
         }.map(StateSpace.code(instruction:))
+        let inExit = Set(exitCodes)
         let codes = program.instructions.count + StateSpace.instructionBase
-        return (0..<codes).map { exitCodes.contains($0) ? exitCodes[0] : $0 }
+        return (0..<codes).map { inExit.contains($0) ? exitCodes[0] : $0 }
     }
 
     /// Whether each buffer holds each guest's secrets (what `check residue` asks).
