@@ -247,11 +247,11 @@ extension Checker {
                 switch result {
                 case .proved(let depth):
                     let (runs, vacuitySeconds) = try Self.timed { try guestRuns(model, within: bound) }
-                    var report = Report(model: model,
-                                        outcome: .proved(.init(summary: Self.kInductionSummary(depth: depth, invariant: mined))),
+                    let (proof, certificatePhase) = try kInductionProof(model, depth: depth, invariant: mined)
+                    var report = Report(model: model, outcome: .proved(proof),
                                         engines: [.kInduction], bound: bound, seconds: seconds + vacuitySeconds,
                                         guestRuns: runs)
-                    report.otherPhases = earlier
+                    report.otherPhases = earlier + (certificatePhase.map { [$0] } ?? [])
                     return report
                 case .notInductive(let depth):
                     earlier.append(Phase(engine: .kInduction, seconds: seconds, result: "not inductive up to depth \(depth)"))
@@ -315,10 +315,12 @@ extension Checker {
                 "engines disagree: k-induction proves the model, the explicit engine finds a \(t.finding.check.verdictKind.rawValue) in \(t.length) steps")
         }
         if let companion, let proof = companionProof, case .unknown = outcome {
-            var report = Report(model: model, outcome: .proved(.init(summary: Self.kInductionSummary(depth: proof.depth, invariant: proof.invariant))),
+            let (kProof, certificatePhase) = try kInductionProof(model, depth: proof.depth, invariant: proof.invariant)
+            var report = Report(model: model, outcome: .proved(kProof),
                                 engines: [.kInduction], bound: bound, seconds: proof.seconds, guestRuns: proof.guestRuns)
             report.otherPhases = [Phase(engine: .explicit, seconds: seconds,
                                         result: "stopped after \(stats.states) states (depth \(stats.depth)): k-induction, run alongside from \(companion.startAfter) states, proved the model first")]
+                + (certificatePhase.map { [$0] } ?? [])
             return .decided(report)
         }
         switch outcome {
@@ -355,6 +357,31 @@ extension Checker {
         case .unknown, .noFindingWithin:
             return .gaveUp(Phase(engine: .explicit, seconds: seconds,
                                  result: "gave up after \(stats.states) states (depth \(stats.depth))"))
+        }
+    }
+
+    /// A k-induction proof. At depth 0 the mined clauses (with well-formedness) are by
+    /// themselves an inductive invariant that excludes every finding: when a certificate is
+    /// wanted they are its invariant, re-checked as a stored one would be, and Spacer is not
+    /// asked for one. The phase says how that went.
+    private func kInductionProof(_ model: Model, depth: Int,
+                                 invariant mined: InvariantMiner.Invariant?) throws -> (Outcome.Proof, Phase?) {
+        var proof = Outcome.Proof(summary: Self.kInductionSummary(depth: depth, invariant: mined))
+        guard options.wantsCertificate, depth == 0, let mined, !model.checks.contains(.progress) else { return (proof, nil) }
+        let (result, seconds) = try Self.timed {
+            try SpacerProver(model: model).certificate(of: mined.clauses, deadline: options.deadline,
+                                                       cancellation: options.cancellation)
+        }
+        switch result {
+        case .proved(let invariant, let smtlib):
+            proof.invariant = invariant
+            proof.smtlib = smtlib
+            return (proof, Phase(engine: .kInduction, seconds: seconds,
+                                 result: "the mined clauses are the certificate's invariant, re-checked with one query"))
+        case .reachable:
+            throw BMCChecker.InternalError(description: "a certificate from mined clauses cannot derive a finding")
+        case .unknown(let reason):
+            return (proof, Phase(engine: .kInduction, seconds: seconds, result: "no certificate from the mined clauses (\(reason))"))
         }
     }
 

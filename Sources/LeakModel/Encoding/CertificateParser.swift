@@ -31,15 +31,16 @@ import LeakSyntax
 /// the model's terms) stays bounded in time and stack; no bit-vector wider than the model's
 /// widest state variable. The parser itself is a loop over an explicit stack: no recursion.
 public struct CertificateParser: Sendable {
-    /// The longest certificate text read: 1 MiB. leakcheck's own certificates are a few KiB
-    /// (asi.leak: 4.5 KiB).
-    public static let maxBytes = 1 << 20
+    /// The longest certificate text read: 4 MiB. Spacer's certificates are a few KiB
+    /// (asi.leak: 4.5 KiB); one of mined clauses is larger (asi.leak: 200 KiB, a generated
+    /// 8-exit model about 1 MiB).
+    public static let maxBytes = 4 << 20
     /// The deepest nesting of parentheses, and of the formula with its `let`s expanded.
     /// leakcheck's own certificates nest fewer than 20 deep.
     public static let maxDepth = 1_000
     /// The most nodes of the formula with its `let`s expanded: about what a `let`-free text of
     /// `maxBytes` can hold, so sharing cannot make a formula bigger than a plain file could.
-    public static let maxExpandedNodes = 1_000_000
+    public static let maxExpandedNodes = 4_000_000
 
     /// A place in the text: line and column (both from 1; columns count bytes).
     public struct Position: Hashable, Sendable, CustomStringConvertible {
@@ -76,7 +77,7 @@ public struct CertificateParser: Sendable {
         let bytes = Array(text.utf8)
         guard bytes.count <= Self.maxBytes else {
             return .failure(Rejection(Position(line: 1, column: 1),
-                                      "the certificate has \(Self.grouped(bytes.count)) bytes, more than the limit of \(Self.grouped(Self.maxBytes)) (1 MiB)"))
+                                      "the certificate has \(Self.grouped(bytes.count)) bytes, more than the limit of \(Self.grouped(Self.maxBytes)) (4 MiB)"))
         }
         var run = Run(parser: self, lexer: CertificateLexer(bytes: bytes, maxDepth: Self.maxDepth))
         do throws(Rejection) {

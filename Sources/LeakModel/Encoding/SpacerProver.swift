@@ -1,6 +1,7 @@
 import Foundation
 import LeakSMT
 import LeakSemantics
+import LeakSteps
 import LeakTrace
 
 /// Proves that no check can ever fail with Z3's Spacer engine (IC3/PDR on constrained Horn
@@ -86,6 +87,33 @@ public final class SpacerProver: @unchecked Sendable {
                 return .unknown(reason: stoppedBy.value ?? "the solver gave up")
             }
         }
+    }
+
+    /// A certificate made of clauses that are, with the encoding's well-formedness, an
+    /// inductive invariant excluding every finding: what k-induction at depth 0 from mined
+    /// clauses proves (`KInduction.proveWithMinedInvariant`). The text is re-checked exactly as
+    /// a stored certificate is (`revalidate`), so what is saved is what re-checks; never
+    /// `.reachable`, and `.unknown` with the reason when the re-check does not hold.
+    public func certificate(of clauses: [StepTerm], deadline: DispatchTime? = nil,
+                            cancellation: Cancellation? = nil) throws -> Result {
+        let frame = try InductionFrame(model: model, program: program, context: context)
+        let candidate = try frame.encoder.expr(StepTerm.all([try frame.encoder.system().wellFormed] + clauses), frame.s)
+        let text = Self.compacted(try context.smtlib2Script(asserting: candidate))
+        switch try revalidate(smtlib: text, deadline: deadline, cancellation: cancellation) {
+        case .holds(let invariant): return .proved(invariant, smtlib: text)
+        case .fails(let why): return .unknown(reason: "the mined clauses do not re-check as a certificate: \(why)")
+        case .unknown(let reason): return .unknown(reason: reason)
+        }
+    }
+
+    /// Z3's text with the assertion on one line: its indentation is 40% of a mined
+    /// certificate (hundreds of clauses), which counts against `CertificateParser.maxBytes`.
+    /// Runs of white space collapse to one space only where no quoted symbol or string could
+    /// hold them.
+    static func compacted(_ text: String) -> String {
+        guard !text.contains("|"), !text.contains("\""), let assert = text.range(of: "(assert") else { return text }
+        let body = text[assert.lowerBound...].split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" })
+        return String(text[..<assert.lowerBound]) + body.joined(separator: " ") + "\n"
     }
 
     /// Runs `body` so that a deadline or a cancellation stops it with `stopped(reason)`.

@@ -51,6 +51,10 @@ public struct ProofCertificate: Hashable, Sendable {
         return ProofCertificate(smtlib: text)
     }
 
+    /// The most lines of the invariant's outline in the header: a mined invariant has
+    /// hundreds of clauses, and the header counts against `CertificateParser.maxBytes`.
+    static let outlineLines = 200
+
     private static func header(report: Checker.Report, invariant: Invariant?) -> [String] {
         let model = report.model
         var lines = [
@@ -67,7 +71,11 @@ public struct ProofCertificate: Hashable, Sendable {
         if let invariant {
             lines.append(";")
             lines.append("; In the model's terms:")
-            lines += invariant.outline(indent: "  ").split(separator: "\n").map { ";   \($0)" }
+            let outline = invariant.outline(indent: "  ").split(separator: "\n")
+            lines += outline.prefix(outlineLines).map { ";   \($0)" }
+            if outline.count > outlineLines {
+                lines.append(";   ... and \(outline.count - outlineLines) lines more: the assertion below is the whole invariant")
+            }
         }
         return lines
     }
