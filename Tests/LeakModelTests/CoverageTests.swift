@@ -28,6 +28,30 @@ struct CoverageTests {
         bound 6
         """
 
+    /// The bit sets behind `Coverage` are sets: random inserts and unions against `Set<Int>`,
+    /// and equal sets compare and hash equal however they were built.
+    @Test(arguments: 1...8)
+    func indexBitsAreSets(seed: UInt64) {
+        var rng = RandomModel.Generator(state: seed)
+        var a = IndexBits(), b = IndexBits(), sa = Set<Int>(), sb = Set<Int>()
+        for _ in 0..<200 {
+            let i = Int(rng.next() % 300)
+            if rng.next() % 2 == 0 { a.insert(i); sa.insert(i) } else { b.insert(i); sb.insert(i) }
+        }
+        #expect(a.members == sa && b.members == sb)
+        #expect(sa.allSatisfy(a.contains) && !(0..<400).contains { a.contains($0) != sa.contains($0) })
+        var union = a
+        union.formUnion(b)
+        #expect(union.members == sa.union(sb))
+        // The same set, inserted in the other order, and as b ∪ a.
+        var reverse = IndexBits()
+        for i in sa.union(sb).sorted().reversed() { reverse.insert(i) }
+        var other = b
+        other.formUnion(a)
+        #expect(union == reverse && union == other && union.hashValue == reverse.hashValue)
+        #expect(IndexBits() != a || sa.isEmpty)
+    }
+
     @Test func deadStatementsAreWarnedAboutInSourceOrder() throws {
         let model = try loadModel(Self.deadCode)
         let coverage = Coverage(model: model, stateLimit: 100_000)

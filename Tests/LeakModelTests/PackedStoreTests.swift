@@ -68,6 +68,22 @@ struct PackedStoreTests {
         }
     }
 
+    /// `admit` is asked about a new state only, and a refused state is not added.
+    @Test
+    func admitIsAskedAboutNewStatesOnly() {
+        var store = PackedStateStore(width: 2, expectedCount: 1)
+        var asked = 0
+        let keys: [[UInt64]] = (0..<40).map { [UInt64($0 % 20), 7] }
+        for key in keys {
+            // Refuse every third new state: it is asked about again when it comes back.
+            _ = key.withUnsafeBufferPointer { k in store.insert(k, admit: { _ in asked += 1; return asked % 3 != 0 }) }
+        }
+        // 20 distinct keys: the first pass admits 14 of them (asks 1-20, refuses 3, 6, ... 18);
+        // the second pass asks only about the 6 refused ones (asks 21-26, refuses 21 and 24).
+        #expect(asked == 26)
+        #expect(store.count == 18)
+    }
+
     /// Both stores on the same random model, with its checks together and each alone, to the
     /// generator's bound and exhaustively.
     @Test(arguments: seeds)

@@ -60,7 +60,7 @@ extension Coverage {
         // Only an `if` can be passed through; most models have none.
         guard interpreter.program.hasIf else { return }
         for t in s.threads.indices where t < 64 ? mainStep & (1 << UInt64(t)) != 0 : beyond64.contains(t) {
-            ran.formUnion(interpreter.ifsPassed(by: t, in: s))
+            for q in interpreter.ifsPassed(by: t, in: s) { ranBits.insert(q) }
         }
     }
 }

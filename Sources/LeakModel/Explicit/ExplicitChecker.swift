@@ -115,6 +115,11 @@ public struct ExplicitChecker: Sendable {
         let priority = model.checksByPriority
         var layer = 0..<visited.count
         var depth = 0
+        // The state expanded and its steps: one of each, overwritten for every state (no
+        // allocation once they have their shape), the steps dropped before the next decode so
+        // that it finds the state's arrays unshared.
+        var s = initial.first ?? SystemState(threads: [], buffers: [])
+        var succ: [(Action, SystemState)] = []
         while true {
             stats.depth = depth
             stats.states = visited.count
@@ -124,9 +129,10 @@ public struct ExplicitChecker: Sendable {
                 if let reason = stopReason() {
                     return (.unknown(reason: reason, completedBound: depth > 0 ? depth - 1 : nil), stats)
                 }
-                let s = visited.state(i)
+                succ.removeAll(keepingCapacity: true)
+                visited.state(i, into: &s)
                 if s.threads.contains(where: \.inGuest) { stats.guestRuns = true }
-                let succ = interpreter.successors(of: s)
+                interpreter.successors(of: s, into: &succ)
                 stats.coverage.record(s)
                 stats.coverage.record(succ, from: s, interpreter: interpreter)
                 for (rank, check) in priority.enumerated() where rank < (best?.rank ?? Int.max) {

@@ -96,22 +96,43 @@ public struct Interpreter: Sendable {
 
     /// Every step of the system from `s`, thread by thread, in a fixed order.
     public func successors(of s: SystemState) -> [(Action, SystemState)] {
-        model.threads.indices.flatMap { moves(of: $0, in: s) }
+        var out: [(Action, SystemState)] = []
+        successors(of: s, into: &out)
+        return out
+    }
+
+    /// `successors(of:)` in `out`, which is emptied first (its capacity kept): a search
+    /// calls this for every state, and the steps are appended where they are made, so that
+    /// no array is allocated for them once `out` has grown.
+    public func successors(of s: SystemState, into out: inout [(Action, SystemState)]) {
+        if !out.isEmpty { out.removeAll(keepingCapacity: true) }
+        for ti in model.threads.indices { appendMoves(of: ti, in: s, to: &out) }
     }
 
     /// Every step thread `ti` can take from `s` (none once the host has crashed). A step that
     /// reaches a `wait` inside an `nmi` handler is a crash: it is counted, and it ends the
     /// schedule.
     public func moves(of ti: Int, in s: SystemState) -> [(Action, SystemState)] {
-        guard !s.isCrashed else { return [] }
-        return uncheckedMoves(of: ti, in: s).compactMap { action, n in
-            var n = n
+        var out: [(Action, SystemState)] = []
+        appendMoves(of: ti, in: s, to: &out)
+        return out
+    }
+
+    /// `moves(of:in:)`, appended to `out`.
+    private func appendMoves(of ti: Int, in s: SystemState, to out: inout [(Action, SystemState)]) {
+        guard !s.isCrashed else { return }
+        let start = out.count
+        uncheckedMoves(of: ti, in: s, into: &out)
+        var kept = start
+        for k in start..<out.count {
             // Core scheduling: an idle thread is scheduled onto a guest only while no sibling
             // serves another one.
-            if model.schedCore, case .schedule = action, !coScheduled(ti, in: n) { return nil }
-            if reachedWaitInNMI(n.threads[ti]) != nil { n.threads[ti].crashed = true }
-            return (action, n)
+            if model.schedCore, case .schedule = out[k].0, !coScheduled(ti, in: out[k].1) { continue }
+            if reachedWaitInNMI(out[k].1.threads[ti]) != nil { out[k].1.threads[ti].crashed = true }
+            if kept != k { out.swapAt(kept, k) }
+            kept += 1
         }
+        if kept < out.count { out.removeLast(out.count - kept) }
     }
 
     /// Thread `ti` is idle or every sibling is idle or serves the same guest.
@@ -126,9 +147,8 @@ public struct Interpreter: Sendable {
         return q
     }
 
-    private func uncheckedMoves(of ti: Int, in s: SystemState) -> [(Action, SystemState)] {
+    private func uncheckedMoves(of ti: Int, in s: SystemState, into out: inout [(Action, SystemState)]) {
         let t = s.threads[ti]
-        var out: [(Action, SystemState)] = []
         if t.inGuest {
             var filled = s
             fillGuest(&filled, thread: ti)
@@ -139,13 +159,13 @@ public struct Interpreter: Sendable {
                 var nt = t
                 nt.kickPending = false
                 nt.exitReason = x
-                out += steps(.exit(thread: ti, exit: x), thread: ti, in: filled,
-                             advance(nt, thread: ti, level: .base, block: .vmexit, targets: program.vmexitEntry))
+                steps(.exit(thread: ti, exit: x), thread: ti, in: filled,
+                      advance(nt, thread: ti, level: .base, block: .vmexit, targets: program.vmexitEntry), into: &out)
             }
-            return out
+            return
         }
 
-        out += mainMoves(of: ti, in: s)
+        mainMoves(of: ti, in: s, into: &out)
         // Interrupts: an nmi unless one runs; an irq only with interrupts on and none running.
         var starts: [(Int, SystemState.Level)] = []
         if t.nmi == nil { starts += nmis[ti].map { ($0, .nmi) } }
@@ -158,38 +178,36 @@ public struct Interpreter: Sendable {
             if k == .nmi { nt.nmiSavedInterrupts = nt.interruptsOn }
             nt.interruptsOn = false
             nt.setFrame(k, .init(position: .ready))
-            out += steps(.interrupt(thread: ti, interrupt: i), thread: ti, in: filled,
-                         advance(nt, thread: ti, level: k, block: .interrupt(i), targets: program.interruptEntry[i]))
+            steps(.interrupt(thread: ti, interrupt: i), thread: ti, in: filled,
+                  advance(nt, thread: ti, level: k, block: .interrupt(i), targets: program.interruptEntry[i]), into: &out)
         }
-        return out
     }
 
     /// The steps of the active level of host-mode thread `ti`: the VM entry, or the
     /// instruction it is at (never an interrupt starting).
-    private func mainMoves(of ti: Int, in s: SystemState) -> [(Action, SystemState)] {
+    private func mainMoves(of ti: Int, in s: SystemState, into out: inout [(Action, SystemState)]) {
         let level = s.threads[ti].activeLevel
         switch s.threads[ti].frame(level)!.position {
         case .guest:
             preconditionFailure("a host-mode thread is never at the guest position")
         case .ready:
-            guard !isHeld(ti, in: s) else { return [] }
+            guard !isHeld(ti, in: s) else { return }
             var n = s
             fillGuest(&n, thread: ti)
             n.threads[ti].base = .init(position: .guest)
-            return [(.entry(thread: ti), n)]
+            out.append((.entry(thread: ti), n))
         case .idle:
             var idled = s
             fillHost(&idled, thread: ti, touched: nil)
-            var out: [(Action, SystemState)] = [(.idle(thread: ti), idled)]
+            out.append((.idle(thread: ti), idled))
             for g in model.threads[ti].guests {
                 var t = s.threads[ti]
                 t.served = g
-                out += steps(.schedule(thread: ti, guest: g), thread: ti, in: idled,
-                             advance(t, thread: ti, level: .base, block: .vmentry, targets: program.vmentryEntry))
+                steps(.schedule(thread: ti, guest: g), thread: ti, in: idled,
+                      advance(t, thread: ti, level: .base, block: .vmentry, targets: program.vmentryEntry), into: &out)
             }
-            return out
         case .instruction(let p):
-            return mainMoves(of: ti, at: p, level: level, in: s)
+            mainMoves(of: ti, at: p, level: level, in: s, into: &out)
         }
     }
 
@@ -210,39 +228,37 @@ public struct Interpreter: Sendable {
         return out
     }
 
-    private func mainMoves(of ti: Int, at p: Int, level: SystemState.Level, in s: SystemState)
-        -> [(Action, SystemState)]
-    {
+    private func mainMoves(of ti: Int, at p: Int, level: SystemState.Level, in s: SystemState,
+                           into out: inout [(Action, SystemState)]) {
         let t = s.threads[ti]
         let frame = t.frame(level)!
         guard case .touch(let refs) = program.instructions[p].op,
               firstUnmapped(refs, thread: t) != nil
         else {
-            return execute(p, thread: ti, level: level, threadState: t, faultedAt: nil, in: s)
+            execute(p, thread: ti, level: level, threadState: t, faultedAt: nil, in: s, into: &out)
+            return
         }
         // A page fault: straight to a first statement of `on fault`; where that crashes, the
         // step at the touch is the crash (one step whatever the reason: the state is the same).
-        var out: [(Action, SystemState)] = []
         if faultCrash(at: p, level: level, thread: t) != nil {
             var n = s
             n.threads[ti].crashed = true
             out.append((.crash(thread: ti, instruction: p), n))
         }
-        guard program.hasFaultHandler, !frame.retry, program.instructions[p].block != .fault else { return out }
+        guard program.hasFaultHandler, !frame.retry, program.instructions[p].block != .fault else { return }
         for case .instruction(let q) in program.faultEntry where faultAlternativeCrash(q, level: level, thread: t) == nil {
             var nt = t
             var f = frame
             f.faultReturn = p
             nt.setFrame(level, f)
-            out += execute(q, thread: ti, level: level, threadState: nt, faultedAt: p, in: s)
+            execute(q, thread: ti, level: level, threadState: nt, faultedAt: p, in: s, into: &out)
         }
-        return out
     }
 
     /// Runs instruction `q` as thread `ti`'s step at `level` (its frame already set up).
     private func execute(_ q: Int, thread ti: Int, level: SystemState.Level,
                          threadState t: SystemState.ThreadState, faultedAt: Int?,
-                         in s: SystemState) -> [(Action, SystemState)]
+                         in s: SystemState, into out: inout [(Action, SystemState)])
     {
         let instruction = program.instructions[q]
         if case .ifFlag(let f, _, _, _) = instruction.op {
@@ -250,17 +266,21 @@ public struct Interpreter: Sendable {
             // the thread goes, and the step is its next one from there. Arriving at a wait
             // inside an nmi handler is that step (and a crash: `moves`).
             let flag = s.flags[f][model.flagCopy(f, thread: ti)]
-            return advance(t, thread: ti, level: level, block: instruction.block, targets: instruction.branch(flag: flag))
-                .flatMap { r -> [(Action, SystemState)] in
-                    var there = s
-                    there.threads[ti] = r
-                    if reachedWaitInNMI(r) != nil { return [(.statement(thread: ti, instruction: q, faultedAt: faultedAt), there)] }
-                    // An idle loop's step reached through the `if` is a step at the `if`, a
-                    // move like any other (not an idle step: the thread left a handler).
-                    return mainMoves(of: ti, in: there).map { action, n in
-                        (action.isIdle ? .statement(thread: ti, instruction: q, faultedAt: faultedAt) : action, n)
-                    }
+            let here = Action.statement(thread: ti, instruction: q, faultedAt: faultedAt)
+            for r in advance(t, thread: ti, level: level, block: instruction.block, targets: instruction.branch(flag: flag)) {
+                var there = s
+                there.threads[ti] = r
+                if reachedWaitInNMI(r) != nil {
+                    out.append((here, there))
+                    continue
                 }
+                // An idle loop's step reached through the `if` is a step at the `if`, a move
+                // like any other (not an idle step: the thread left a handler).
+                let start = out.count
+                mainMoves(of: ti, in: there, into: &out)
+                for k in start..<out.count where out[k].0.isIdle { out[k].0 = here }
+            }
+            return
         }
         var n = s
         var nt = t
@@ -289,9 +309,10 @@ public struct Interpreter: Sendable {
             nt.base = .init(position: .idle)
             nt.interruptsOn = true
             n.threads[ti] = nt
-            return [(.statement(thread: ti, instruction: q, faultedAt: faultedAt), n)]
+            out.append((.statement(thread: ti, instruction: q, faultedAt: faultedAt), n))
+            return
         case .wait(let condition):
-            guard waitHolds(condition, thread: ti, in: s) else { return [] }
+            guard waitHolds(condition, thread: ti, in: s) else { return }
         case .flush(let b):
             if !n.buffers[model.threads[ti].core][b].isEmpty { n.buffers[model.threads[ti].core][b].removeAll() }
         case .irqs(let on):
@@ -304,16 +325,17 @@ public struct Interpreter: Sendable {
             preconditionFailure("handled above")
         }
         let action = Action.statement(thread: ti, instruction: q, faultedAt: faultedAt)
-        return steps(action, thread: ti, in: n, advance(nt, thread: ti, level: level, block: instruction.block, targets: instruction.next))
+        steps(action, thread: ti, in: n, advance(nt, thread: ti, level: level, block: instruction.block, targets: instruction.next),
+              into: &out)
     }
 
-    /// `s` with thread `ti` in each of `outcomes`: the steps `action` can lead to.
+    /// `s` with thread `ti` in each of `outcomes`: the steps `action` can lead to, appended.
     private func steps(_ action: Action, thread ti: Int, in s: SystemState,
-                       _ outcomes: [SystemState.ThreadState]) -> [(Action, SystemState)] {
-        outcomes.map { r in
+                       _ outcomes: [SystemState.ThreadState], into out: inout [(Action, SystemState)]) {
+        for r in outcomes {
             var n = s
             n.threads[ti] = r
-            return (action, n)
+            out.append((action, n))
         }
     }
 
@@ -415,8 +437,14 @@ public struct Interpreter: Sendable {
     }
 
     private func firstUnmapped(_ refs: [Model.RegionRef], thread t: SystemState.ThreadState) -> Int? {
+        // A loop, not `refs.lazy.map`: that closure escapes into the lazy sequence and
+        // copies the whole interpreter (a dozen retains) on every touch a step looks at.
         let maps = model.tables[t.table].maps
-        return refs.lazy.map { model.region($0, servingGuest: t.served) }.first { !maps.contains($0) }
+        for ref in refs {
+            let r = model.region(ref, servingGuest: t.served)
+            if !maps.contains(r) { return r }
+        }
+        return nil
     }
 
     // MARK: Findings

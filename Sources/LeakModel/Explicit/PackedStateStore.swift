@@ -34,29 +34,43 @@ public struct PackedStateStore {
         return words * 8 + slots * 4
     }
 
-    /// The number of the state in `key` (`width` words), if the store holds it.
-    public func index(of key: UnsafeBufferPointer<UInt64>) -> Int? {
-        if case .found(let n) = find(key, hash: Self.hash(key)) { return n }
-        return nil
+    /// Adds the state in `key` unless the store holds it: its number, and whether it is new.
+    @discardableResult
+    public mutating func insert(_ key: UnsafeBufferPointer<UInt64>) -> (index: Int, inserted: Bool) {
+        var found = 0
+        let added = insert(key, admit: { _ in true }, found: &found)
+        return (added ? count - 1 : found, added)
     }
 
-    /// Adds the state in `key`, which the store does not hold: its number.
-    @discardableResult
-    public mutating func append(_ key: UnsafeBufferPointer<UInt64>) -> Int {
-        if (count + 1) * 10 > slots.count * 7 { grow() }
-        guard case .empty(let i) = find(key, hash: Self.hash(key)) else {
-            preconditionFailure("the state is in the store already")
+    /// Adds the state in `key` unless the store holds it or `admit`, asked only about a new
+    /// state, refuses it (a limit): whether it was added. One probe finds the state or the
+    /// slot it goes to; only a growth of the index probes again.
+    public mutating func insert(_ key: UnsafeBufferPointer<UInt64>, admit: (PackedStateStore) -> Bool) -> Bool {
+        var found = 0
+        return insert(key, admit: admit, found: &found)
+    }
+
+    private mutating func insert(_ key: UnsafeBufferPointer<UInt64>, admit: (PackedStateStore) -> Bool,
+                                 found: inout Int) -> Bool {
+        let hash = Self.hash(key)
+        var slot: Int
+        switch find(key, hash: hash) {
+        case .found(let n):
+            found = n
+            return false
+        case .empty(let i):
+            slot = i
         }
-        slots[i] = UInt32(count + 1)
+        guard admit(self) else { return false }
+        if (count + 1) * 10 > slots.count * 7 {
+            grow()
+            guard case .empty(let i) = find(key, hash: hash) else { preconditionFailure("a growth lost a state") }
+            slot = i
+        }
+        slots[slot] = UInt32(count + 1)
         words.append(contentsOf: key)
         count += 1
-        return count - 1
-    }
-
-    /// Adds the state in `key` unless the store holds it: its number, and whether it is new.
-    public mutating func insert(_ key: UnsafeBufferPointer<UInt64>) -> (index: Int, inserted: Bool) {
-        if let n = index(of: key) { return (n, false) }
-        return (append(key), true)
+        return true
     }
 
     private enum Probe { case found(Int), empty(Int) }

@@ -36,6 +36,9 @@ public struct StateCodec: Sendable {
         positionBits = Self.bits(program.instructions.count + 4)
         returnBits = Self.bits(program.instructions.count + 1)
         exitBits = Self.bits(model.exits.count + 1)
+        // Every field is at most 64 bits wide (`holds` has a bit per thread), which the
+        // unchecked `BitWriter` and `BitReader` rely on.
+        precondition(threadCount <= 64, "a model has at most 64 threads (Resolver.maxThreads)")
         let frame = positionBits + returnBits + 1
         let thread = guestBits + tableBits + 3 * frame + exitBits + 4 + threadCount
         let total = threadCount * thread + coreCount * buffersPerCore * regionCount + flagCopies.reduce(0, +)
@@ -73,6 +76,7 @@ public struct StateCodec: Sendable {
         for copies in s.flags { for f in copies { w.put(f ? 1 : 0, 1) } }
     }
 
+    @inline(__always)
     private func put(_ frame: SystemState.Frame?, _ w: inout BitWriter) {
         guard let frame else {
             w.put(0, positionBits + returnBits + 1)
@@ -91,10 +95,24 @@ public struct StateCodec: Sendable {
 
     /// The state packed in `words`.
     public func decode(_ words: UnsafeBufferPointer<UInt64>) -> SystemState {
+        let empty = SystemState.ThreadState(served: 0, table: 0, base: .init(position: .idle))
+        var s = SystemState(threads: Array(repeating: empty, count: threadCount),
+                            buffers: Array(repeating: Array(repeating: RegionSet(count: regionCount), count: buffersPerCore),
+                                           count: coreCount),
+                            flags: flagCopies.map { Array(repeating: false, count: $0) })
+        decode(words, into: &s)
+        return s
+    }
+
+    /// The state packed in `words`, written over `s`, a state of this model (as `decode`
+    /// returns them): a search decodes every state it expands, and reusing the arrays of the
+    /// last one spares their allocations (they are copied only where something still shares
+    /// them).
+    public func decode(_ words: UnsafeBufferPointer<UInt64>, into s: inout SystemState) {
+        precondition(s.threads.count == threadCount && s.buffers.count == coreCount && s.flags.count == flagCopies.count,
+                     "decode(_:into:) overwrites a state of the codec's model")
         var r = BitReader(words)
-        var threads: [SystemState.ThreadState] = []
-        threads.reserveCapacity(threadCount)
-        for _ in 0..<threadCount {
+        for k in 0..<threadCount {
             let served = Int(r.take(guestBits))
             let table = Int(r.take(tableBits))
             let base = frame(&r)!
@@ -106,26 +124,28 @@ public struct StateCodec: Sendable {
             let kick = r.take(1) == 1
             let crashed = r.take(1) == 1
             let holds = r.take(threadCount)
-            threads.append(.init(served: served, table: table, base: base, irq: irq, nmi: nmi,
+            s.threads[k] = .init(served: served, table: table, base: base, irq: irq, nmi: nmi,
                                  exitReason: exit == 0 ? nil : exit - 1, interruptsOn: interruptsOn,
-                                 nmiSavedInterrupts: nmiSaved, holds: holds, kickPending: kick, crashed: crashed))
+                                 nmiSavedInterrupts: nmiSaved, holds: holds, kickPending: kick, crashed: crashed)
         }
-        var buffers: [[RegionSet]] = []
-        buffers.reserveCapacity(coreCount)
-        for _ in 0..<coreCount {
-            var core: [RegionSet] = []
-            core.reserveCapacity(buffersPerCore)
-            for _ in 0..<buffersPerCore {
-                var words = [UInt64](repeating: 0, count: Swift.max(1, (regionCount + 63) / 64))
-                for k in words.indices { words[k] = r.take(Swift.min(64, regionCount - 64 * k)) }
-                core.append(RegionSet(count: regionCount, words: words))
+        for c in 0..<coreCount {
+            for b in 0..<buffersPerCore {
+                for k in 0..<s.buffers[c][b].wordCount {
+                    let word = r.take(Swift.min(64, regionCount - 64 * k))
+                    // Only a changed word writes: an unchanged set stays shared.
+                    if s.buffers[c][b].word(k) != word { s.buffers[c][b].setWord(k, word) }
+                }
             }
-            buffers.append(core)
         }
-        let flags = flagCopies.map { n in (0..<n).map { _ in r.take(1) == 1 } }
-        return SystemState(threads: threads, buffers: buffers, flags: flags)
+        for f in flagCopies.indices {
+            for c in 0..<flagCopies[f] {
+                let bit = r.take(1) == 1
+                if s.flags[f][c] != bit { s.flags[f][c] = bit }
+            }
+        }
     }
 
+    @inline(__always)
     private func frame(_ r: inout BitReader) -> SystemState.Frame? {
         let position = r.take(positionBits)
         let faultReturn = Int(r.take(returnBits))
@@ -150,11 +170,15 @@ private struct BitWriter {
         self.out = out
         for k in out.indices { out[k] = 0 }
     }
+    // Inlined, and without bounds checks (the fields, each at most 64 bits, add up to
+    // `wordCount` words): a call per field was 8% of a search's time.
+    @inline(__always)
     mutating func put(_ value: UInt64, _ width: Int) {
         guard width > 0 else { return }
         let word = bit >> 6, offset = bit & 63
-        out[word] |= value << UInt64(offset)
-        if offset + width > 64 { out[word + 1] |= value >> UInt64(64 - offset) }
+        let p = out.baseAddress.unsafelyUnwrapped
+        p[word] |= value << UInt64(offset)
+        if offset + width > 64 { p[word + 1] |= value >> UInt64(64 - offset) }
         bit += width
     }
 }
@@ -164,11 +188,13 @@ private struct BitReader {
     let words: UnsafeBufferPointer<UInt64>
     var bit = 0
     init(_ words: UnsafeBufferPointer<UInt64>) { self.words = words }
+    @inline(__always)
     mutating func take(_ width: Int) -> UInt64 {
         guard width > 0 else { return 0 }
         let word = bit >> 6, offset = bit & 63
-        var value = words[word] >> UInt64(offset)
-        if offset + width > 64 { value |= words[word + 1] << UInt64(64 - offset) }
+        let p = words.baseAddress.unsafelyUnwrapped
+        var value = p[word] >> UInt64(offset)
+        if offset + width > 64 { value |= p[word + 1] << UInt64(64 - offset) }
         bit += width
         return width == 64 ? value : value & ((1 << UInt64(width)) - 1)
     }

@@ -22,13 +22,12 @@ struct VisitedStates {
     @discardableResult
     mutating func insert(_ s: SystemState, admit: (PackedStateStore) -> Bool = { _ in true }) -> Bool {
         key.withUnsafeMutableBufferPointer { codec.encode(symmetry?.normalized(s) ?? s, into: $0) }
-        return key.withUnsafeBufferPointer { key in
-            guard store.index(of: key) == nil, admit(store) else { return false }
-            store.append(key)
-            return true
-        }
+        return key.withUnsafeBufferPointer { store.insert($0, admit: admit) }
     }
 
     /// State `n`, unpacked.
     func state(_ n: Int) -> SystemState { store.withState(n, codec.decode) }
+
+    /// State `n`, unpacked over `s` (`StateCodec.decode(_:into:)`).
+    func state(_ n: Int, into s: inout SystemState) { store.withState(n) { codec.decode($0, into: &s) } }
 }

@@ -14,6 +14,14 @@ public struct RegionSet: Hashable, Sendable, Sequence {
         self.words = words
     }
 
+    /// How many words `words` has, and word `k` of it (what `StateCodec` packs).
+    public var wordCount: Int { words.count }
+    public func word(_ k: Int) -> UInt64 { words[k] }
+
+    /// Sets word `k` of `words` (bits past `count` must be 0): `StateCodec` unpacks a state
+    /// over the last one, so an unshared set is written in place.
+    package mutating func setWord(_ k: Int, _ value: UInt64) { words[k] = value }
+
     public init(count: Int, _ members: some Sequence<Int>) {
         self.init(count: count)
         for m in members { insert(m) }
