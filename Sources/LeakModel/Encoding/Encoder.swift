@@ -239,12 +239,12 @@ final class Encoder {
             parts.append(try ctx.implies(ctx.eq(selector, value(c)), translation.expr(guardNodes[c])))
         }
         for x in space.vars.indices {
-            var next = s.vars[x]
-            for (command, update, runs) in frames.assignedValues[x].reversed()
-            where chosenCommands.contains(where: { c in runs.contains { $0.contains(c) } }) {
-                next = try ctx.ite(chosen(runs, selector), translation.expr(updateNodes[command][update].node), next)
-            }
-            parts.append(try equal(n.vars[x], next))
+            // Only the assignments of commands the step can take; their values translated here
+            // (the commands were never built).
+            parts.append(try equal(n.vars[x], nextValue(x, s, selector, frames) { command, update, runs in
+                guard chosenCommands.contains(where: { c in runs.contains { $0.contains(c) } }) else { return nil }
+                return try translation.expr(updateNodes[command][update].node)
+            }))
         }
         return try ctx.and(parts)
     }
@@ -264,9 +264,18 @@ final class Encoder {
     /// its value in `s`.
     private func nextValue(_ x: Int, _ s: SymbolicState, _ commands: [Command], _ selector: Z3Expr,
                            _ frames: Frames) throws -> Z3Expr {
+        try nextValue(x, s, selector, frames) { command, update, _ in commands[command].updates[update].value }
+    }
+
+    /// `nextValue` with each assignment's value from `value` (command, update, its selector
+    /// runs), which leaves an assignment out by giving nil: the one chain of `ite`s that both
+    /// the full and the restricted step build.
+    private func nextValue(_ x: Int, _ s: SymbolicState, _ selector: Z3Expr, _ frames: Frames,
+                           _ value: (_ command: Int, _ update: Int, _ runs: [Range<Int>]) throws -> Z3Expr?) throws -> Z3Expr {
         var next = s.vars[x]
         for (command, update, runs) in frames.assignedValues[x].reversed() {
-            next = try ctx.ite(chosen(runs, selector), commands[command].updates[update].value, next)
+            guard let v = try value(command, update, runs) else { continue }
+            next = try ctx.ite(chosen(runs, selector), v, next)
         }
         return next
     }
