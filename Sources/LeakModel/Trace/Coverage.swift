@@ -81,10 +81,10 @@ public struct Coverage: Hashable, Sendable {
     public func warnings(for model: Model) -> [Diagnostic] {
         guard complete else { return [] }
         let program = Program(model)
-        return program.instructions.indices.filter { !ran.contains($0) }
+        return program.instructions.indices.filter { !ranBits.contains($0) }
             .sorted { program.instructions[$0].span < program.instructions[$1].span }
             .map { q in
-                Diagnostic(.neverRuns(statement: program.text(of: q, in: model), reached: reached.contains(q)),
+                Diagnostic(.neverRuns(statement: program.text(of: q, in: model), reached: reachedBits.contains(q)),
                            at: program.instructions[q].span)
             }
     }
@@ -97,7 +97,7 @@ public struct Coverage: Hashable, Sendable {
             total == 0 ? "no \(many)" : "\(n) of \(total) \(total == 1 ? one : many)"
         }
         let parts = [
-            count(declaredExits.filter(exits.contains).count, of: declaredExits.count, "exit", "exits"),
+            count(declaredExits.filter(exitBits.contains).count, of: declaredExits.count, "exit", "exits"),
             count(interrupts.count, of: model.interrupts.count, "interrupt", "interrupts"),
             count(ran.count, of: program.instructions.count, "statement", "statements"),
         ]
