@@ -96,8 +96,11 @@ public final class SpacerProver: @unchecked Sendable {
     /// `.reachable`, and `.unknown` with the reason when the re-check does not hold.
     public func certificate(of clauses: [StepTerm], deadline: DispatchTime? = nil,
                             cancellation: Cancellation? = nil) throws -> Result {
-        let frame = try InductionFrame(model: model, program: program, context: context)
-        let candidate = try frame.encoder.expr(StepTerm.all([try frame.encoder.system().wellFormed] + clauses), frame.s)
+        // Over the state `InductionFrame` names its variables after (step 0); the frame itself,
+        // with every command of the step, is built once, by `revalidate`.
+        let encoder = try Encoder(context: context, model: model, program: program)
+        let s = try SymbolicState(step: 0, space: encoder.space, context: context)
+        let candidate = try encoder.expr(StepTerm.all([try encoder.system().wellFormed] + clauses), s)
         let text = Self.compacted(try context.smtlib2Script(asserting: candidate))
         switch try revalidate(smtlib: text, deadline: deadline, cancellation: cancellation) {
         case .holds(let invariant): return .proved(invariant, smtlib: text)
