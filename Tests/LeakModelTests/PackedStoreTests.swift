@@ -43,6 +43,44 @@ struct PackedStoreTests {
         #expect(packed.count == states.count, "seed \(seed)")
     }
 
+    /// The search packs a step's state from its parts (`Interpreter.forEachStep`): the state
+    /// it comes from, the moving thread's new state, and the parent's words where nothing
+    /// else changed. Both shortcuts must write the words of the state the step reaches; the
+    /// parent-words one must be taken on most steps (else it would be no shortcut), and
+    /// without it where the buffers, flags or another thread changed.
+    @Test(arguments: seeds)
+    func stepsPackAsTheStatesTheyReach(seed: UInt64) throws {
+        let model = try loadModel(RandomModel(seed: seed, bound: 7).source(), path: "random-\(seed).leak")
+        let interpreter = Interpreter(model: model)
+        let codec = StateCodec(model: model, program: interpreter.program)
+        let width = codec.wordCount
+        var parent = [UInt64](repeating: 0, count: width), whole = parent, parts = parent, delta = parent
+        var steps = 0, shortcuts = 0
+        for s in Self.reachable(model, limit: 1_000) {
+            parent.withUnsafeMutableBufferPointer { codec.encode(s, into: $0) }
+            let expected = interpreter.successors(of: s)
+            var k = 0
+            interpreter.forEachStep(of: s) { action, base, moved in
+                let reached = base.replacing(action.thread, with: moved)
+                #expect(k < expected.count && expected[k] == (action, reached), "seed \(seed): step \(k) of \(s)")
+                k += 1
+                whole.withUnsafeMutableBufferPointer { codec.encode(reached, into: $0) }
+                parts.withUnsafeMutableBufferPointer { codec.encode(base, replacing: action.thread, with: moved, into: $0) }
+                #expect(parts == whole, "seed \(seed): \(action) from \(s)")
+                if base.buffers == s.buffers, base.flags == s.flags, base.threads == s.threads {
+                    parent.withUnsafeBufferPointer { p in
+                        delta.withUnsafeMutableBufferPointer { codec.encode(moved, asThread: action.thread, over: p, into: $0) }
+                    }
+                    #expect(delta == whole, "seed \(seed): \(action) from \(s)")
+                    shortcuts += 1
+                }
+                steps += 1
+            }
+            #expect(k == expected.count, "seed \(seed): \(s)")
+        }
+        #expect(shortcuts * 2 > steps, "seed \(seed): \(shortcuts) of \(steps) steps from the parent's words")
+    }
+
     @Test
     func storeIsASet() {
         var store = PackedStateStore(width: 3, expectedCount: 1)

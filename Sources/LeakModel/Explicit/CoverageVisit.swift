@@ -46,10 +46,15 @@ extension Coverage {
     /// Records the steps from `s`: each action, and the `if`s a main step passes through (they
     /// ran, though no step is taken at them alone).
     package mutating func record(_ successors: [(Action, SystemState)], from s: SystemState, interpreter: Interpreter) {
+        record(actions: successors.lazy.map(\.0), from: s, interpreter: interpreter)
+    }
+
+    /// `record(_:from:interpreter:)` from the steps' actions alone.
+    package mutating func record(actions: some Sequence<Action>, from s: SystemState, interpreter: Interpreter) {
         // Which threads take a main step: bits for the first 64 (no allocation per state).
         var mainStep: UInt64 = 0
         var beyond64 = Set<Int>()
-        for (action, _) in successors {
+        for action in actions {
             record(action)
             switch action {
             case .statement(let t, _, _), .crash(let t, _), .entry(let t), .schedule(let t, _):

@@ -92,12 +92,13 @@ public struct ExplicitChecker: Sendable {
         /// Adds `s` unless it is known or the search must stop (`stopped` says why); whether it
         /// was added.
         func insert(_ s: SystemState) -> Bool {
-            let added = visited.insert(s) { store in
-                stopped = full(store)
-                return stopped == nil
-            }
+            let added = visited.insert(s, admit: admit)
             if added && visited.count & 0xFFFF == 0 { held(visited.count) }
             return added
+        }
+        func admit(_ store: PackedStateStore) -> Bool {
+            stopped = full(store)
+            return stopped == nil
         }
         /// Why the search must stop before adding a state, if it must: the state limit, or a
         /// memory budget that one more state (an array doubling) would exceed.
@@ -115,11 +116,11 @@ public struct ExplicitChecker: Sendable {
         let priority = model.checksByPriority
         var layer = 0..<visited.count
         var depth = 0
-        // The state expanded and its steps: one of each, overwritten for every state (no
-        // allocation once they have their shape), the steps dropped before the next decode so
-        // that it finds the state's arrays unshared.
+        // The state expanded, overwritten by each decode (no allocation once it has its shape:
+        // its steps are packed as they are made and not kept, so nothing shares its arrays),
+        // and its steps' actions.
         var s = initial.first ?? SystemState(threads: [], buffers: [])
-        var succ: [(Action, SystemState)] = []
+        var actions: [Action] = []
         while true {
             stats.depth = depth
             stats.states = visited.count
@@ -129,14 +130,14 @@ public struct ExplicitChecker: Sendable {
                 if let reason = stopReason() {
                     return (.unknown(reason: reason, completedBound: depth > 0 ? depth - 1 : nil), stats)
                 }
-                succ.removeAll(keepingCapacity: true)
                 visited.state(i, into: &s)
                 if s.threads.contains(where: \.inGuest) { stats.guestRuns = true }
-                interpreter.successors(of: s, into: &succ)
+                visited.stageSteps(of: s, number: i, interpreter: interpreter, actions: &actions)
                 stats.coverage.record(s)
-                stats.coverage.record(succ, from: s, interpreter: interpreter)
+                stats.coverage.record(actions: actions, from: s, interpreter: interpreter)
+                let onlyIdleSteps = actions.allSatisfy(\.isIdle)
                 for (rank, check) in priority.enumerated() where rank < (best?.rank ?? Int.max) {
-                    if let f = interpreter.finding(check, in: s, successors: succ) {
+                    if let f = interpreter.finding(check, in: s, onlyIdleSteps: onlyIdleSteps) {
                         best = (rank, i, f)
                         break
                     }
@@ -144,8 +145,9 @@ public struct ExplicitChecker: Sendable {
                 // Once the layer has a finding, or the store is full, the next layer is not
                 // needed; the rest of this one is still searched for a finding of higher priority.
                 guard expand, best == nil, stopped == nil else { continue }
-                for (k, (_, n)) in succ.enumerated() where insert(n) {
+                visited.insertStaged(admit: admit) { k, count in
                     parent.append(UInt32(i)); choice.append(UInt32(k))
+                    if count & 0xFFFF == 0 { held(count) }
                 }
             }
             if let best {

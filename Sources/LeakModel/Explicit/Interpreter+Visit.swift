@@ -9,11 +9,14 @@ extension Interpreter {
                                     expectedCount: Swift.min(limit, 1 << 16))
         for s in initial { visited.insert(s) }
         var next = 0
+        var actions: [Action] = []
         while next < visited.count {
             if next & 1023 == 0, stop() { return false }
             let s = visited.state(next)
             body(s)
-            for (_, n) in successors(of: s) where visited.count < limit { visited.insert(n) }
+            // As the search packs them (`ExplicitChecker`): no state of a step is built.
+            visited.stageSteps(of: s, number: next, interpreter: self, actions: &actions)
+            visited.insertStaged(admit: { $0.count < limit }) { _, _ in }
             next += 1
         }
         return true

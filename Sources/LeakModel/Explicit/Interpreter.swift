@@ -5,42 +5,71 @@ import LeakSemantics
 /// This is the reference the SMT encoding is tested against: the explicit checker explores
 /// it breadth-first, and every counterexample found by the solver is replayed through it.
 public struct Interpreter: Sendable {
-    public let model: Model
-    public let program: Program
-    private let siblings: [[Int]]
-    /// `secretToSiblings[g]`: what guest g reads of its siblings' exposure (`corun`).
-    private let secretToSiblings: [RegionSet]
-    /// `secretInBuffer[b][g]`: what guest g reads of buffer b (`residue`).
-    private let secretInBuffer: [[RegionSet]]
-    private let owned: [RegionSet]
-    /// `enterable[b]`: the regions that may enter buffer b (no uncached one in a cache).
-    private let enterable: [RegionSet]
-    /// `guestFill[g][b]`, `tableFill[x][b]`: what a step fills buffer b with while running guest
-    /// g, or in host mode with table x loaded (`fill mapped`): computed once, not per step.
-    private let guestFill: [[RegionSet]]
-    private let tableFill: [[RegionSet]]
-    /// `nmis[t]`, `irqs[t]`: the interrupts that may start on thread t.
-    private let nmis: [[Int]]
-    private let irqs: [[Int]]
+    public var model: Model { tables.model }
+    public var program: Program { tables.program }
+    /// Everything the interpreter reads, behind one reference: the step functions hand their
+    /// steps to closures that capture `self`, and a copy of a struct holding a dozen arrays
+    /// (and the model's and the program's) would cost a retain for each.
+    private let tables: Tables
+
+    private final class Tables: Sendable {
+        let model: Model
+        let program: Program
+        let siblings: [[Int]]
+        /// `secretToSiblings[g]`: what guest g reads of its siblings' exposure (`corun`).
+        let secretToSiblings: [RegionSet]
+        /// `secretInBuffer[b][g]`: what guest g reads of buffer b (`residue`).
+        let secretInBuffer: [[RegionSet]]
+        let owned: [RegionSet]
+        /// `enterable[b]`: the regions that may enter buffer b (no uncached one in a cache).
+        let enterable: [RegionSet]
+        /// `guestFill[g][b]`, `tableFill[x][b]`: what a step fills buffer b with while running
+        /// guest g, or in host mode with table x loaded (`fill mapped`): computed once, not per
+        /// step.
+        let guestFill: [[RegionSet]]
+        let tableFill: [[RegionSet]]
+        /// `interruptStarts[t]`: the interrupts that may start on thread t, in interrupt order,
+        /// with the level each runs at.
+        let interruptStarts: [[(interrupt: Int, level: SystemState.Level)]]
+        /// The exits a guest step may take: the explicit ones, or the kick's alone when a kick
+        /// is pending (built once, not in every state a search expands).
+        let explicitExits: [Int]
+        let kickExitOnly: [Int]
+
+        init(model: Model, program: Program) {
+            self.model = model
+            self.program = program
+            siblings = model.threads.indices.map { model.siblings(of: $0) }
+            secretToSiblings = model.guests.indices.map { model.secret(to: $0, via: .siblings) }
+            secretInBuffer = model.buffers.indices.map { b in model.guests.indices.map { model.secret(to: $0, via: .buffer(b)) } }
+            let owned = model.guests.indices.map { model.owned(by: $0) }
+            let enterable = model.buffers.indices.map { model.enterable(buffer: $0) }
+            self.owned = owned
+            self.enterable = enterable
+            guestFill = owned.map { regions in enterable.map { regions.intersection($0) } }
+            tableFill = model.tables.map { table in enterable.map { table.maps.intersection($0) } }
+            interruptStarts = model.threads.indices.map { t in
+                model.interrupts.indices.filter { model.interrupt($0, canStartOn: t) }
+                    .map { ($0, model.interrupts[$0].kind == .nmi ? .nmi : .irq) }
+            }
+            explicitExits = model.exits.indices.filter { !model.exits[$0].implicit }
+            kickExitOnly = [model.kickExit]
+        }
+    }
+
+    private var siblings: [[Int]] { tables.siblings }
+    private var secretToSiblings: [RegionSet] { tables.secretToSiblings }
+    private var secretInBuffer: [[RegionSet]] { tables.secretInBuffer }
+    private var owned: [RegionSet] { tables.owned }
+    private var enterable: [RegionSet] { tables.enterable }
+    private var guestFill: [[RegionSet]] { tables.guestFill }
+    private var tableFill: [[RegionSet]] { tables.tableFill }
+    private var interruptStarts: [[(interrupt: Int, level: SystemState.Level)]] { tables.interruptStarts }
+    private var explicitExits: [Int] { tables.explicitExits }
+    private var kickExitOnly: [Int] { tables.kickExitOnly }
 
     public init(model: Model, program: Program? = nil) {
-        self.model = model
-        self.program = program ?? Program(model)
-        siblings = model.threads.indices.map { model.siblings(of: $0) }
-        secretToSiblings = model.guests.indices.map { model.secret(to: $0, via: .siblings) }
-        secretInBuffer = model.buffers.indices.map { b in model.guests.indices.map { model.secret(to: $0, via: .buffer(b)) } }
-        let owned = model.guests.indices.map { model.owned(by: $0) }
-        let enterable = model.buffers.indices.map { model.enterable(buffer: $0) }
-        self.owned = owned
-        self.enterable = enterable
-        guestFill = owned.map { regions in enterable.map { regions.intersection($0) } }
-        tableFill = model.tables.map { table in enterable.map { table.maps.intersection($0) } }
-        nmis = model.threads.indices.map { t in
-            model.interrupts.indices.filter { model.interrupts[$0].kind == .nmi && model.interrupt($0, canStartOn: t) }
-        }
-        irqs = model.threads.indices.map { t in
-            model.interrupts.indices.filter { model.interrupts[$0].kind == .irq && model.interrupt($0, canStartOn: t) }
-        }
+        tables = Tables(model: model, program: program ?? Program(model))
     }
 
     // MARK: Initial states
@@ -97,16 +126,24 @@ public struct Interpreter: Sendable {
     /// Every step of the system from `s`, thread by thread, in a fixed order.
     public func successors(of s: SystemState) -> [(Action, SystemState)] {
         var out: [(Action, SystemState)] = []
-        successors(of: s, into: &out)
+        forEachSuccessor(of: s) { out.append(($0, $1)) }
         return out
     }
 
-    /// `successors(of:)` in `out`, which is emptied first (its capacity kept): a search
-    /// calls this for every state, and the steps are appended where they are made, so that
-    /// no array is allocated for them once `out` has grown.
-    public func successors(of s: SystemState, into out: inout [(Action, SystemState)]) {
-        if !out.isEmpty { out.removeAll(keepingCapacity: true) }
-        for ti in model.threads.indices { appendMoves(of: ti, in: s, to: &out) }
+    /// Calls `step` with each step of `successors(of:)`, in its order, as the step is made.
+    public func forEachSuccessor(of s: SystemState, _ step: (Action, SystemState) -> Void) {
+        forEachStep(of: s) { action, base, moved in step(action, base.replacing(action.thread, with: moved)) }
+    }
+
+    /// A step as the step functions hand it on: its action, and the state after it, given as
+    /// `base` with thread `action.thread` in state `moved`. The moving thread is kept apart so
+    /// that a search that only packs the states it reaches (`StateCodec.encode(_:replacing:
+    /// with:into:)`) copies no thread array for a step, and keeps no array of steps.
+    package typealias StepSink = (_ action: Action, _ base: SystemState, _ moved: SystemState.ThreadState) -> Void
+
+    /// Calls `step` with each step of `successors(of:)`, in its order, as the step is made.
+    package func forEachStep(of s: SystemState, _ step: StepSink) {
+        for ti in model.threads.indices { moves(of: ti, in: s, step) }
     }
 
     /// Every step thread `ti` can take from `s` (none once the host has crashed). A step that
@@ -114,31 +151,32 @@ public struct Interpreter: Sendable {
     /// schedule.
     public func moves(of ti: Int, in s: SystemState) -> [(Action, SystemState)] {
         var out: [(Action, SystemState)] = []
-        appendMoves(of: ti, in: s, to: &out)
+        moves(of: ti, in: s) { action, base, moved in out.append((action, base.replacing(ti, with: moved))) }
         return out
     }
 
-    /// `moves(of:in:)`, appended to `out`.
-    private func appendMoves(of ti: Int, in s: SystemState, to out: inout [(Action, SystemState)]) {
+    /// `moves(of:in:)`, each handed to `step`.
+    private func moves(of ti: Int, in s: SystemState, _ step: StepSink) {
         guard !s.isCrashed else { return }
-        let start = out.count
-        uncheckedMoves(of: ti, in: s, into: &out)
-        var kept = start
-        for k in start..<out.count {
+        uncheckedMoves(of: ti, in: s) { action, base, moved in
             // Core scheduling: an idle thread is scheduled onto a guest only while no sibling
             // serves another one.
-            if model.schedCore, case .schedule = out[k].0, !coScheduled(ti, in: out[k].1) { continue }
-            if reachedWaitInNMI(out[k].1.threads[ti]) != nil { out[k].1.threads[ti].crashed = true }
-            if kept != k { out.swapAt(kept, k) }
-            kept += 1
+            if model.schedCore, case .schedule = action, !coScheduled(ti, serving: moved.served, in: base) { return }
+            guard reachedWaitInNMI(moved) != nil else { return step(action, base, moved) }
+            var crashed = moved
+            crashed.crashed = true
+            step(action, base, crashed)
         }
-        if kept < out.count { out.removeLast(out.count - kept) }
     }
 
     /// Thread `ti` is idle or every sibling is idle or serves the same guest.
     func coScheduled(_ ti: Int, in s: SystemState) -> Bool {
-        let g = s.threads[ti].served
-        return g == model.noGuest || siblings[ti].allSatisfy { s.threads[$0].served == g || s.threads[$0].served == model.noGuest }
+        coScheduled(ti, serving: s.threads[ti].served, in: s)
+    }
+
+    /// `coScheduled(_:in:)` with thread `ti` serving guest `g` (the siblings as in `s`).
+    private func coScheduled(_ ti: Int, serving g: Int, in s: SystemState) -> Bool {
+        g == model.noGuest || siblings[ti].allSatisfy { s.threads[$0].served == g || s.threads[$0].served == model.noGuest }
     }
 
     /// The `wait` instruction a thread is at inside an `nmi` handler, if it is at one.
@@ -147,67 +185,65 @@ public struct Interpreter: Sendable {
         return q
     }
 
-    private func uncheckedMoves(of ti: Int, in s: SystemState, into out: inout [(Action, SystemState)]) {
+    private func uncheckedMoves(of ti: Int, in s: SystemState, _ step: StepSink) {
         let t = s.threads[ti]
         if t.inGuest {
-            var filled = s
-            fillGuest(&filled, thread: ti)
-            let exits = t.kickPending ? [model.kickExit]
-                : model.exits.indices.filter { !model.exits[$0].implicit }
-            if !t.kickPending { out.append((.guestStep(thread: ti), filled)) }
-            for x in exits {
-                var nt = t
-                nt.kickPending = false
-                nt.exitReason = x
-                steps(.exit(thread: ti, exit: x), thread: ti, in: filled,
-                      advance(nt, thread: ti, level: .base, block: .vmexit, targets: program.vmexitEntry), into: &out)
+            withFill(guestFilled(s, thread: ti), or: s) { filled in
+                if !t.kickPending { step(.guestStep(thread: ti), filled, t) }
+                for x in t.kickPending ? kickExitOnly : explicitExits {
+                    var nt = t
+                    nt.kickPending = false
+                    nt.exitReason = x
+                    steps(.exit(thread: ti, exit: x), thread: ti, in: filled,
+                          from: nt, level: .base, block: .vmexit, targets: program.vmexitEntry, step)
+                }
             }
             return
         }
 
-        mainMoves(of: ti, in: s, into: &out)
+        mainMoves(of: ti, in: s, step)
         // Interrupts: an nmi unless one runs; an irq only with interrupts on and none running.
-        var starts: [(Int, SystemState.Level)] = []
-        if t.nmi == nil { starts += nmis[ti].map { ($0, .nmi) } }
-        if t.interruptsOn && t.irq == nil && t.nmi == nil { starts += irqs[ti].map { ($0, .irq) } }
-        starts.sort { $0.0 < $1.0 }
-        for (i, k) in starts {
-            var filled = s
-            fillHost(&filled, thread: ti, touched: nil)
-            var nt = t
-            if k == .nmi { nt.nmiSavedInterrupts = nt.interruptsOn }
-            nt.interruptsOn = false
-            nt.setFrame(k, .init(position: .ready))
-            steps(.interrupt(thread: ti, interrupt: i), thread: ti, in: filled,
-                  advance(nt, thread: ti, level: k, block: .interrupt(i), targets: program.interruptEntry[i]), into: &out)
+        let nmiMayStart = t.nmi == nil
+        let irqMayStart = t.interruptsOn && t.irq == nil && t.nmi == nil
+        let starts = interruptStarts[ti]
+        guard starts.contains(where: { $0.level == .nmi ? nmiMayStart : irqMayStart }) else { return }
+        withFill(hostFilled(s, thread: ti, touched: nil), or: s) { filled in
+            for (i, k) in starts where k == .nmi ? nmiMayStart : irqMayStart {
+                var nt = t
+                if k == .nmi { nt.nmiSavedInterrupts = nt.interruptsOn }
+                nt.interruptsOn = false
+                nt.setFrame(k, .init(position: .ready))
+                steps(.interrupt(thread: ti, interrupt: i), thread: ti, in: filled,
+                      from: nt, level: k, block: .interrupt(i), targets: program.interruptEntry[i], step)
+            }
         }
     }
 
     /// The steps of the active level of host-mode thread `ti`: the VM entry, or the
     /// instruction it is at (never an interrupt starting).
-    private func mainMoves(of ti: Int, in s: SystemState, into out: inout [(Action, SystemState)]) {
+    private func mainMoves(of ti: Int, in s: SystemState, _ step: StepSink) {
         let level = s.threads[ti].activeLevel
         switch s.threads[ti].frame(level)!.position {
         case .guest:
             preconditionFailure("a host-mode thread is never at the guest position")
         case .ready:
             guard !isHeld(ti, in: s) else { return }
-            var n = s
-            fillGuest(&n, thread: ti)
-            n.threads[ti].base = .init(position: .guest)
-            out.append((.entry(thread: ti), n))
+            var entered = s.threads[ti]
+            entered.base = .init(position: .guest)
+            withFill(guestFilled(s, thread: ti), or: s) { step(.entry(thread: ti), $0, entered) }
         case .idle:
-            var idled = s
-            fillHost(&idled, thread: ti, touched: nil)
-            out.append((.idle(thread: ti), idled))
-            for g in model.threads[ti].guests {
-                var t = s.threads[ti]
-                t.served = g
-                steps(.schedule(thread: ti, guest: g), thread: ti, in: idled,
-                      advance(t, thread: ti, level: .base, block: .vmentry, targets: program.vmentryEntry), into: &out)
+            let t = s.threads[ti]
+            withFill(hostFilled(s, thread: ti, touched: nil), or: s) { idled in
+                step(.idle(thread: ti), idled, t)
+                for g in model.threads[ti].guests {
+                    var scheduled = t
+                    scheduled.served = g
+                    steps(.schedule(thread: ti, guest: g), thread: ti, in: idled,
+                          from: scheduled, level: .base, block: .vmentry, targets: program.vmentryEntry, step)
+                }
             }
         case .instruction(let p):
-            mainMoves(of: ti, at: p, level: level, in: s, into: &out)
+            mainMoves(of: ti, at: p, level: level, in: s, step)
         }
     }
 
@@ -229,21 +265,21 @@ public struct Interpreter: Sendable {
     }
 
     private func mainMoves(of ti: Int, at p: Int, level: SystemState.Level, in s: SystemState,
-                           into out: inout [(Action, SystemState)]) {
+                           _ step: StepSink) {
         let t = s.threads[ti]
         let frame = t.frame(level)!
         guard case .touch(let refs) = program.instructions[p].op,
               firstUnmapped(refs, thread: t) != nil
         else {
-            execute(p, thread: ti, level: level, threadState: t, faultedAt: nil, in: s, into: &out)
+            execute(p, thread: ti, level: level, threadState: t, faultedAt: nil, in: s, step)
             return
         }
         // A page fault: straight to a first statement of `on fault`; where that crashes, the
         // step at the touch is the crash (one step whatever the reason: the state is the same).
         if faultCrash(at: p, level: level, thread: t) != nil {
-            var n = s
-            n.threads[ti].crashed = true
-            out.append((.crash(thread: ti, instruction: p), n))
+            var crashed = t
+            crashed.crashed = true
+            step(.crash(thread: ti, instruction: p), s, crashed)
         }
         guard program.hasFaultHandler, !frame.retry, program.instructions[p].block != .fault else { return }
         for case .instruction(let q) in program.faultEntry where faultAlternativeCrash(q, level: level, thread: t) == nil {
@@ -251,14 +287,14 @@ public struct Interpreter: Sendable {
             var f = frame
             f.faultReturn = p
             nt.setFrame(level, f)
-            execute(q, thread: ti, level: level, threadState: nt, faultedAt: p, in: s, into: &out)
+            execute(q, thread: ti, level: level, threadState: nt, faultedAt: p, in: s, step)
         }
     }
 
     /// Runs instruction `q` as thread `ti`'s step at `level` (its frame already set up).
     private func execute(_ q: Int, thread ti: Int, level: SystemState.Level,
                          threadState t: SystemState.ThreadState, faultedAt: Int?,
-                         in s: SystemState, into out: inout [(Action, SystemState)])
+                         in s: SystemState, _ step: StepSink)
     {
         let instruction = program.instructions[q]
         if case .ifFlag(let f, _, _, _) = instruction.op {
@@ -267,39 +303,28 @@ public struct Interpreter: Sendable {
             // inside an nmi handler is that step (and a crash: `moves`).
             let flag = s.flags[f][model.flagCopy(f, thread: ti)]
             let here = Action.statement(thread: ti, instruction: q, faultedAt: faultedAt)
-            for r in advance(t, thread: ti, level: level, block: instruction.block, targets: instruction.branch(flag: flag)) {
-                var there = s
-                there.threads[ti] = r
-                if reachedWaitInNMI(r) != nil {
-                    out.append((here, there))
-                    continue
-                }
+            advance(t, thread: ti, level: level, block: instruction.block, targets: instruction.branch(flag: flag)) { r in
+                if reachedWaitInNMI(r) != nil { return step(here, s, r) }
                 // An idle loop's step reached through the `if` is a step at the `if`, a move
                 // like any other (not an idle step: the thread left a handler).
-                let start = out.count
-                mainMoves(of: ti, in: there, into: &out)
-                for k in start..<out.count where out[k].0.isIdle { out[k].0 = here }
+                mainMoves(of: ti, in: s.replacing(ti, with: r)) { action, base, moved in
+                    step(action.isIdle ? here : action, base, moved)
+                }
             }
             return
         }
-        var n = s
+        // The thread's own changes go to `nt`; the rest of the state is `s` after the fill, and
+        // after what the statement changes beyond its thread (`sharedEffect`), copied only
+        // where something changes.
         var nt = t
+        var touched: [Model.RegionRef]?
         switch instruction.op {
         case .touch(let refs):
-            fillHost(&n, thread: ti, touched: refs.map { model.region($0, servingGuest: t.served) })
-        default:
-            fillHost(&n, thread: ti, touched: nil)
-        }
-        switch instruction.op {
-        case .touch:
-            break
+            touched = refs
         case .switchTable(let ref):
             nt.table = model.table(ref, servingGuest: t.served)
-        case .kickSiblings, .holdSiblings:
-            for u in siblings[ti] where n.threads[u].inGuest { n.threads[u].kickPending = true }
-            if instruction.op == .holdSiblings {
-                for u in siblings[ti] { nt.holds |= 1 << UInt64(u) }
-            }
+        case .holdSiblings:
+            for u in siblings[ti] { nt.holds |= 1 << UInt64(u) }
         case .releaseSiblings:
             nt.holds = 0
         case .idle:
@@ -308,35 +333,79 @@ public struct Interpreter: Sendable {
             nt.served = model.noGuest
             nt.base = .init(position: .idle)
             nt.interruptsOn = true
-            n.threads[ti] = nt
-            out.append((.statement(thread: ti, instruction: q, faultedAt: faultedAt), n))
-            return
         case .wait(let condition):
             guard waitHolds(condition, thread: ti, in: s) else { return }
-        case .flush(let b):
-            if !n.buffers[model.threads[ti].core][b].isEmpty { n.buffers[model.threads[ti].core][b].removeAll() }
         case .irqs(let on):
             nt.interruptsOn = on
-        case .setFlag(let f, let value):
-            n.flags[f][model.flagCopy(f, thread: ti)] = value
+        case .kickSiblings, .flush, .setFlag:
+            break
         case .either:
             preconditionFailure("lowering removes either")
         case .ifFlag:
             preconditionFailure("handled above")
         }
         let action = Action.statement(thread: ti, instruction: q, faultedAt: faultedAt)
-        steps(action, thread: ti, in: n, advance(nt, thread: ti, level: level, block: instruction.block, targets: instruction.next),
-              into: &out)
+        let moved = nt
+        withFill(hostFilled(s, thread: ti, touched: touched), or: s) { filled in
+            withFill(sharedEffect(of: instruction.op, thread: ti, in: filled), or: filled) { n in
+                if case .idle = instruction.op { return step(action, n, moved) }
+                steps(action, thread: ti, in: n, from: moved, level: level, block: instruction.block,
+                      targets: instruction.next, step)
+            }
+        }
     }
 
-    /// `s` with thread `ti` in each of `outcomes`: the steps `action` can lead to, appended.
-    private func steps(_ action: Action, thread ti: Int, in s: SystemState,
-                       _ outcomes: [SystemState.ThreadState], into out: inout [(Action, SystemState)]) {
-        for r in outcomes {
+    /// `s` with what statement `op` of thread `ti` changes beyond the thread itself (the
+    /// siblings a kick reaches, the buffer a flush empties, the flag a `set` writes), or nil
+    /// where it changes none of them.
+    private func sharedEffect(of op: Program.Op, thread ti: Int, in s: SystemState) -> SystemState? {
+        switch op {
+        case .kickSiblings, .holdSiblings:
+            guard siblings[ti].contains(where: { s.threads[$0].inGuest && !s.threads[$0].kickPending }) else { return nil }
             var n = s
-            n.threads[ti] = r
-            out.append((action, n))
+            for u in siblings[ti] where n.threads[u].inGuest { n.threads[u].kickPending = true }
+            return n
+        case .flush(let b):
+            let core = model.threads[ti].core
+            guard !s.buffers[core][b].isEmpty else { return nil }
+            var n = s
+            n.buffers[core][b].removeAll()
+            return n
+        case .setFlag(let f, let value):
+            let copy = model.flagCopy(f, thread: ti)
+            guard s.flags[f][copy] != value else { return nil }
+            var n = s
+            n.flags[f][copy] = value
+            return n
+        default:
+            return nil
         }
+    }
+
+    /// `s` with thread `ti` in each outcome of `advance(t, ...)`: the steps `action` can lead
+    /// to, each handed to `step`.
+    private func steps(_ action: Action, thread ti: Int, in s: SystemState, from t: SystemState.ThreadState,
+                       level: SystemState.Level, block: Program.BlockID, targets: [Program.Target],
+                       _ step: StepSink) {
+        for target in targets {
+            // The usual target, an instruction, without a closure: one that captures `s` would
+            // copy it (a retain of each of its arrays) for every step.
+            guard case .instruction(let j) = target else {
+                advance(t, thread: ti, level: level, block: block, to: target) { step(action, s, $0) }
+                continue
+            }
+            step(action, s, Self.moved(t, level: level, to: j))
+        }
+    }
+
+    /// `t` with its frame at `level` moved to instruction `j` (not a retry).
+    private static func moved(_ t: SystemState.ThreadState, level: SystemState.Level, to j: Int) -> SystemState.ThreadState {
+        var n = t
+        var f = n.frame(level)!
+        f.position = .instruction(j)
+        f.retry = false
+        n.setFrame(level, f)
+        return n
     }
 
     /// Moves a level of a thread to each of `targets` of `block`, following block ends.
@@ -344,80 +413,113 @@ public struct Interpreter: Sendable {
                  block: Program.BlockID, targets: [Program.Target]) -> [SystemState.ThreadState]
     {
         var out: [SystemState.ThreadState] = []
-        for target in targets {
-            var n = t
-            switch target {
-            case .instruction(let j):
+        advance(t, thread: ti, level: level, block: block, targets: targets) { out.append($0) }
+        return out
+    }
+
+    /// `advance(...)`, each outcome handed to `outcome` as it is made: a search moves a thread
+    /// in every step, and no array is allocated for the outcomes.
+    private func advance(_ t: SystemState.ThreadState, thread ti: Int, level: SystemState.Level,
+                         block: Program.BlockID, targets: [Program.Target],
+                         _ outcome: (SystemState.ThreadState) -> Void)
+    {
+        for target in targets { advance(t, thread: ti, level: level, block: block, to: target, outcome) }
+    }
+
+    /// `advance(...)` to one target.
+    private func advance(_ t: SystemState.ThreadState, thread ti: Int, level: SystemState.Level,
+                         block: Program.BlockID, to target: Program.Target,
+                         _ outcome: (SystemState.ThreadState) -> Void)
+    {
+        var n = t
+        switch target {
+        case .instruction(let j):
+            outcome(Self.moved(t, level: level, to: j))
+        case .end:
+            switch block {
+            case .fault:
                 var f = n.frame(level)!
-                f.position = .instruction(j)
-                f.retry = false
+                f.position = .instruction(f.faultReturn!)
+                f.faultReturn = nil
+                f.retry = true
                 n.setFrame(level, f)
-                out.append(n)
-            case .end:
-                switch block {
-                case .fault:
-                    var f = n.frame(level)!
-                    f.position = .instruction(f.faultReturn!)
-                    f.faultReturn = nil
-                    f.retry = true
-                    n.setFrame(level, f)
-                    out.append(n)
-                case .interrupt:
-                    if level == .irq {
-                        n.irq = nil
-                        n.interruptsOn = true
-                    } else {
-                        n.nmi = nil
-                        n.interruptsOn = n.nmiSavedInterrupts
-                        n.nmiSavedInterrupts = false
-                    }
-                    out.append(n)
-                case .vmexit:
-                    let x = n.exitReason!
-                    n.exitReason = nil
-                    out += advance(n, thread: ti, level: .base, block: .exit(x), targets: program.exitEntry[x])
-                case .exit:
-                    // The host's scheduler may switch the thread to another of its guests here;
-                    // under core scheduling only through `idle` (a context switch).
-                    for g in model.threads[ti].guests where !model.schedCore || g == n.served {
-                        var m = n
-                        m.served = g
-                        out += advance(m, thread: ti, level: .base, block: .vmentry, targets: program.vmentryEntry)
-                    }
-                case .vmentry:
-                    n.base = .init(position: .ready)
-                    out.append(n)
+                outcome(n)
+            case .interrupt:
+                if level == .irq {
+                    n.irq = nil
+                    n.interruptsOn = true
+                } else {
+                    n.nmi = nil
+                    n.interruptsOn = n.nmiSavedInterrupts
+                    n.nmiSavedInterrupts = false
                 }
+                outcome(n)
+            case .vmexit:
+                let x = n.exitReason!
+                n.exitReason = nil
+                advance(n, thread: ti, level: .base, block: .exit(x), targets: program.exitEntry[x], outcome)
+            case .exit:
+                // The host's scheduler may switch the thread to another of its guests here;
+                // under core scheduling only through `idle` (a context switch).
+                for g in model.threads[ti].guests where !model.schedCore || g == n.served {
+                    var m = n
+                    m.served = g
+                    advance(m, thread: ti, level: .base, block: .vmentry, targets: program.vmentryEntry, outcome)
+                }
+            case .vmentry:
+                n.base = .init(position: .ready)
+                outcome(n)
             }
         }
-        return out
     }
 
     // MARK: Fills, conditions
 
-    // The fills write a buffer only when they add to it: most steps add nothing, and writing
-    // would copy the state's buffer arrays, which it shares with the state it came from.
-    private func fillGuest(_ s: inout SystemState, thread ti: Int) {
+    // A fill copies the state only when it adds to a buffer (nil: it adds nothing, the step
+    // goes on from the state as it was): most steps add nothing, and a copy would cost a
+    // retain of each of the state's arrays, and writing a buffer a copy of its arrays. Each
+    // buffer's fill reads only that buffer, so `s`'s buffers say what a fill adds.
+
+    /// `s` after a step of thread `ti`'s guest fills its core's buffers.
+    private func guestFilled(_ s: SystemState, thread ti: Int) -> SystemState? {
         let core = model.threads[ti].core
         let fill = guestFill[s.threads[ti].served]
+        var n: SystemState?
         for b in model.buffers.indices where !fill[b].isSubset(of: s.buffers[core][b]) {
-            s.buffers[core][b].formUnion(fill[b])
+            if n == nil { n = s }
+            n!.buffers[core][b].formUnion(fill[b])
         }
+        return n
     }
 
-    private func fillHost(_ s: inout SystemState, thread ti: Int, touched: [Int]?) {
+    /// `s` after a host-mode step of thread `ti` fills its core's buffers; `touched`: the
+    /// regions a `touch` names, for the thread's guest.
+    private func hostFilled(_ s: SystemState, thread ti: Int, touched: [Model.RegionRef]?) -> SystemState? {
         let core = model.threads[ti].core
         let fill = tableFill[s.threads[ti].table]
-        for (b, buffer) in model.buffers.enumerated() {
-            switch buffer.fill {
+        var n: SystemState?
+        for b in model.buffers.indices {
+            switch model.buffers[b].fill {
             case .mapped:
-                if !fill[b].isSubset(of: s.buffers[core][b]) { s.buffers[core][b].formUnion(fill[b]) }
+                guard !fill[b].isSubset(of: s.buffers[core][b]) else { continue }
+                if n == nil { n = s }
+                n!.buffers[core][b].formUnion(fill[b])
             case .touched:
-                for r in touched ?? [] where enterable[b].contains(r) && !s.buffers[core][b].contains(r) {
-                    s.buffers[core][b].insert(r)
+                for ref in touched ?? [] {
+                    let r = model.region(ref, servingGuest: s.threads[ti].served)
+                    guard enterable[b].contains(r), !s.buffers[core][b].contains(r) else { continue }
+                    if n == nil { n = s }
+                    n!.buffers[core][b].insert(r)
                 }
             }
         }
+        return n
+    }
+
+    /// Calls `body` with `changed`, or with `s` where nothing changed (not a copy of it).
+    @inline(__always)
+    private func withFill(_ changed: SystemState?, or s: SystemState, _ body: (SystemState) -> Void) {
+        if let changed { body(changed) } else { body(s) }
     }
 
     /// Whether any sibling holds thread `ti`.
@@ -502,6 +604,12 @@ public struct Interpreter: Sendable {
     /// Deadlock needs the state's successors: pass them when known.
     public func finding(_ check: Model.Check, in s: SystemState,
                         successors: [(Action, SystemState)]? = nil) -> Finding? {
+        finding(check, in: s, onlyIdleSteps: successors.map { $0.allSatisfy(\.0.isIdle) })
+    }
+
+    /// `finding(_:in:successors:)` knowing only whether every step from `s` is an idle step
+    /// (nil: not known), which is all a deadlock needs of the steps.
+    package func finding(_ check: Model.Check, in s: SystemState, onlyIdleSteps: Bool?) -> Finding? {
         switch check {
         case .corun:
             // Nothing but the crash is reported from a crashed state.
@@ -536,8 +644,7 @@ public struct Interpreter: Sendable {
             // A crashed state is no deadlock; a thread about to crash can move (into the crash).
             // An idle loop spinning is no move: a system in which nothing else can move is stuck.
             guard !s.isCrashed else { return nil }
-            let moves = successors ?? self.successors(of: s)
-            return moves.allSatisfy({ if case .idle = $0.0 { true } else { false } }) ? .deadlock : nil
+            return onlyIdleSteps ?? successors(of: s).allSatisfy(\.0.isIdle) ? .deadlock : nil
         case .progress:
             // A starvation is a loop, not a state (`LassoSearch`).
             return nil
@@ -555,5 +662,14 @@ public struct Interpreter: Sendable {
     static func unique<T: Hashable>(_ values: [T]) -> [T] {
         var seen = Set<T>()
         return values.filter { seen.insert($0).inserted }
+    }
+}
+
+extension SystemState {
+    /// This state with thread `t` in state `thread`.
+    package func replacing(_ t: Int, with thread: ThreadState) -> SystemState {
+        var n = self
+        n.threads[t] = thread
+        return n
     }
 }

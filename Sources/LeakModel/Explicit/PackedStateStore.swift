@@ -50,9 +50,20 @@ public struct PackedStateStore {
         return insert(key, admit: admit, found: &found)
     }
 
+    /// `insert(_:admit:)` for a key whose `hash(_:)` is known.
+    public mutating func insert(_ key: UnsafeBufferPointer<UInt64>, hash: Int,
+                                admit: (PackedStateStore) -> Bool) -> Bool {
+        var found = 0
+        return insert(key, hash: hash, admit: admit, found: &found)
+    }
+
     private mutating func insert(_ key: UnsafeBufferPointer<UInt64>, admit: (PackedStateStore) -> Bool,
                                  found: inout Int) -> Bool {
-        let hash = Self.hash(key)
+        insert(key, hash: Self.hash(key), admit: admit, found: &found)
+    }
+
+    private mutating func insert(_ key: UnsafeBufferPointer<UInt64>, hash: Int, admit: (PackedStateStore) -> Bool,
+                                 found: inout Int) -> Bool {
         var slot: Int
         switch find(key, hash: hash) {
         case .found(let n):
@@ -94,6 +105,27 @@ public struct PackedStateStore {
         }
     }
 
+    /// Reads the slot each of `hashes` probes first and the first word of the state there,
+    /// and changes nothing. A probe waits for two cache misses, the slot and then the state;
+    /// these loads are independent of each other, so the misses of a batch overlap, where
+    /// the insertions that follow, one after another, would wait for each in turn. The result
+    /// means nothing: it is returned so that the loads are not optimized away.
+    public func touch(_ hashes: UnsafeBufferPointer<Int>) -> UInt64 {
+        guard count > 0 else { return 0 }
+        let mask = slots.count - 1
+        return words.withUnsafeBufferPointer { stored in
+            slots.withUnsafeBufferPointer { slots in
+                var sum: UInt64 = 0
+                for h in hashes {
+                    let s = Int(slots[h & mask])
+                    // Without a branch: an empty slot reads state 0.
+                    sum &+= stored[Swift.max(s - 1, 0) * width] &+ UInt64(s)
+                }
+                return sum
+            }
+        }
+    }
+
     /// Calls `body` with the words of state `n`.
     public func withState<R>(_ n: Int, _ body: (UnsafeBufferPointer<UInt64>) -> R) -> R {
         words.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[n * width ..< (n + 1) * width])) }
@@ -116,7 +148,7 @@ public struct PackedStateStore {
 
     /// A hash of a state's words (multiply-xorshift per word, then a final avalanche), so that
     /// states differing in one low bit land far apart under linear probing.
-    private static func hash(_ key: UnsafeBufferPointer<UInt64>) -> Int {
+    public static func hash(_ key: UnsafeBufferPointer<UInt64>) -> Int {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15
         for w in key {
             h = (h ^ w) &* 0xBF58_476D_1CE4_E5B9

@@ -24,6 +24,9 @@ public struct StateCodec: Sendable {
     /// A fault return or an exit reason: 0 none, 1 + value.
     private let returnBits: Int
     private let exitBits: Int
+    /// The bits of one thread's fields: thread k's are bits k * threadBits ..< (k + 1) *
+    /// threadBits, the buffers' and flags' follow all threads'.
+    private let threadBits: Int
 
     public init(model: Model, program: Program) {
         threadCount = model.threads.count
@@ -40,8 +43,8 @@ public struct StateCodec: Sendable {
         // unchecked `BitWriter` and `BitReader` rely on.
         precondition(threadCount <= 64, "a model has at most 64 threads (Resolver.maxThreads)")
         let frame = positionBits + returnBits + 1
-        let thread = guestBits + tableBits + 3 * frame + exitBits + 4 + threadCount
-        let total = threadCount * thread + coreCount * buffersPerCore * regionCount + flagCopies.reduce(0, +)
+        threadBits = guestBits + tableBits + 3 * frame + exitBits + 4 + threadCount
+        let total = threadCount * threadBits + coreCount * buffersPerCore * regionCount + flagCopies.reduce(0, +)
         wordCount = Swift.max(1, (total + 63) / 64)
     }
 
@@ -50,20 +53,21 @@ public struct StateCodec: Sendable {
 
     /// Writes the packed form of `s` into `out` (which has `wordCount` words).
     public func encode(_ s: SystemState, into out: UnsafeMutableBufferPointer<UInt64>) {
+        encode(s, replacing: -1, with: nil, into: out)
+    }
+
+    /// Writes the packed form of `s` with thread `ti` in state `moved` (as
+    /// `encode(s.replacing(ti, with: moved), into:)`, without building that state).
+    package func encode(_ s: SystemState, replacing ti: Int, with moved: SystemState.ThreadState,
+                        into out: UnsafeMutableBufferPointer<UInt64>) {
+        encode(s, replacing: ti, with: Optional(moved), into: out)
+    }
+
+    @inline(__always)
+    private func encode(_ s: SystemState, replacing ti: Int, with moved: SystemState.ThreadState?,
+                        into out: UnsafeMutableBufferPointer<UInt64>) {
         var w = BitWriter(out)
-        for t in s.threads {
-            w.put(UInt64(t.served), guestBits)
-            w.put(UInt64(t.table), tableBits)
-            put(t.base, &w)
-            put(t.irq, &w)
-            put(t.nmi, &w)
-            w.put(t.exitReason.map { UInt64($0 + 1) } ?? 0, exitBits)
-            w.put(t.interruptsOn ? 1 : 0, 1)
-            w.put(t.nmiSavedInterrupts ? 1 : 0, 1)
-            w.put(t.kickPending ? 1 : 0, 1)
-            w.put(t.crashed ? 1 : 0, 1)
-            w.put(t.holds, threadCount)
-        }
+        for k in s.threads.indices { put(k == ti ? moved.unsafelyUnwrapped : s.threads[k], &w) }
         for core in s.buffers {
             for set in core {
                 var left = regionCount
@@ -74,6 +78,39 @@ public struct StateCodec: Sendable {
             }
         }
         for copies in s.flags { for f in copies { w.put(f ? 1 : 0, 1) } }
+    }
+
+    /// Writes the packed form of the state `parent` packs to with thread `ti` in state `moved`:
+    /// `parent`'s words with thread `ti`'s bits written again. A step changes the moving
+    /// thread and, far less often, the buffers, the flags or a sibling (`VisitedStates.stage`
+    /// takes this path only where nothing else changed).
+    package func encode(_ moved: SystemState.ThreadState, asThread ti: Int, over parent: UnsafeBufferPointer<UInt64>,
+                        into out: UnsafeMutableBufferPointer<UInt64>) {
+        let start = ti * threadBits, end = start + threadBits
+        for k in 0..<wordCount {
+            // Thread ti's bits cleared: those of word k in start..<end.
+            let low = Swift.max(start - 64 * k, 0), high = Swift.min(end - 64 * k, 64)
+            guard low < high else { out[k] = parent[k]; continue }
+            let span: UInt64 = high - low == 64 ? ~0 : ((1 << UInt64(high - low)) - 1) << UInt64(low)
+            out[k] = parent[k] & ~span
+        }
+        var w = BitWriter(overwriting: out, at: start)
+        put(moved, &w)
+    }
+
+    @inline(__always)
+    private func put(_ t: SystemState.ThreadState, _ w: inout BitWriter) {
+        w.put(UInt64(t.served), guestBits)
+        w.put(UInt64(t.table), tableBits)
+        put(t.base, &w)
+        put(t.irq, &w)
+        put(t.nmi, &w)
+        w.put(t.exitReason.map { UInt64($0 + 1) } ?? 0, exitBits)
+        w.put(t.interruptsOn ? 1 : 0, 1)
+        w.put(t.nmiSavedInterrupts ? 1 : 0, 1)
+        w.put(t.kickPending ? 1 : 0, 1)
+        w.put(t.crashed ? 1 : 0, 1)
+        w.put(t.holds, threadCount)
     }
 
     @inline(__always)
@@ -169,6 +206,12 @@ private struct BitWriter {
     init(_ out: UnsafeMutableBufferPointer<UInt64>) {
         self.out = out
         for k in out.indices { out[k] = 0 }
+    }
+    /// A writer from bit `bit` of `out`, whose bits from there on that the fields written
+    /// will cover are zero.
+    init(overwriting out: UnsafeMutableBufferPointer<UInt64>, at bit: Int) {
+        self.out = out
+        self.bit = bit
     }
     // Inlined, and without bounds checks (the fields, each at most 64 bits, add up to
     // `wordCount` words): a call per field was 8% of a search's time.
