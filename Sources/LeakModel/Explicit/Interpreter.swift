@@ -126,13 +126,8 @@ public struct Interpreter: Sendable {
     /// Every step of the system from `s`, thread by thread, in a fixed order.
     public func successors(of s: SystemState) -> [(Action, SystemState)] {
         var out: [(Action, SystemState)] = []
-        forEachSuccessor(of: s) { out.append(($0, $1)) }
+        forEachStep(of: s) { action, base, moved in out.append((action, base.replacing(action.thread, with: moved))) }
         return out
-    }
-
-    /// Calls `step` with each step of `successors(of:)`, in its order, as the step is made.
-    public func forEachSuccessor(of s: SystemState, _ step: (Action, SystemState) -> Void) {
-        forEachStep(of: s) { action, base, moved in step(action, base.replacing(action.thread, with: moved)) }
     }
 
     /// A step as the step functions hand it on: its action, and the state after it, given as

@@ -1,7 +1,7 @@
 /// The explicit engine's visited set: packed states in one flat array, numbered in the order
 /// they were added, with an open-addressing index over them.
 ///
-/// A state costs its words, one 32-bit slot of the index (at most 70% full, so 1.4-2.9
+/// A state costs its words, one 64-bit slot of the index (at most 70% full, so 1.4-2.9
 /// slots a state) and nothing else: no per-state allocation, no reference counting, and
 /// breadth-first layers are ranges of state numbers.
 public struct PackedStateStore {
@@ -9,12 +9,16 @@ public struct PackedStateStore {
     public let width: Int
     /// State n is `words[n * width ..< (n + 1) * width]`.
     private var words: [UInt64] = []
-    /// 0: empty; n + 1: state n. The count is a power of two.
-    private var slots: [UInt32]
+    /// The count is a power of two, at most 2^32. A slot holds the state's number + 1 in its
+    /// low 32 bits (0: empty) and the low 32 bits of its hash in the high ones: a probe
+    /// compares words only where the hashes agree, and a growth places every state without
+    /// reading its words.
+    private var slots: [UInt64]
     public private(set) var count = 0
 
-    /// The most states a store holds (state numbers are 32-bit).
-    public static let capacityLimit = Int(UInt32.max - 1)
+    /// The most states a store holds: state numbers are 32-bit, and at most 70% of 2^32 slots
+    /// (a slot keeps 32 bits of its state's hash, which place it in an index that large).
+    public static let capacityLimit = 3_000_000_000
 
     public init(width: Int, expectedCount: Int = 1024) {
         self.width = width
@@ -24,14 +28,14 @@ public struct PackedStateStore {
     }
 
     /// Bytes held for `count` states at the current capacities.
-    public var bytes: Int { words.capacity * 8 + slots.count * 4 }
+    public var bytes: Int { words.capacity * 8 + slots.count * 8 }
 
     /// Bytes held once one more state is added (its arrays doubled where they are full), so
     /// that a search can stop before a growth would take it over a budget.
     public var bytesAfterInsert: Int {
         let words = self.words.count + width > self.words.capacity ? Swift.max(2 * self.words.capacity, self.words.count + width) : self.words.capacity
         let slots = (count + 1) * 10 > self.slots.count * 7 ? 2 * self.slots.count : self.slots.count
-        return words * 8 + slots * 4
+        return words * 8 + slots * 8
     }
 
     /// Adds the state in `key` unless the store holds it: its number, and whether it is new.
@@ -78,7 +82,7 @@ public struct PackedStateStore {
             guard case .empty(let i) = find(key, hash: hash) else { preconditionFailure("a growth lost a state") }
             slot = i
         }
-        slots[slot] = UInt32(count + 1)
+        slots[slot] = Self.slot(state: count, hash: hash)
         words.append(contentsOf: key)
         count += 1
         return true
@@ -89,20 +93,28 @@ public struct PackedStateStore {
     /// Where `key` is, or the empty slot where it would go.
     private func find(_ key: UnsafeBufferPointer<UInt64>, hash: Int) -> Probe {
         let mask = slots.count - 1
+        let tag = UInt64(truncatingIfNeeded: hash) << 32
         var i = hash & mask
         return words.withUnsafeBufferPointer { stored in
             slots.withUnsafeBufferPointer { slots in
                 while true {
-                    let s = Int(slots[i])
-                    if s == 0 { return .empty(i) }
-                    let base = (s - 1) * width
-                    var equal = true
-                    for k in 0..<width where stored[base + k] != key[k] { equal = false; break }
-                    if equal { return .found(s - 1) }
+                    let slot = slots[i]
+                    if slot == 0 { return .empty(i) }
+                    if slot & 0xFFFF_FFFF_0000_0000 == tag {
+                        let base = (Int(slot & 0xFFFF_FFFF) - 1) * width
+                        var equal = true
+                        for k in 0..<width where stored[base + k] != key[k] { equal = false; break }
+                        if equal { return .found(Int(slot & 0xFFFF_FFFF) - 1) }
+                    }
                     i = (i + 1) & mask
                 }
             }
         }
+    }
+
+    /// The slot of state `n` whose words hash to `hash`.
+    private static func slot(state n: Int, hash: Int) -> UInt64 {
+        UInt64(truncatingIfNeeded: hash) << 32 | UInt64(n + 1)
     }
 
     /// Reads the slot each of `hashes` probes first and the first word of the state there,
@@ -117,7 +129,7 @@ public struct PackedStateStore {
             slots.withUnsafeBufferPointer { slots in
                 var sum: UInt64 = 0
                 for h in hashes {
-                    let s = Int(slots[h & mask])
+                    let s = Int(slots[h & mask] & 0xFFFF_FFFF)
                     // Without a branch: an empty slot reads state 0.
                     sum &+= stored[Swift.max(s - 1, 0) * width] &+ UInt64(s)
                 }
@@ -132,14 +144,15 @@ public struct PackedStateStore {
     }
 
     private mutating func grow() {
-        var bigger = [UInt32](repeating: 0, count: slots.count * 2)
+        var bigger = [UInt64](repeating: 0, count: slots.count * 2)
+        // The slot's hash bits give the new place (at most 2^32 slots: 32 bits are enough).
         let mask = bigger.count - 1
-        words.withUnsafeBufferPointer { stored in
+        slots.withUnsafeBufferPointer { slots in
             bigger.withUnsafeMutableBufferPointer { bigger in
-                for n in 0..<count {
-                    var i = Self.hash(UnsafeBufferPointer(rebasing: stored[n * width ..< (n + 1) * width])) & mask
+                for slot in slots where slot != 0 {
+                    var i = Int(slot >> 32) & mask
                     while bigger[i] != 0 { i = (i + 1) & mask }
-                    bigger[i] = UInt32(n + 1)
+                    bigger[i] = slot
                 }
             }
         }

@@ -53,21 +53,23 @@ public struct StateCodec: Sendable {
 
     /// Writes the packed form of `s` into `out` (which has `wordCount` words).
     public func encode(_ s: SystemState, into out: UnsafeMutableBufferPointer<UInt64>) {
-        encode(s, replacing: -1, with: nil, into: out)
+        encode(s, replacing: nil, into: out)
     }
 
     /// Writes the packed form of `s` with thread `ti` in state `moved` (as
     /// `encode(s.replacing(ti, with: moved), into:)`, without building that state).
     package func encode(_ s: SystemState, replacing ti: Int, with moved: SystemState.ThreadState,
                         into out: UnsafeMutableBufferPointer<UInt64>) {
-        encode(s, replacing: ti, with: Optional(moved), into: out)
+        encode(s, replacing: (ti, moved), into: out)
     }
 
     @inline(__always)
-    private func encode(_ s: SystemState, replacing ti: Int, with moved: SystemState.ThreadState?,
+    private func encode(_ s: SystemState, replacing replacement: (thread: Int, state: SystemState.ThreadState)?,
                         into out: UnsafeMutableBufferPointer<UInt64>) {
         var w = BitWriter(out)
-        for k in s.threads.indices { put(k == ti ? moved.unsafelyUnwrapped : s.threads[k], &w) }
+        for k in s.threads.indices {
+            if let replacement, k == replacement.thread { put(replacement.state, &w) } else { put(s.threads[k], &w) }
+        }
         for core in s.buffers {
             for set in core {
                 var left = regionCount
@@ -80,10 +82,10 @@ public struct StateCodec: Sendable {
         for copies in s.flags { for f in copies { w.put(f ? 1 : 0, 1) } }
     }
 
-    /// Writes the packed form of the state `parent` packs to with thread `ti` in state `moved`:
-    /// `parent`'s words with thread `ti`'s bits written again. A step changes the moving
-    /// thread and, far less often, the buffers, the flags or a sibling (`VisitedStates.stage`
-    /// takes this path only where nothing else changed).
+    /// Writes the packed form of the state packed in `parent` with thread `ti` in state
+    /// `moved`: `parent`'s words with thread `ti`'s bits written again. A step changes the
+    /// moving thread and, far less often, the buffers, the flags or a sibling
+    /// (`VisitedStates.stage` takes this path only where nothing else changed).
     package func encode(_ moved: SystemState.ThreadState, asThread ti: Int, over parent: UnsafeBufferPointer<UInt64>,
                         into out: UnsafeMutableBufferPointer<UInt64>) {
         let start = ti * threadBits, end = start + threadBits
