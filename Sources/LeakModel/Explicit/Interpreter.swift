@@ -164,12 +164,8 @@ public struct Interpreter: Sendable {
         }
     }
 
-    /// Thread `ti` is idle or every sibling is idle or serves the same guest.
-    func coScheduled(_ ti: Int, in s: SystemState) -> Bool {
-        coScheduled(ti, serving: s.threads[ti].served, in: s)
-    }
-
-    /// `coScheduled(_:in:)` with thread `ti` serving guest `g` (the siblings as in `s`).
+    /// Thread `ti`, serving guest `g`, is idle or every sibling (as in `s`) is idle or serves
+    /// the same guest.
     private func coScheduled(_ ti: Int, serving g: Int, in s: SystemState) -> Bool {
         g == model.noGuest || siblings[ti].allSatisfy { s.threads[$0].served == g || s.threads[$0].served == model.noGuest }
     }

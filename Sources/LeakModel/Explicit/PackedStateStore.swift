@@ -42,7 +42,7 @@ public struct PackedStateStore {
     @discardableResult
     public mutating func insert(_ key: UnsafeBufferPointer<UInt64>) -> (index: Int, inserted: Bool) {
         var found = 0
-        let added = insert(key, admit: { _ in true }, found: &found)
+        let added = insert(key, hash: Self.hash(key), admit: { _ in true }, found: &found)
         return (added ? count - 1 : found, added)
     }
 
@@ -50,8 +50,7 @@ public struct PackedStateStore {
     /// state, refuses it (a limit): whether it was added. One probe finds the state or the
     /// slot it goes to; only a growth of the index probes again.
     public mutating func insert(_ key: UnsafeBufferPointer<UInt64>, admit: (PackedStateStore) -> Bool) -> Bool {
-        var found = 0
-        return insert(key, admit: admit, found: &found)
+        insert(key, hash: Self.hash(key), admit: admit)
     }
 
     /// `insert(_:admit:)` for a key whose `hash(_:)` is known.
@@ -59,11 +58,6 @@ public struct PackedStateStore {
                                 admit: (PackedStateStore) -> Bool) -> Bool {
         var found = 0
         return insert(key, hash: hash, admit: admit, found: &found)
-    }
-
-    private mutating func insert(_ key: UnsafeBufferPointer<UInt64>, admit: (PackedStateStore) -> Bool,
-                                 found: inout Int) -> Bool {
-        insert(key, hash: Self.hash(key), admit: admit, found: &found)
     }
 
     private mutating func insert(_ key: UnsafeBufferPointer<UInt64>, hash: Int, admit: (PackedStateStore) -> Bool,
